@@ -20,6 +20,7 @@ import asyncio
 import concurrent.futures
 import functools
 import ipaddress
+import operator
 import socket
 import sys
 import weakref
@@ -78,9 +79,8 @@ def _encode_hostname(name: object, func: str) -> bytes:
                 f"{func}() argument 1 must be encoded string without null bytes, not {kind}"
             )
         return bytes(name)
-    raise TypeError(
-        f"{func}() argument 1 must be str, bytes or bytearray, not {type(name).__name__}"
-    )
+    kind = "None" if name is None else type(name).__name__
+    raise TypeError(f"{func}() argument 1 must be str, bytes or bytearray, not {kind}")
 
 
 def _is_dotted_quad(name: bytes) -> bool:
@@ -300,7 +300,8 @@ class Resolver:
         """
         try:
             # Validates every argument as socket does; answers literals.
-            infos = socket.getaddrinfo(host, port, family, type, proto, flags | _NUMERIC_AI)
+            numeric_flags = _with_flags(flags, _NUMERIC_AI)
+            infos = socket.getaddrinfo(host, port, family, type, proto, numeric_flags)
             return cast("list[AddrInfo]", infos)
         except socket.gaierror:
             pass  # a host or service *name*: that takes a real lookup
@@ -321,7 +322,7 @@ class Resolver:
         """
         try:
             # Validates sockaddr as socket does; the address must be numeric.
-            numeric = socket.getnameinfo(sockaddr, flags | _NUMERIC_NI)
+            numeric = socket.getnameinfo(sockaddr, _with_flags(flags, _NUMERIC_NI))
         except socket.gaierror:
             numeric = None  # e.g. NI_NAMEREQD: let the backend give the real error
         if numeric is not None and flags & _NUMERIC_NI == _NUMERIC_NI:
@@ -349,6 +350,15 @@ class Resolver:
         return await self._run(
             lambda: self.backend.query(qname, kind), timeout, f"query({name!r}, {kind!r})"
         )
+
+
+def _with_flags(flags: int, extra: int) -> int:
+    """``flags | extra``, where ``flags`` is anything socket accepts as an int
+    (a bad one is passed through, for socket to reject with its own message)."""
+    try:
+        return operator.index(flags) | extra
+    except TypeError:
+        return flags
 
 
 def _numeric_host(name: bytes, family: int) -> bool:

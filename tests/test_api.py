@@ -1,0 +1,268 @@
+"""The facade's own behaviour: validation, the numeric fast path, timeouts,
+cancellation and the resolver's life cycle.
+
+Nothing here resolves a DNS name: the inputs are IP literals and numeric
+ports, which neither ``socket`` nor ``aioresolve`` look up, and a scripted
+backend stands in where a slow lookup is needed.  Behaviour against a real
+server is in ``test_system_*.py`` and the backend suites.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import socket
+from typing import Any
+
+import pytest
+
+import aioresolve
+from aioresolve import Resolver, ResolverClosed, Timeout
+from aioresolve._backends.base import AddrInfo, Backend, HostEntry, SockAddr
+from aioresolve._backends.system import SystemBackend
+
+
+class StallingBackend(Backend):
+    """Every lookup waits until released; counts calls and cancellations."""
+
+    name = "stalling"
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.cancelled = 0
+        self.release = asyncio.Event()
+
+    async def _stall(self) -> Any:
+        self.calls += 1
+        try:
+            await self.release.wait()
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    async def getaddrinfo(self, host: bytes | None, port: str | int | None, family: int,
+                          type: int, proto: int, flags: int) -> list[AddrInfo]:
+        return await self._stall()  # type: ignore[no-any-return]
+
+    async def getnameinfo(self, sockaddr: SockAddr, flags: int) -> tuple[str, str]:
+        return await self._stall()  # type: ignore[no-any-return]
+
+    async def gethostbyname_ex(self, host: bytes) -> HostEntry:
+        return await self._stall()  # type: ignore[no-any-return]
+
+    async def gethostbyaddr(self, host: bytes) -> HostEntry:
+        return await self._stall()  # type: ignore[no-any-return]
+
+
+LITERAL_GAI_CASES = [
+    ("192.0.2.1", 80, 0, 0, 0, 0),
+    ("192.0.2.1", "443", socket.AF_INET, socket.SOCK_STREAM, 0, 0),
+    ("2001:db8::1", 53, socket.AF_INET6, socket.SOCK_DGRAM, 0, 0),
+    ("2001:db8::1", 53, 0, 0, 0, socket.AI_CANONNAME),
+    (b"192.0.2.7", b"8080", 0, socket.SOCK_STREAM, socket.IPPROTO_TCP, 0),
+    (None, 0, socket.AF_INET, socket.SOCK_STREAM, 0, socket.AI_PASSIVE),
+    (None, 25, 0, 0, 0, 0),
+    ("fe80::1%1", 80, socket.AF_INET6, 0, 0, 0),
+    ("127.1", 80, 0, 0, 0, 0),
+    ("192.0.2.1", None, 0, 0, 0, socket.AI_NUMERICHOST),
+]
+
+
+@pytest.mark.parametrize("args", LITERAL_GAI_CASES, ids=repr)
+async def test_getaddrinfo_literals_match_socket_without_a_thread(args: tuple[Any, ...]) -> None:
+    backend = SystemBackend()
+    async with Resolver(backend) as resolver:
+        assert await resolver.getaddrinfo(*args) == socket.getaddrinfo(*args)
+    assert backend._pool is None, "a literal must not need the thread pool"
+
+
+BAD_GAI_CASES: list[tuple[Any, ...]] = [
+    (1, 80),
+    ("192.0.2.1", 1.5),
+    ("192.0.2.1", 70000),
+    ("192.0.2.1", -1),
+    ("a..b", 80),
+    ("x" * 64 + ".test", 80),
+    ("192.0.2.1", 80, 999),
+    ("192.0.2.1", 80, 0, 999),
+    ("192.0.2.1", 80, 0, 0, 0, 0xFFFFFF),
+    ("192.0.2.1", 80, "family"),
+    ("192.0.2.1", 80, 0, 0, 0, "flags"),
+    ("192.0.2.1", 80, 0, 0, 0, 1.0),
+]
+
+
+def outcome(func: Any, *args: Any) -> tuple[str, Any]:
+    try:
+        return "ok", func(*args)
+    except Exception as exc:
+        return type(exc).__name__, exc.args
+
+
+async def aoutcome(func: Any, *args: Any) -> tuple[str, Any]:
+    try:
+        return "ok", await func(*args)
+    except Exception as exc:
+        return type(exc).__name__, exc.args
+
+
+@pytest.mark.parametrize("args", BAD_GAI_CASES, ids=repr)
+async def test_getaddrinfo_bad_input_fails_like_socket(args: tuple[Any, ...]) -> None:
+    # Numeric hosts only: neither socket nor libc looks anything up for these.
+    expected = outcome(socket.getaddrinfo, *args)
+    async with Resolver() as resolver:
+        assert await aoutcome(resolver.getaddrinfo, *args) == expected
+
+
+@pytest.mark.parametrize(
+    ("sockaddr", "flags"),
+    [
+        (("192.0.2.1", 80), socket.NI_NUMERICHOST | socket.NI_NUMERICSERV),
+        (("2001:db8::1", 53, 0, 0), socket.NI_NUMERICHOST | socket.NI_NUMERICSERV),
+        (("192.0.2.1", 80), socket.NI_NUMERICHOST | socket.NI_NUMERICSERV | socket.NI_DGRAM),
+    ],
+)
+async def test_getnameinfo_numeric_is_immediate(sockaddr: SockAddr, flags: int) -> None:
+    backend = StallingBackend()
+    async with Resolver(backend) as resolver:
+        assert await resolver.getnameinfo(sockaddr, flags) == socket.getnameinfo(sockaddr, flags)
+    assert backend.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("sockaddr", "flags"),
+    [(["192.0.2.1", 80], 0), (("192.0.2.1",), 0), (("192.0.2.1", "80"), 0),
+     (("192.0.2.1", 80), "0"), (("192.0.2.1", 80), None), ((1, 80), 0),
+     (("192.0.2.1", 80, 0, 0, 0), socket.NI_NUMERICHOST)],
+    ids=repr,
+)
+async def test_getnameinfo_bad_input_fails_like_socket(sockaddr: Any, flags: Any) -> None:
+    expected = outcome(socket.getnameinfo, sockaddr, flags)
+    assert expected[0] not in ("ok", "gaierror")
+    async with Resolver(StallingBackend()) as resolver:
+        assert await aoutcome(resolver.getnameinfo, sockaddr, flags) == expected
+
+
+@pytest.mark.parametrize("name", ["192.0.2.1", "127.1", "", "<broadcast>", b"192.0.2.9"])
+async def test_gethostbyname_literals(name: str) -> None:
+    backend = StallingBackend()
+    async with Resolver(backend) as resolver:
+        assert await resolver.gethostbyname(name) == socket.gethostbyname(name)
+    assert backend.calls == 0
+
+
+@pytest.mark.parametrize("func", ["gethostbyname", "gethostbyname_ex", "gethostbyaddr"])
+@pytest.mark.parametrize("bad", [1, None, "a\0b", b"a\0b", bytearray(b"a\0"), "a..b", "x" * 64])
+async def test_host_argument_checks_match_socket(func: str, bad: Any) -> None:
+    expected = outcome(getattr(socket, func), bad)
+    assert expected[0] in ("TypeError", "UnicodeError")
+    async with Resolver(StallingBackend()) as resolver:
+        assert await aoutcome(getattr(resolver, func), bad) == expected
+
+
+async def test_gethostbyname_ex_literal() -> None:
+    async with Resolver(StallingBackend()) as resolver:
+        got = await resolver.gethostbyname_ex("192.0.2.1")
+    assert got == socket.gethostbyname_ex("192.0.2.1") == ("192.0.2.1", [], ["192.0.2.1"])
+
+
+async def test_timeout_raises_timeout_error() -> None:
+    backend = StallingBackend()
+    async with Resolver(backend, timeout=0.05) as resolver:
+        with pytest.raises(Timeout) as info:
+            await resolver.getaddrinfo("slow.test", 80)
+        assert isinstance(info.value, TimeoutError)
+        assert info.value.timeout == 0.05
+        with pytest.raises(TimeoutError):  # a per-call timeout overrides the default
+            await resolver.gethostbyname_ex("slow.test", timeout=0.01)
+    assert backend.cancelled == 2, "the backend's lookup is cancelled on timeout"
+
+
+async def test_cancelling_the_caller_cancels_the_lookup() -> None:
+    backend = StallingBackend()
+    async with Resolver(backend) as resolver:
+        task = asyncio.create_task(resolver.gethostbyaddr("stuck.test"))
+        await asyncio.sleep(0.01)  # let the lookup start
+        assert backend.calls == 1
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert backend.cancelled == 1
+
+
+async def test_getfqdn_returns_name_on_failure_and_timeout() -> None:
+    backend = StallingBackend()
+    async with Resolver(backend) as resolver:
+        assert await resolver.getfqdn("unknown.test", timeout=0.01) == "unknown.test"
+        backend.release.set()  # now every lookup fails with EAI_NONAME
+        assert await resolver.getfqdn(" unknown.test ") == "unknown.test"
+
+
+async def test_closed_resolver_refuses_lookups() -> None:
+    resolver = Resolver()
+    assert "open" in repr(resolver)
+    await resolver.close()
+    await resolver.close()  # twice is harmless
+    assert resolver.closed and "closed" in repr(resolver)
+    with pytest.raises(ResolverClosed):
+        await resolver.getaddrinfo("host.test", 80)
+    with pytest.raises(ResolverClosed):
+        await resolver.getservbyname("http")
+
+
+def test_resolver_options_are_checked() -> None:
+    with pytest.raises(ValueError, match="unknown backend 'nope'"):
+        Resolver("nope")
+    with pytest.raises(ValueError, match="timeout"):
+        Resolver(timeout=0)
+    with pytest.raises(ValueError, match="pool_size"):
+        Resolver("system", pool_size=0)
+    with pytest.raises(TypeError):
+        Resolver(StallingBackend(), pool_size=2)
+    with pytest.raises(ValueError, match="unknown backend"):
+        aioresolve.set_default_backend("nope")
+
+
+async def test_services_and_protocols_match_socket() -> None:
+    async with Resolver() as resolver:
+        assert await resolver.getservbyname("http") == socket.getservbyname("http")
+        assert await resolver.getservbyname("domain", "udp") == 53
+        assert await resolver.getservbyport(443, "tcp") == socket.getservbyport(443, "tcp")
+        assert await resolver.getprotobyname("udp") == socket.getprotobyname("udp")
+        for func, args in [("getservbyname", ("no-such-service",)), ("getservbyport", (70000,)),
+                           ("getprotobyname", ("nope",)), ("getservbyname", (1,))]:
+            assert await aoutcome(getattr(resolver, func), *args) == outcome(
+                getattr(socket, func), *args)
+
+
+async def test_module_functions_use_one_default_resolver_per_loop() -> None:
+    first = aioresolve.get_default_resolver()
+    assert aioresolve.get_default_resolver() is first
+    assert await aioresolve.gethostname() == socket.gethostname()
+    assert await aioresolve.getaddrinfo("192.0.2.1", 80) == socket.getaddrinfo("192.0.2.1", 80)
+    mine = Resolver(StallingBackend())
+    aioresolve.set_default_resolver(mine)
+    try:
+        assert aioresolve.get_default_resolver() is mine
+    finally:
+        await mine.close()
+    assert aioresolve.get_default_resolver() is not mine  # a closed one is replaced
+
+
+async def test_system_backend_does_not_use_the_default_executor() -> None:
+    loop = asyncio.get_running_loop()
+    used = []
+
+    class Spy(concurrent.futures.ThreadPoolExecutor):
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            used.append(args)
+            return super().submit(*args, **kwargs)
+
+    loop.set_default_executor(Spy(max_workers=1))
+    async with Resolver() as resolver:
+        # getservbyname goes through a pool too; "http" is in /etc/services, no DNS.
+        assert await resolver.getservbyname("http") == 80
+        assert await resolver.getaddrinfo("localhost", "http", socket.AF_INET) == (
+            socket.getaddrinfo("localhost", "http", socket.AF_INET))
+    assert used == []
