@@ -24,6 +24,7 @@ from ._api import getprotobyname as getprotobyname
 from ._api import getservbyname as getservbyname
 from ._api import getservbyport as getservbyport
 from ._api import query as query
+from ._api import reverse as reverse
 from ._api import set_default_backend as set_default_backend
 from ._api import set_default_resolver as set_default_resolver
 from ._backends.base import AddrInfo as AddrInfo
@@ -54,6 +55,6 @@ __all__ = [
     "ResolveError", "Resolver", "ResolverClosed", "ServFail", "SockAddr", "Timeout", "Truncated",
     "get_default_resolver", "getaddrinfo", "getfqdn", "gethostbyaddr", "gethostbyname",
     "gethostbyname_ex", "gethostname", "getnameinfo", "getprotobyname", "getservbyname",
-    "getservbyport", "inet_aton", "inet_ntoa", "inet_ntop", "inet_pton", "query",
+    "getservbyport", "inet_aton", "inet_ntoa", "inet_ntop", "inet_pton", "query", "reverse",
     "set_default_backend", "set_default_resolver",
 ]

@@ -30,7 +30,7 @@ from typing import Any, TypeVar, cast
 
 from ._backends import backend_class, create_backend
 from ._backends.base import AddrInfo, Backend, HostEntry, SockAddr
-from ._errors import ResolverClosed, Timeout
+from ._errors import IllegalName, ResolverClosed, Timeout
 from ._names import to_alabel
 from ._records import Answer, normalize_rtype
 
@@ -50,6 +50,7 @@ __all__ = [
     "getaddrinfo",
     "getnameinfo",
     "query",
+    "reverse",
 ]
 
 T = TypeVar("T")
@@ -351,6 +352,16 @@ class Resolver:
             lambda: self.backend.query(qname, kind), timeout, f"query({name!r}, {kind!r})"
         )
 
+    async def reverse(self, address: str, *, timeout: float | None = None) -> Answer:
+        """Look up the PTR records of an IPv4 or IPv6 address.
+
+        ``reverse("192.0.2.1")`` queries ``1.2.0.192.in-addr.arpa``;
+        ``reverse("2001:db8::1")`` the nibble name under ``ip6.arpa``.
+
+        :raises IllegalName: ``address`` is not an IP address.
+        """
+        return await self.query(_reverse_name(address), "PTR", timeout=timeout)
+
 
 def _with_flags(flags: int, extra: int) -> int:
     """``flags | extra``, where ``flags`` is anything socket accepts as an int
@@ -367,6 +378,14 @@ def _numeric_host(name: bytes, family: int) -> bool:
     except socket.gaierror:
         return False
     return True
+
+
+def _reverse_name(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        raise IllegalName(f"not an IP address: {address!r}", host=address) from None
+    return ip.reverse_pointer
 
 
 def _query_name(name: str) -> str:
@@ -478,3 +497,8 @@ async def getnameinfo(
 async def query(name: str, rtype: str | int = "A", *, timeout: float | None = None) -> Answer:
     """Look up DNS records with the default resolver; see :meth:`Resolver.query`."""
     return await get_default_resolver().query(name, rtype, timeout=timeout)
+
+
+async def reverse(address: str, *, timeout: float | None = None) -> Answer:
+    """Look up the PTR records of an address; see :meth:`Resolver.reverse`."""
+    return await get_default_resolver().reverse(address, timeout=timeout)
