@@ -266,3 +266,19 @@ async def test_system_backend_does_not_use_the_default_executor() -> None:
         assert await resolver.getaddrinfo("localhost", "http", socket.AF_INET) == (
             socket.getaddrinfo("localhost", "http", socket.AF_INET))
     assert used == []
+
+
+async def test_reverse_rejects_non_addresses() -> None:
+    async with Resolver(StallingBackend()) as resolver:
+        with pytest.raises(aioresolve.IllegalName, match="not an IP address"):
+            await resolver.reverse("host.test")
+
+
+async def test_record_queries_need_a_dns_backend() -> None:
+    async with Resolver("system") as resolver:
+        with pytest.raises(aioresolve.BackendUnavailable, match="cannot make MX record queries"):
+            await resolver.query("example.test", "mx")
+        with pytest.raises(ValueError, match="unknown record type"):
+            await resolver.query("example.test", "NOPE")
+        with pytest.raises(aioresolve.IllegalName):
+            await resolver.query("bad..name", "A")
