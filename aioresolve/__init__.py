@@ -45,12 +45,14 @@ from ._errors import ServFail as ServFail
 from ._errors import Timeout as Timeout
 from ._errors import Truncated as Truncated
 from ._records import Answer as Answer
+from .cache import CacheConfig as CacheConfig
+from .cache import CacheInfo as CacheInfo
 from ._records import Record as Record
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AddrInfo", "Answer", "Backend", "BackendUnavailable", "ConnectionRefused", "FormErr",
+    "AddrInfo", "Answer", "Backend", "BackendUnavailable", "CacheConfig", "CacheInfo", "ConnectionRefused", "FormErr",
     "HostEntry", "IllegalName", "NXDomain", "NetworkError", "NoData", "Record", "Refused",
     "ResolveError", "Resolver", "ResolverClosed", "ServFail", "SockAddr", "Timeout", "Truncated",
     "get_default_resolver", "getaddrinfo", "getfqdn", "gethostbyaddr", "gethostbyname",

@@ -33,6 +33,7 @@ from ._backends.base import AddrInfo, Backend, HostEntry, SockAddr
 from ._errors import IllegalName, ResolverClosed, Timeout
 from ._names import to_alabel
 from ._records import Answer, normalize_rtype
+from .cache import CacheConfig, CacheInfo, LookupCache
 
 __all__ = [
     "Resolver",
@@ -62,6 +63,22 @@ if sys.version_info >= (3, 11):
     _timeout_scope = asyncio.timeout
 else:  # pragma: no cover - Python 3.10
     _timeout_scope = None
+
+
+class _AnyProtocol(str):
+    """Type of the default ``protocolname``: absent.  ``None`` cannot serve, since
+    :mod:`socket` rejects an explicit ``None`` with a ``TypeError``."""
+
+    def __repr__(self) -> str:
+        return "<any protocol>"
+
+
+_ANY_PROTOCOL = _AnyProtocol()
+
+
+def _given(first: object, protocolname: str) -> tuple[object, ...]:
+    """The positional arguments for socket, leaving out an absent protocol."""
+    return (first,) if protocolname is _ANY_PROTOCOL else (first, protocolname)
 
 
 def _encode_hostname(name: object, func: str) -> bytes:
@@ -101,6 +118,12 @@ class Resolver:
         default set by :func:`set_default_backend` (``"system"`` unless changed).
     :param timeout: default ``timeout=`` of every lookup, in seconds; ``None``
         (the default) leaves it to the backend, as :mod:`socket` does.
+    :param cache: ``True`` (default) caches answers whose TTL is known (record
+        queries and, where the backend reports TTLs, address lookups; nothing of
+        the system backend), a :class:`~aioresolve.cache.CacheConfig` to tune it
+        (e.g. ``fixed_ttl=`` for the system backend), ``False`` for no cache.
+    :param coalesce: identical lookups running at the same time share one
+        query (default ``True``); see :mod:`aioresolve.cache`.
     :param backend_options: passed to the backend, e.g. ``pool_size=`` for
         ``"system"`` or ``nameservers=`` for ``"cares"``.
 
@@ -113,6 +136,8 @@ class Resolver:
         backend: str | Backend | None = None,
         *,
         timeout: float | None = None,
+        cache: bool | CacheConfig = True,
+        coalesce: bool = True,
         **backend_options: Any,
     ) -> None:
         if timeout is not None and timeout <= 0:
@@ -128,6 +153,10 @@ class Resolver:
             self.backend = create_backend(backend, **backend_options)
         self.timeout = timeout
         self._closed = False
+        config = CacheConfig() if cache is True else (cache or None)
+        self._lookups = LookupCache(
+            config, backend_provides_ttl=self.backend.provides_ttl, coalesce=coalesce
+        )
         # Services and protocols are NSS lookups too (usually /etc/services,
         # but NSS may be anything): two threads keep them off the loop.
         self._nss_pool: concurrent.futures.ThreadPoolExecutor | None = None
@@ -161,9 +190,20 @@ class Resolver:
         self._closed = True
         if self._nss_pool is not None:
             self._nss_pool.shutdown(wait=False, cancel_futures=True)
+        await self._lookups.aclose()
         await self.backend.aclose()
 
     aclose = close
+
+    # -- cache ---------------------------------------------------------------
+
+    def cache_info(self) -> CacheInfo:
+        """Hits, misses, coalesced lookups, evictions and size of the cache."""
+        return self._lookups.info()
+
+    def flush(self) -> None:
+        """Empty the cache.  Lookups in flight are not disturbed."""
+        self._lookups.flush()
 
     # -- plumbing ------------------------------------------------------------
 
@@ -172,10 +212,22 @@ class Resolver:
             raise ResolverClosed(backend=self.backend.name)
 
     async def _run(
-        self, make: Callable[[], Awaitable[T]], timeout: float | None, what: str
+        self,
+        make: Callable[[], Awaitable[T]],
+        timeout: float | None,
+        what: str,
+        key: tuple[Any, ...] | None = None,
     ) -> T:
-        """Await one backend call under the deadline.  Every lookup passes here."""
+        """Await one backend call under the deadline.  Every lookup passes here.
+
+        With a ``key`` (the lookup's name and backend arguments) the call goes
+        through the cache and single-flight; the deadline bounds this caller's
+        wait only, never the lookup shared with others.
+        """
         self._check_open()
+        if key is not None:
+            call, lookups, backend = make, self._lookups, self.backend
+            make = lambda: lookups.run(key, call, backend)  # noqa: E731
         if timeout is None:
             timeout = self.timeout
         if timeout is None:
@@ -214,7 +266,8 @@ class Resolver:
         if name in (b"", b"<broadcast>") or _numeric_host(name, socket.AF_INET):
             return socket.gethostbyname(hostname)  # no lookup: answered by inet_aton
         return await self._run(
-            lambda: self.backend.gethostbyname(name), timeout, f"gethostbyname({hostname!r})"
+            lambda: self.backend.gethostbyname(name), timeout, f"gethostbyname({hostname!r})",
+            ("gethostbyname", name),
         )
 
     async def gethostbyname_ex(
@@ -225,7 +278,8 @@ class Resolver:
         if _is_dotted_quad(name):
             return socket.gethostbyname_ex(hostname)  # libc answers literals itself
         return await self._run(
-            lambda: self.backend.gethostbyname_ex(name), timeout, f"gethostbyname_ex({hostname!r})"
+            lambda: self.backend.gethostbyname_ex(name), timeout, f"gethostbyname_ex({hostname!r})",
+            ("gethostbyname_ex", name),
         )
 
     async def gethostbyaddr(self, ip_address: str, /, *, timeout: float | None = None) -> HostEntry:
@@ -236,7 +290,8 @@ class Resolver:
         """
         name = _encode_hostname(ip_address, "gethostbyaddr")
         return await self._run(
-            lambda: self.backend.gethostbyaddr(name), timeout, f"gethostbyaddr({ip_address!r})"
+            lambda: self.backend.gethostbyaddr(name), timeout, f"gethostbyaddr({ip_address!r})",
+            ("gethostbyaddr", name),
         )
 
     async def getfqdn(self, name: str = "", *, timeout: float | None = None) -> str:
@@ -259,20 +314,20 @@ class Resolver:
         return hostname
 
     async def getservbyname(
-        self, servicename: str, protocolname: str | None = None, /, *, timeout: float | None = None
+        self, servicename: str, protocolname: str = _ANY_PROTOCOL, /, *,
+        timeout: float | None = None,
     ) -> int:
         """Identical to :func:`socket.getservbyname`, except that it is async."""
-        args: tuple[object, ...] = (servicename,) if protocolname is None else (
-            servicename, protocolname)
+        args = _given(servicename, protocolname)
         return await self._run(
             lambda: self._run_nss(socket.getservbyname, *args), timeout, "getservbyname"
         )
 
     async def getservbyport(
-        self, port: int, protocolname: str | None = None, /, *, timeout: float | None = None
+        self, port: int, protocolname: str = _ANY_PROTOCOL, /, *, timeout: float | None = None
     ) -> str:
         """Identical to :func:`socket.getservbyport`, except that it is async."""
-        args: tuple[object, ...] = (port,) if protocolname is None else (port, protocolname)
+        args = _given(port, protocolname)
         return await self._run(
             lambda: self._run_nss(socket.getservbyport, *args), timeout, "getservbyport"
         )
@@ -312,6 +367,7 @@ class Resolver:
             lambda: self.backend.getaddrinfo(name, service, family, type, proto, flags),
             timeout,
             f"getaddrinfo({host!r}, {port!r})",
+            ("getaddrinfo", name, service, family, type, proto, flags),
         )
 
     async def getnameinfo(
@@ -332,6 +388,7 @@ class Resolver:
             lambda: self.backend.getnameinfo(sockaddr, flags),
             timeout,
             f"getnameinfo({sockaddr!r})",
+            ("getnameinfo", sockaddr, flags),
         )
 
     # -- DNS records ---------------------------------------------------------
@@ -349,7 +406,8 @@ class Resolver:
         kind = normalize_rtype(rtype)
         qname = _query_name(name)
         return await self._run(
-            lambda: self.backend.query(qname, kind), timeout, f"query({name!r}, {kind!r})"
+            lambda: self.backend.query(qname, kind), timeout, f"query({name!r}, {kind!r})",
+            ("query", qname, kind),
         )
 
     async def reverse(self, address: str, *, timeout: float | None = None) -> Answer:
@@ -453,14 +511,14 @@ async def gethostbyaddr(ip_address: str, /, *, timeout: float | None = None) -> 
 
 
 async def getservbyname(
-    servicename: str, protocolname: str | None = None, /, *, timeout: float | None = None
+    servicename: str, protocolname: str = _ANY_PROTOCOL, /, *, timeout: float | None = None
 ) -> int:
     """Identical to :func:`socket.getservbyname`, except that it is async."""
     return await get_default_resolver().getservbyname(servicename, protocolname, timeout=timeout)
 
 
 async def getservbyport(
-    port: int, protocolname: str | None = None, /, *, timeout: float | None = None
+    port: int, protocolname: str = _ANY_PROTOCOL, /, *, timeout: float | None = None
 ) -> str:
     """Identical to :func:`socket.getservbyport`, except that it is async."""
     return await get_default_resolver().getservbyport(port, protocolname, timeout=timeout)

@@ -1,0 +1,431 @@
+"""The lookup cache and request coalescing behind :class:`~aioresolve.Resolver`.
+
+Every :class:`~aioresolve.Resolver` passes its lookups (``getaddrinfo``,
+``gethostbyname[_ex]``, ``gethostbyaddr``, ``getnameinfo``, ``query``,
+``reverse``) through a :class:`LookupCache`:
+
+* **Coalescing** ("single-flight", on by default): while a lookup is running,
+  identical lookups wait for its result instead of sending their own query.
+  A waiter that is cancelled or times out leaves alone; when the last one
+  leaves, the shared lookup is cancelled.  An error reaches every waiter.
+* **Caching** (on by default, but only where a TTL is known): an answer is kept
+  for its TTL, clamped to ``[min_ttl, max_ttl]``, in a bounded LRU.  Record
+  queries (``query``/``reverse``) on a backend whose
+  :attr:`~aioresolve.Backend.provides_ttl` is true use the answer's TTL.
+  Socket-style lookups are cached only when the backend reports their TTL
+  (an optional ``getaddrinfo_with_ttl`` method, see :class:`TTLReporting`) or
+  when :attr:`CacheConfig.fixed_ttl` is set: the C library reports no TTL, so
+  the system backend caches nothing unless you choose a fixed TTL.
+* **Negative caching** (RFC 2308): ``NXDomain``/``NoData`` (and
+  ``gaierror(EAI_NONAME)``) are cached for the TTL the backend reports (an
+  exception attribute ``negative_ttl``, or ``soa``: ``min(soa.ttl, soa.minimum)``),
+  else for :attr:`CacheConfig.negative_ttl` if set, else not at all.
+  Timeouts, SERVFAIL, REFUSED and network errors are never cached.
+* **Serve-stale** (RFC 8767, off by default): for ``serve_stale`` seconds after
+  expiry an entry is still returned at once while one background lookup
+  refreshes it; if the refresh fails the stale entry keeps being served until
+  the window closes.
+
+What differs from a DNS resolver's cache: the key is the whole call (every
+argument of ``getaddrinfo``, or name and type of ``query``), not an RRset, so a
+``getaddrinfo(host, 80)`` and a ``getaddrinfo(host, 443)`` are two entries.
+Cached ``query`` answers carry the *remaining* TTL (as a recursive resolver's
+do); socket-style results carry none.  Every caller gets its own copy of a
+cached list, so mutating a result (as happy-eyeballs code does) is safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import copy
+import dataclasses
+import socket
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from ._coalesce import SingleFlight
+from ._errors import NoData, NXDomain
+from ._records import Answer
+
+__all__ = ["CacheConfig", "CacheInfo", "LookupCache", "TTLReporting"]
+
+T = TypeVar("T")
+
+# EAI_NODATA is a glibc extension (not in POSIX, absent on macOS).
+_NEGATIVE_EAI = {socket.EAI_NONAME} | (
+    {socket.EAI_NODATA} if hasattr(socket, "EAI_NODATA") else set()
+)
+
+
+@runtime_checkable
+class TTLReporting(Protocol):
+    """Optional backend method: ``getaddrinfo`` that also reports the TTL.
+
+    A backend that knows the TTL of the addresses it returns (c-ares does:
+    ``ares_addrinfo_node.ai_ttl``) implements this to make its ``getaddrinfo``
+    results cacheable; ``ttl`` is the smallest TTL of the records used, or
+    ``None`` when unknown.  A negative answer may set ``negative_ttl`` (seconds)
+    on the ``gaierror`` it raises.
+    """
+
+    async def getaddrinfo_with_ttl(
+        self, host: bytes | None, port: str | int | None, family: int, type: int,
+        proto: int, flags: int,
+    ) -> tuple[list[Any], float | None]: ...
+
+
+class Flight(Protocol):
+    """What :class:`LookupCache` needs of a single-flight implementation."""
+
+    joined: int
+
+    def __len__(self) -> int: ...
+
+    async def run(self, key: Hashable, start: Callable[[], Awaitable[T]]) -> T: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class CacheConfig:
+    """How a :class:`~aioresolve.Resolver` caches.  ``Resolver(cache=True)`` uses the defaults.
+
+    :param max_size: entries kept; the least recently used one is evicted beyond it.
+    :param min_ttl: TTLs below this are raised to it (seconds).  ``0`` keeps
+        them: an answer with TTL 0 is then not cached, as RFC 1035 asks.
+    :param max_ttl: TTLs above this are lowered to it (seconds).
+    :param negative_ttl: seconds to cache NXDOMAIN / no-data results whose TTL
+        the backend does not report; ``None`` (default) caches them only when
+        it does (from the SOA, RFC 2308).
+    :param max_negative_ttl: upper bound of negative TTLs (RFC 2308 suggests 1-3 hours).
+    :param fixed_ttl: seconds to cache results that come without a TTL
+        (every result of the system backend); ``None`` (default) caches them not at all.
+    :param serve_stale: seconds after expiry during which an entry is still
+        served while it is refreshed in the background (RFC 8767); ``0`` disables.
+    :param clock: a monotonic clock in seconds; defaults to the running loop's
+        ``time()``.  For tests of expiry.
+    """
+
+    max_size: int = 4096
+    min_ttl: float = 0.0
+    max_ttl: float = 86400.0
+    negative_ttl: float | None = None
+    max_negative_ttl: float = 3600.0
+    fixed_ttl: float | None = None
+    serve_stale: float = 0.0
+    clock: Callable[[], float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_size < 1:
+            raise ValueError(f"max_size must be at least 1, not {self.max_size!r}")
+        for field in ("min_ttl", "max_ttl", "max_negative_ttl", "serve_stale"):
+            if getattr(self, field) < 0:
+                raise ValueError(f"{field} must not be negative, not {getattr(self, field)!r}")
+        for field in ("negative_ttl", "fixed_ttl"):
+            value = getattr(self, field)
+            if value is not None and value < 0:
+                raise ValueError(f"{field} must be None or non-negative, not {value!r}")
+        if self.min_ttl > self.max_ttl:
+            raise ValueError(f"min_ttl {self.min_ttl!r} exceeds max_ttl {self.max_ttl!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class CacheInfo:
+    """Counters of a resolver's cache, as :meth:`~aioresolve.Resolver.cache_info` returns them.
+
+    :ivar hits: lookups answered from the cache (including negative and stale hits).
+    :ivar misses: lookups that had to run (or join a running one).
+    :ivar negative_hits: hits that raised a cached NXDOMAIN / no-data error.
+    :ivar stale_hits: hits served after expiry (serve-stale).
+    :ivar coalesced: lookups that joined an identical lookup already running
+        instead of sending their own query.
+    :ivar refreshes: background refreshes started by serve-stale.
+    :ivar evictions: entries dropped to stay within ``max_size``.
+    :ivar expirations: entries found expired and dropped.
+    :ivar size: entries now cached; ``max_size``: the bound.
+    :ivar in_flight: shared lookups running now.
+    """
+
+    hits: int
+    misses: int
+    negative_hits: int
+    stale_hits: int
+    coalesced: int
+    refreshes: int
+    evictions: int
+    expirations: int
+    size: int
+    max_size: int
+    in_flight: int
+
+
+class _Entry:
+    __slots__ = ("error", "expires", "stale_until", "value")
+
+    def __init__(
+        self, value: Any, error: BaseException | None, expires: float, stale_until: float
+    ) -> None:
+        self.value = value
+        self.error = error
+        self.expires = expires
+        self.stale_until = stale_until
+
+
+def _copy_result(value: Any) -> Any:
+    """A copy the caller may mutate: lists (getaddrinfo) and the lists inside
+    host entries are copied; everything else in results is immutable."""
+    if type(value) is list:
+        return list(value)
+    if type(value) is tuple and len(value) == 3 and type(value[1]) is list:
+        return (value[0], list(value[1]), list(value[2]))
+    return value
+
+
+def _copy_error(error: BaseException) -> BaseException:
+    """A fresh instance of a cached error, so raising it again does not grow
+    the traceback of the one every earlier caller saw."""
+    try:
+        fresh = copy.copy(error)
+    except Exception:  # pragma: no cover - an exotic exception class
+        return error
+    fresh.__traceback__ = None
+    return fresh
+
+
+def _age_answer(answer: Answer, remaining: int) -> Answer:
+    """The answer with TTLs counted down to what is left, as a resolver serves them."""
+    if remaining >= answer.ttl:
+        return answer
+    records = tuple(
+        dataclasses.replace(r, ttl=min(r.ttl, remaining)) if r.ttl > remaining else r
+        for r in answer.records
+    )
+    return dataclasses.replace(answer, ttl=remaining, records=records)
+
+
+def negative_ttl_of(error: BaseException) -> float | None:
+    """The TTL the backend reported for a negative answer (RFC 2308 §5: the
+    smaller of the SOA record's TTL and its MINIMUM field), or ``None``."""
+    ttl = getattr(error, "negative_ttl", None)
+    if isinstance(ttl, (int, float)):
+        return float(ttl)
+    soa = getattr(error, "soa", None)
+    if soa is not None and hasattr(soa, "minimum"):
+        return float(min(soa.ttl, soa.minimum))
+    return None
+
+
+def is_negative(error: BaseException) -> bool:
+    """Whether ``error`` says the name or its data does not exist (cacheable)."""
+    if isinstance(error, (NXDomain, NoData)):
+        return True
+    if isinstance(error, socket.gaierror):
+        return error.errno in _NEGATIVE_EAI
+    return isinstance(error, socket.herror) and error.errno == 1  # HOST_NOT_FOUND
+
+
+class LookupCache:
+    """The cache and single-flight of one resolver.
+
+    :param backend_provides_ttl: whether ``query`` answers carry real TTLs.
+    :param config: a :class:`CacheConfig`, or ``None`` to coalesce without caching.
+    :param coalesce: whether identical concurrent lookups share one query.
+    :param flight: the single-flight to use instead of the asyncio one
+        (:mod:`aioresolve.anyio` passes its own); implies ``coalesce``.
+    :param spawn: starts a background refresh (``spawn(async_fn)``) instead of
+        an asyncio task; the caller then owns its cancellation.
+    """
+
+    def __init__(
+        self,
+        config: CacheConfig | None,
+        *,
+        backend_provides_ttl: bool,
+        coalesce: bool = True,
+        flight: Flight | None = None,
+        spawn: Callable[[Callable[[], Coroutine[Any, Any, None]]], object] | None = None,
+    ) -> None:
+        self.config = config
+        self._provides_ttl = backend_provides_ttl
+        self._entries: collections.OrderedDict[Hashable, _Entry] = collections.OrderedDict()
+        self._flight: Flight | None = (
+            flight if flight is not None else SingleFlight() if coalesce else None
+        )
+        self._spawn = spawn
+        self._refreshing: dict[Hashable, asyncio.Task[Any] | None] = {}
+        self._hits = self._misses = self._negative_hits = self._stale_hits = 0
+        self._refreshes = self._evictions = self._expirations = 0
+
+    # -- public -----------------------------------------------------------------
+
+    def info(self) -> CacheInfo:
+        return CacheInfo(
+            hits=self._hits,
+            misses=self._misses,
+            negative_hits=self._negative_hits,
+            stale_hits=self._stale_hits,
+            coalesced=self._flight.joined if self._flight is not None else 0,
+            refreshes=self._refreshes,
+            evictions=self._evictions,
+            expirations=self._expirations,
+            size=len(self._entries),
+            max_size=self.config.max_size if self.config is not None else 0,
+            in_flight=len(self._flight) if self._flight is not None else 0,
+        )
+
+    def flush(self, key: Hashable | None = None) -> None:
+        """Drop every entry (or the one under ``key``).  Lookups in flight are
+        not disturbed; what they return is cached as usual."""
+        if key is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(key, None)
+
+    async def aclose(self) -> None:
+        """Cancel background refreshes and drop every entry."""
+        tasks = [task for task in self._refreshing.values() if task is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._refreshing.clear()
+        self._entries.clear()
+
+    async def run(
+        self, key: tuple[Any, ...], start: Callable[[], Awaitable[T]], backend: object = None
+    ) -> T:
+        """The result of the lookup ``key``: from the cache, from an identical
+        lookup running now, or from ``start()`` (whose result is then cached).
+
+        ``key[0]`` names the lookup (``"getaddrinfo"``, ``"query"`` …) and
+        ``key[1:]`` are its backend arguments.  When ``backend`` implements
+        :class:`TTLReporting` and ``key[0] == "getaddrinfo"``, its
+        ``getaddrinfo_with_ttl`` replaces ``start`` so that the result can be cached.
+        """
+        if self.config is not None:
+            entry = self._entries.get(key)
+            if entry is not None:
+                served = self._serve(key, entry, start, backend)
+                if served is not None:
+                    return served[0]  # type: ignore[no-any-return]
+        self._misses += 1
+        if self._flight is None:
+            result = await self._fetch(key, start, backend)
+        else:
+            result = await self._flight.run(key, lambda: self._fetch(key, start, backend))
+        # Waiters of one flight share its result: each gets a copy it may mutate.
+        return _copy_result(result)  # type: ignore[no-any-return]
+
+    # -- hits -----------------------------------------------------------------
+
+    def _now(self) -> float:
+        clock = self.config.clock if self.config is not None else None
+        return clock() if clock is not None else asyncio.get_running_loop().time()
+
+    def _serve(
+        self, key: tuple[Any, ...], entry: _Entry, start: Callable[[], Awaitable[Any]],
+        backend: object,
+    ) -> tuple[Any] | None:
+        """``(result,)`` for a usable entry, ``None`` for a miss; raises a cached error."""
+        now = self._now()
+        if now >= entry.expires:
+            if now >= entry.stale_until:
+                del self._entries[key]
+                self._expirations += 1
+                return None
+            self._stale_hits += 1
+            self._refresh(key, start, backend)
+        self._entries.move_to_end(key)
+        self._hits += 1
+        if entry.error is not None:
+            self._negative_hits += 1
+            raise _copy_error(entry.error)
+        value = entry.value
+        if isinstance(value, Answer):
+            return (_age_answer(value, max(int(entry.expires - now), 0)),)
+        return (_copy_result(value),)
+
+    def _refresh(
+        self, key: tuple[Any, ...], start: Callable[[], Awaitable[Any]], backend: object
+    ) -> None:
+        if key in self._refreshing:
+            return
+        self._refreshes += 1
+
+        async def refresh() -> None:
+            try:
+                if self._flight is None:
+                    await self._fetch(key, start, backend)
+                else:
+                    await self._flight.run(key, lambda: self._fetch(key, start, backend))
+            except Exception:
+                pass  # RFC 8767: keep serving the stale entry until its window closes
+            finally:
+                self._refreshing.pop(key, None)
+
+        if self._spawn is not None:
+            self._refreshing[key] = None
+            self._spawn(refresh)
+        else:
+            self._refreshing[key] = asyncio.ensure_future(refresh())
+
+    # -- misses -----------------------------------------------------------------
+
+    async def _fetch(
+        self, key: tuple[Any, ...], start: Callable[[], Awaitable[T]], backend: object
+    ) -> T:
+        """Run the lookup and cache its outcome."""
+        ttl: float | None = None
+        result: Any
+        try:
+            # getattr, not isinstance(backend, TTLReporting): a protocol check is slow.
+            with_ttl = getattr(backend, "getaddrinfo_with_ttl", None)
+            if key[0] == "getaddrinfo" and with_ttl is not None:
+                result, ttl = await with_ttl(*key[1:])
+            else:
+                result = await start()
+        except Exception as exc:
+            if self.config is not None and is_negative(exc):
+                self._store_error(key, exc)
+            raise
+        if self.config is not None:
+            self._store(key, result, self._positive_ttl(key, result, ttl))
+        return result  # type: ignore[no-any-return]
+
+    def _positive_ttl(self, key: tuple[Any, ...], result: Any, ttl: float | None) -> float | None:
+        assert self.config is not None
+        if isinstance(result, Answer) and self._provides_ttl:
+            ttl = result.ttl
+        if ttl is None:
+            ttl = self.config.fixed_ttl
+        if ttl is None:
+            return None
+        return min(max(ttl, self.config.min_ttl), self.config.max_ttl)
+
+    def _store_error(self, key: tuple[Any, ...], error: BaseException) -> None:
+        assert self.config is not None
+        ttl = negative_ttl_of(error)
+        if ttl is None:
+            ttl = self.config.negative_ttl
+        if ttl is None:
+            return
+        ttl = min(max(ttl, self.config.min_ttl), self.config.max_negative_ttl)
+        self._put(key, _Entry(None, _copy_error(error), 0.0, 0.0), ttl)
+
+    def _store(self, key: tuple[Any, ...], result: Any, ttl: float | None) -> None:
+        if ttl is None:
+            return
+        self._put(key, _Entry(result, None, 0.0, 0.0), ttl)
+
+    def _put(self, key: tuple[Any, ...], entry: _Entry, ttl: float) -> None:
+        assert self.config is not None
+        if ttl <= 0:
+            self._entries.pop(key, None)  # TTL 0: use once, never cache (RFC 1035 §3.2.1)
+            return
+        now = self._now()
+        entry.expires = now + ttl
+        entry.stale_until = entry.expires + self.config.serve_stale
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.config.max_size:
+            self._entries.popitem(last=False)
+            self._evictions += 1
