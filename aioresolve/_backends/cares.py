@@ -1,0 +1,618 @@
+"""The c-ares backend: pycares 5 driven from the running event loop, no threads.
+
+c-ares tells us which sockets it wants watched (``sock_state_cb``); the loop
+watches them with ``add_reader``/``add_writer`` and one timer from
+``ares_timeout()`` drives retries.  Every callback of c-ares therefore runs on
+the loop's thread, inside ``process_fd``, and completes its future directly:
+no thread hop, no ``call_soon_threadsafe`` per result (aiodns 4 instead lets
+pycares run its own event thread and hops once per result).
+
+Socket-style lookups (``getaddrinfo`` & co.) mirror glibc: the socket types,
+protocols and ports of each address come from :func:`socket.getaddrinfo`
+itself, called on an IP literal of the same family (no lookup), so service
+names, ``type``/``proto`` triples and their errors are libc's by
+construction; only the addresses come from c-ares.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import ipaddress
+import socket
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar, cast
+
+import pycares
+
+from .._errors import IllegalName, ResolverClosed
+from .._records import Answer
+from ._cares_records import QUERY_TYPES, answer_from_result, error_for_status
+from .base import AddrInfo, Backend, HostEntry, SockAddr
+
+__all__ = ["CaresBackend"]
+
+_E = pycares.errno
+_BAD = pycares.ARES_SOCKET_BAD
+
+# glibc's messages (gai_strerror / hstrerror), so exceptions read like socket's.
+_EAI_MESSAGES = {
+    socket.EAI_NONAME: "Name or service not known",
+    socket.EAI_AGAIN: "Temporary failure in name resolution",
+    socket.EAI_FAIL: "Non-recoverable failure in name resolution",
+    getattr(socket, "EAI_NODATA", -5): "No address associated with hostname",
+}
+_EAI_NODATA = getattr(socket, "EAI_NODATA", -5)
+_HOST_NOT_FOUND, _TRY_AGAIN = 1, 2
+
+#: Submissions between two reads of answers that already arrived (see _Loop._drain).
+_DRAIN_EVERY = 32
+
+# c-ares getaddrinfo flag (values differ from socket.AI_*).
+_ARES_AI_NOSORT = 1 << 7  # not exported by pycares; value from ares.h
+#: Asked always: only then does c-ares report hosts-file aliases (as CNAMEs).
+_ARES_AI_CANONNAME = 1
+
+#: (family, address parts): (ip,) for IPv4, (ip, flowinfo, scope_id) for IPv6.
+_Addr = tuple[int, tuple[Any, ...]]
+#: The completion callback pycares calls: (result, status or None).
+_Done = Callable[[Any, 'int | None'], None]
+
+
+def _gaierror(code: int) -> socket.gaierror:
+    return socket.gaierror(code, _EAI_MESSAGES[code])
+
+
+def _gai_code(status: int) -> int:
+    """glibc's EAI_* for a failed c-ares address lookup (checked against glibc 2.3x)."""
+    if status == _E.ARES_ENOTFOUND or status == _E.ARES_EBADNAME:
+        return socket.EAI_NONAME
+    if status == _E.ARES_ENODATA:
+        return _EAI_NODATA
+    return socket.EAI_AGAIN  # SERVFAIL, REFUSED, timeout, connection refused …
+
+
+def _parse_nameserver(server: str) -> str:
+    """Check one ``"ip"``, ``"ip:port"`` or ``"[v6]:port"`` and return it in the
+    form c-ares' server CSV takes.  Host names are refused (they would need a
+    lookup to find the resolver)."""
+    text = server.strip()
+    host, port = text, None
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise ValueError(f"bad nameserver {server!r}")
+        port = rest[1:] or None
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(
+            f"nameserver must be an IP address (with optional port): {server!r}"
+        ) from None
+    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"bad nameserver port in {server!r}")
+    shown = f"[{ip}]" if ip.version == 6 else str(ip)
+    return f"{shown}:{port}" if port else shown
+
+
+class _KeepAlive:
+    """Stands in for pycares' ``_ffi`` while a channel is built: every
+    ``new()`` is remembered, everything else is the real FFI object."""
+
+    def __init__(self, ffi: Any) -> None:
+        self._ffi = ffi
+        self.kept: list[Any] = []
+
+    def new(self, *args: Any) -> Any:
+        obj = self._ffi.new(*args)
+        self.kept.append(obj)
+        return obj
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ffi, name)
+
+
+_ffi_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _keep_option_strings() -> Iterator[list[Any]]:
+    """Work around pycares 5.2: ``Channel()`` stores ``_ffi.new()`` strings for
+    ``lookups`` and ``resolvconf_path`` in the options struct without keeping
+    a reference, so they may be freed (and reused, e.g. by the search list)
+    before c-ares copies them: lookups then fail at random with
+    ARES_ECONNREFUSED without sending a packet.  Keeping every allocation made
+    while the channel is built alive fixes it."""
+    with _ffi_lock:
+        real = pycares._ffi  # type: ignore[attr-defined]
+        proxy = _KeepAlive(real)
+        pycares._ffi = proxy  # type: ignore[attr-defined]
+        try:
+            yield proxy.kept
+        finally:
+            pycares._ffi = real  # type: ignore[attr-defined]
+
+
+class _Loop:
+    """One pycares channel driven by one asyncio loop (see the module docstring)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, options: dict[str, Any]) -> None:
+        self.loop = loop
+        self.readers: set[int] = set()
+        self.writers: set[int] = set()
+        self.pending: set[asyncio.Future[Any]] = set()
+        self.timer: asyncio.TimerHandle | None = None
+        self.closed = False
+        self.burst = 0  # lookups started, for _drain()
+        self.options = options
+        self._hosts_channel: pycares.Channel | None = None
+        with _keep_option_strings() as self._option_strings:
+            self.channel = pycares.Channel(sock_state_cb=self._sock_state, **options)
+
+    def hosts_channel(self) -> pycares.Channel:
+        """A second channel that only reads the hosts file (``lookups="f"``): it
+        answers reverse lookups from the hosts file, as glibc's ``files``
+        source does, and never sends a packet."""
+        if self._hosts_channel is None:
+            options = {**self.options, "lookups": "f"}
+            with _keep_option_strings() as self._hosts_option_strings:
+                self._hosts_channel = pycares.Channel(sock_state_cb=self._sock_state, **options)
+        return self._hosts_channel
+
+    # c-ares -> loop --------------------------------------------------------
+
+    def _sock_state(self, fd: int, readable: bool, writable: bool) -> None:
+        if self.closed:  # c-ares' shutdown thread may call this after close()
+            return
+        if readable and fd not in self.readers:
+            self.loop.add_reader(fd, self._process, fd, _BAD)
+            self.readers.add(fd)
+        elif not readable and fd in self.readers:
+            self.loop.remove_reader(fd)
+            self.readers.discard(fd)
+        if writable and fd not in self.writers:
+            self.loop.add_writer(fd, self._process, _BAD, fd)
+            self.writers.add(fd)
+        elif not writable and fd in self.writers:
+            self.loop.remove_writer(fd)
+            self.writers.discard(fd)
+
+    def _process(self, read_fd: int, write_fd: int) -> None:
+        if self.closed:
+            return
+        self.channel.process_fd(read_fd, write_fd)
+        self._arm_timer()
+
+    def _on_timer(self) -> None:
+        self.timer = None
+        self._process(_BAD, _BAD)
+
+    def _arm_timer(self) -> None:
+        # One timer while anything is in flight; c-ares says when it next needs
+        # to act (retry or give up).  Capped so a deadline c-ares shortens
+        # later (it adapts timeouts to server latency) is never missed by long.
+        if self.timer is None and self.pending and not self.closed:
+            delay: float = self.channel.timeout(1.0)  # type: ignore[no-untyped-call]
+            self.timer = self.loop.call_later(delay, self._on_timer)
+
+    # lookups -----------------------------------------------------------------
+
+    def start(self, submit: Callable[[_Done], None]) -> asyncio.Future[Any]:
+        """Start one c-ares request; the future gets ``(result, status)``."""
+        if self.closed:
+            raise ResolverClosed(backend=CaresBackend.name)
+        fut: asyncio.Future[Any] = self.loop.create_future()
+        self.pending.add(fut)
+
+        def done(result: Any, status: int | None) -> None:
+            # Runs on the loop thread inside process_fd (or at once in submit).
+            self.pending.discard(fut)
+            if not fut.done():  # a cancelled caller's result is dropped here
+                fut.set_result((result, status))
+
+        try:
+            submit(done)
+        except BaseException:
+            self.pending.discard(fut)
+            raise
+        self._arm_timer()
+        self.burst += 1
+        if self.burst % _DRAIN_EVERY == 0:
+            self._drain()
+        return fut
+
+    def _drain(self) -> None:
+        """Read answers that already arrived, without waiting for the loop.
+
+        A burst of lookups (``gather`` of thousands) is submitted within one
+        loop iteration, before the loop polls.  Answers pile up meanwhile and
+        overflow the UDP receive buffer; the lost ones come back only after
+        c-ares' retry timeout (seconds).  Reading every few dozen submissions
+        keeps the buffer short.  (aiodns avoids this by reading in a thread.)
+        """
+        for fd in list(self.readers):
+            if self.closed:
+                return
+            self.channel.process_fd(fd, _BAD)
+
+    def close(self) -> None:
+        """Fail what is in flight with ResolverClosed and release the channel."""
+        if self.closed:
+            return
+        pending = list(self.pending)
+        self.channel.cancel()  # callbacks run now, here, with ARES_ECANCELLED
+        self.closed = True
+        for fut in pending:
+            if not fut.done():
+                fut.set_result((None, _E.ARES_ECANCELLED))
+        self.pending.clear()
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        for fd in self.readers:
+            self.loop.remove_reader(fd)
+        for fd in self.writers:
+            self.loop.remove_writer(fd)
+        self.readers.clear()
+        self.writers.clear()
+        self.channel.close()  # destroyed by pycares' shutdown thread, sockets closed there
+        if self._hosts_channel is not None:
+            self._hosts_channel.close()
+
+
+class CaresBackend(Backend):
+    """Resolve with c-ares (pycares 5), driven by the running event loop.
+
+    Differences from the system backend are listed in the README ("c-ares
+    backend"); in short: NSS sources other than ``files`` and ``dns`` are not
+    consulted, and record queries report TTLs.
+
+    :param nameservers: ``"ip"``, ``"ip:port"`` or ``"[v6]:port"`` strings;
+        ``None`` reads the system configuration (``resolv.conf``).
+    :param tries: attempts per server.
+    :param try_timeout: seconds per attempt (c-ares may shorten it from measured
+        latency).  Not ``timeout``: that is :class:`~aioresolve.Resolver`'s
+        deadline for a whole lookup.
+    :param rotate: spread queries over the servers instead of trying them in order.
+    :param domains: search list; ``[]`` disables searching.
+    :param ndots: dots a name needs to be tried as-is first.
+    :param resolvconf_path: read this file instead of ``/etc/resolv.conf``.
+    :param use_tcp: send every query over TCP instead of UDP.
+    :param hosts_file: consult the hosts file before DNS (``None``: as the
+        system configuration says).  Record queries never use it.
+    """
+
+    name: ClassVar[str] = "cares"
+    provides_ttl: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        nameservers: Sequence[str] | None = None,
+        tries: int | None = None,
+        try_timeout: float | None = None,
+        rotate: bool = False,
+        domains: Sequence[str] | None = None,
+        ndots: int | None = None,
+        resolvconf_path: str | None = None,
+        use_tcp: bool = False,
+        hosts_file: bool | None = None,
+    ) -> None:
+        if isinstance(nameservers, str):
+            raise TypeError("nameservers must be a list of strings, not a string")
+        if tries is not None and tries < 1:
+            raise ValueError(f"tries must be at least 1, not {tries}")
+        if try_timeout is not None and try_timeout <= 0:
+            raise ValueError(f"try_timeout must be positive, not {try_timeout!r}")
+        self.nameservers = [_parse_nameserver(s) for s in nameservers] if nameservers else None
+        flags = 0
+        if use_tcp:
+            flags |= pycares.ARES_FLAG_USEVC
+        if domains is not None and not list(domains):
+            flags |= pycares.ARES_FLAG_NOSEARCH
+        options: dict[str, Any] = {
+            "tries": tries, "timeout": try_timeout, "ndots": ndots, "rotate": rotate,
+            "domains": list(domains) if domains else None, "resolvconf_path": resolvconf_path,
+            "flags": flags or None,
+            "lookups": None if hosts_file is None else ("fb" if hosts_file else "b"),
+        }
+        if self.nameservers:
+            options["servers"] = self.nameservers
+        self._options = {k: v for k, v in options.items() if v is not None}
+        # The server that answered, when only one can have (c-ares does not say).
+        single = self.nameservers is not None and len(self.nameservers) == 1
+        self._server = self.nameservers[0] if self.nameservers and single else None
+        self._hosts_file = hosts_file
+        self._driver: _Loop | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<CaresBackend nameservers={self.nameservers!r}>"
+
+    # plumbing -----------------------------------------------------------------
+
+    def _loop_driver(self) -> _Loop:
+        if self._closed:
+            raise ResolverClosed(backend=self.name)
+        loop = asyncio.get_running_loop()
+        driver = self._driver
+        if driver is None or driver.loop is not loop:
+            if driver is not None:  # the old loop is gone or elsewhere: start afresh
+                driver.close()
+            driver = self._driver = _Loop(loop, self._options)
+        return driver
+
+    async def _call(self, submit: Callable[..., None]) -> tuple[Any, int | None]:
+        fut = self._loop_driver().start(submit)
+        result: tuple[Any, int | None] = await fut
+        if result[1] in (_E.ARES_ECANCELLED, _E.ARES_EDESTRUCTION) and self._closed:
+            raise ResolverClosed(backend=self.name)
+        return result
+
+    async def _addresses(self, host: bytes, family: int, flags: int = 0) -> Any:
+        """c-ares getaddrinfo for ``host``; raises gaierror as glibc would."""
+        name = host.decode("ascii")
+        result, status = await self._call(
+            lambda cb: self._loop_driver().channel.getaddrinfo(
+                name, None, family=socket.AddressFamily(family),
+                flags=flags | _ARES_AI_CANONNAME, callback=cb
+            )
+        )
+        if status is not None:
+            raise _gaierror(_gai_code(status))
+        return result
+
+    async def _ptr(self, address: str) -> tuple[list[str], int | None]:
+        """PTR names of an address in answer order, or ``([], status)``."""
+        qname = ipaddress.ip_address(address.partition("%")[0]).reverse_pointer
+        result, status = await self._query_raw(qname, "PTR")
+        if status is not None:
+            return [], status
+        answer = answer_from_result(qname, "PTR", result, self._server)
+        if answer is None:
+            return [], _E.ARES_ENODATA
+        return [r.name for r in answer.records], None  # type: ignore[attr-defined]
+
+    async def _hosts_reverse(self, address: str) -> HostEntry | None:
+        """The hosts file's entry for an address, unless the hosts file is off."""
+        if self._hosts_file is False:
+            return None
+        driver = self._loop_driver()
+        channel = driver.hosts_channel()
+        result, status = await self._call(
+            lambda cb: channel.gethostbyaddr(address.partition("%")[0], callback=cb)
+        )
+        if status is not None:
+            return None
+        return result.name, list(result.aliases), [address.partition("%")[0]]
+
+    async def _query_raw(self, name: str, rtype: str) -> tuple[Any, int | None]:
+        code = QUERY_TYPES[rtype]
+        return await self._call(
+            lambda cb: self._loop_driver().channel.query(name, code, callback=cb)
+        )
+
+    # socket mirror -------------------------------------------------------------
+
+    async def getaddrinfo(
+        self,
+        host: bytes | None,
+        port: str | int | None,
+        family: int,
+        type: int,
+        proto: int,
+        flags: int,
+    ) -> list[AddrInfo]:
+        if host is None:  # AI_PASSIVE/loopback with a service name: no DNS involved
+            infos = socket.getaddrinfo(None, port, family, type, proto, flags)
+            return cast("list[AddrInfo]", infos)
+        # Services, socket types and argument errors exactly as libc (raises first,
+        # as glibc resolves the service before the host).
+        template = _template(port, family, type, proto, flags)
+        mapped = family == socket.AF_INET6 and flags & socket.AI_V4MAPPED
+        ares_family = socket.AF_UNSPEC if mapped else family
+        result = await self._addresses(host, ares_family)
+        addrs = _select(result.nodes, family, flags)
+        if not addrs:
+            raise _gaierror(_EAI_NODATA)
+        canon = ""
+        if flags & socket.AI_CANONNAME:
+            canon = _canonical(host.decode("ascii"), result.cnames)
+        return template.expand(addrs, canon)
+
+    async def gethostbyname_ex(self, host: bytes) -> HostEntry:
+        result = await self._addresses(host, socket.AF_INET, _ARES_AI_NOSORT)
+        name = host.decode("ascii")
+        canonical = _canonical(name, result.cnames)
+        if _from_hosts_file(result):  # c-ares shows hosts-file aliases as CNAMEs
+            aliases = _unique(c.alias for c in result.cnames if c.name == canonical)
+        else:
+            aliases = _alias_chain(name, result.cnames)
+        addrs = _unique(_text(n.addr[0]) for n in result.nodes)
+        return canonical, aliases, addrs
+
+    async def gethostbyaddr(self, host: bytes) -> HostEntry:
+        text = host.decode("ascii")
+        try:  # as CPython's setipaddr: literal, or the first address of the name
+            info = socket.getaddrinfo(text, None, 0, 0, 0, socket.AI_NUMERICHOST)
+            address = str(info[0][4][0])
+        except socket.gaierror:
+            infos = await self.getaddrinfo(host, None, socket.AF_UNSPEC, 0, 0, 0)
+            address = str(infos[0][4][0])
+        entry = await self._hosts_reverse(address)
+        if entry is not None:
+            return entry
+        names, status = await self._ptr(address)
+        if status is not None:
+            if status in (_E.ARES_ENOTFOUND, _E.ARES_ENODATA):
+                raise socket.herror(_HOST_NOT_FOUND, "Unknown host")
+            raise socket.herror(_TRY_AGAIN, "Host name lookup failure")
+        # glibc names the first PTR and lists no aliases.
+        return names[0], [], [address.partition("%")[0]]
+
+    async def getnameinfo(self, sockaddr: SockAddr, flags: int) -> tuple[str, str]:
+        if flags & socket.NI_NUMERICHOST:
+            return socket.getnameinfo(sockaddr, flags)  # no DNS (service: local NSS)
+        numeric_host, service = socket.getnameinfo(
+            sockaddr, (flags | socket.NI_NUMERICHOST) & ~socket.NI_NAMEREQD
+        )
+        entry = await self._hosts_reverse(numeric_host)
+        if entry is not None:
+            return _strip_local_domain(entry[0], flags), service
+        names, status = await self._ptr(numeric_host)
+        if status is None:
+            return _strip_local_domain(names[0], flags), service
+        if status not in (_E.ARES_ENOTFOUND, _E.ARES_ENODATA):
+            raise _gaierror(socket.EAI_AGAIN)
+        if flags & socket.NI_NAMEREQD:
+            raise _gaierror(socket.EAI_NONAME)
+        return numeric_host, service
+
+    # records -------------------------------------------------------------------
+
+    async def query(self, name: str, rtype: str) -> Answer:
+        """Records of type ``rtype`` at ``name``; see :meth:`Backend.query`.
+
+        TXT records come back as one string each (pycares joins a record's
+        character-strings); SVCB raises :class:`~aioresolve.BackendUnavailable`
+        (pycares 5 cannot parse it).
+        """
+        if rtype not in QUERY_TYPES:
+            return await super().query(name, rtype)
+        if len(name) > 253 or any(not 0 < len(label) < 64 for label in name.split(".")):
+            raise IllegalName(host=name, rtype=rtype, backend=self.name)
+        result, status = await self._query_raw(name, rtype)
+        if status is None:
+            answer = answer_from_result(name, rtype, result, self._server)
+            if answer is not None:
+                return answer
+            status = _E.ARES_ENODATA  # only CNAMEs (or a CNAME loop)
+        raise error_for_status(
+            status, host=name, rtype=rtype, backend=self.name, server=self._server
+        )
+
+    async def reverse(self, address: str) -> Answer:
+        """PTR records of an IPv4 or IPv6 address (``"192.0.2.1"``, ``"2001:db8::1"``)."""
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            raise IllegalName(f"not an IP address: {address!r}", host=address,
+                              backend=self.name) from None
+        return await self.query(ip.reverse_pointer, "PTR")
+
+    async def aclose(self) -> None:
+        """Fail lookups in flight with :class:`~aioresolve.ResolverClosed`, stop
+        watching c-ares' sockets and destroy the channel (which closes them)."""
+        self._closed = True
+        if self._driver is not None:
+            self._driver.close()
+            self._driver = None
+
+
+# -- glibc-shaped results ---------------------------------------------------------
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("ascii") if isinstance(value, bytes) else value
+
+
+def _unique(items: Any) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _from_hosts_file(result: Any) -> bool:
+    """c-ares gives hosts-file answers TTL 0 (a DNS answer with TTL 0 everywhere
+    is read the same way; its aliases then come out in hosts-file style)."""
+    return bool(result.cnames) and all(
+        item.ttl == 0 for item in [*result.cnames, *result.nodes]
+    )
+
+
+def _alias_chain(name: str, cnames: Sequence[Any]) -> list[str]:
+    """The names of the CNAME chain from ``name`` (glibc's ``h_aliases``)."""
+    hops = {c.alias.lower(): c.name for c in cnames}
+    chain, current = [], name
+    while current.lower() in hops and current not in chain:
+        chain.append(current)
+        current = hops[current.lower()]
+    return chain
+
+
+def _canonical(name: str, cnames: Sequence[Any]) -> str:
+    hops = {c.alias.lower(): c.name for c in cnames}
+    current, seen = name, set()
+    while current.lower() in hops and current.lower() not in seen:
+        seen.add(current.lower())
+        current = hops[current.lower()]
+    return current
+
+
+def _select(nodes: Sequence[Any], family: int, flags: int) -> list[_Addr]:
+    """(family, address parts) of each address in c-ares' order, v4-mapped as glibc does."""
+    found: list[_Addr] = list(dict.fromkeys(
+        (socket.AF_INET, (_text(n.addr[0]),)) if n.family == socket.AF_INET
+        else (socket.AF_INET6, (_text(n.addr[0]), n.addr[2], n.addr[3]))
+        for n in nodes
+    ))
+    if family == socket.AF_UNSPEC:
+        return found
+    v6 = [a for a in found if a[0] == socket.AF_INET6]
+    if family == socket.AF_INET:
+        return [a for a in found if a[0] == socket.AF_INET]
+    if not flags & socket.AI_V4MAPPED or (v6 and not flags & socket.AI_ALL):
+        return v6
+    mapped: list[_Addr] = [(socket.AF_INET6, (f"::ffff:{a[1][0]}", 0, 0))
+              for a in found if a[0] == socket.AF_INET]
+    return mapped + v6
+
+
+class _Template:
+    """The (type, proto, port) triples libc gives for these arguments, learnt
+    from :func:`socket.getaddrinfo` on an IP literal (no lookup happens)."""
+
+    _LITERALS: ClassVar[dict[int, str]] = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
+
+    def __init__(self, port: str | int | None, family: int, type: int, proto: int,
+                 flags: int) -> None:
+        base_flags = (flags & ~(socket.AI_CANONNAME | socket.AI_ADDRCONFIG
+                                | socket.AI_V4MAPPED | socket.AI_ALL)) | socket.AI_NUMERICHOST
+        self.triples: dict[int, list[tuple[socket.SocketKind, int, int]]] = {}
+        families = [family] if family in self._LITERALS else [socket.AF_INET, socket.AF_INET6]
+        if family not in self._LITERALS and family != socket.AF_UNSPEC:
+            socket.getaddrinfo(None, port, family, type, proto, flags)  # raises EAI_FAMILY
+        for fam in families:
+            infos = socket.getaddrinfo(self._LITERALS[fam], port, fam, type, proto, base_flags)
+            self.triples[fam] = [(kind, prot, int(addr[1])) for _, kind, prot, _, addr in infos]
+
+    def expand(self, addrs: list[_Addr], canon: str) -> list[AddrInfo]:
+        out: list[AddrInfo] = []
+        for fam, parts in addrs:
+            for kind, prot, port in self.triples[fam]:
+                sockaddr: SockAddr = (
+                    (parts[0], port)
+                    if fam == socket.AF_INET
+                    else (parts[0], port, parts[1], parts[2])
+                )
+                first = canon if not out else ""
+                out.append((socket.AddressFamily(fam), kind, prot, first, sockaddr))
+        return out
+
+
+def _strip_local_domain(name: str, flags: int) -> str:
+    """NI_NOFQDN: drop the local domain (taken from the host name, without a lookup)."""
+    if not flags & socket.NI_NOFQDN:
+        return name
+    _, dot, domain = socket.gethostname().partition(".")
+    if dot and name.lower().endswith("." + domain.lower()):
+        return name[: -len(domain) - 1]
+    return name
+
+
+#: Templates by (port, family, type, proto, flags): the services database is
+#: read once per distinct argument set, not once per lookup.  Errors are not
+#: cached (lru_cache does not keep exceptions).
+_template = functools.lru_cache(maxsize=256)(_Template)
