@@ -11,6 +11,7 @@ same records.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -214,6 +215,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
 }
 
 
+@functools.lru_cache(maxsize=256)  # dnspython's enum lookup costs ~7 µs; this is per query
 def normalize_rtype(rtype: str | int) -> str:
     """Return the canonical upper-case mnemonic for a record type.
 
