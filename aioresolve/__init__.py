@@ -45,18 +45,60 @@ from ._errors import ServFail as ServFail
 from ._errors import Timeout as Timeout
 from ._errors import Truncated as Truncated
 from ._records import Answer as Answer
+from ._records import Record as Record
+from .bulk import Result as Result
+from .bulk import Status as Status
+from .bulk import resolve_all as resolve_all
+from .bulk import resolve_many as resolve_many
 from .cache import CacheConfig as CacheConfig
 from .cache import CacheInfo as CacheInfo
-from ._records import Record as Record
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AddrInfo", "Answer", "Backend", "BackendUnavailable", "CacheConfig", "CacheInfo", "ConnectionRefused", "FormErr",
-    "HostEntry", "IllegalName", "NXDomain", "NetworkError", "NoData", "Record", "Refused",
-    "ResolveError", "Resolver", "ResolverClosed", "ServFail", "SockAddr", "Timeout", "Truncated",
-    "get_default_resolver", "getaddrinfo", "getfqdn", "gethostbyaddr", "gethostbyname",
-    "gethostbyname_ex", "gethostname", "getnameinfo", "getprotobyname", "getservbyname",
-    "getservbyport", "inet_aton", "inet_ntoa", "inet_ntop", "inet_pton", "query", "reverse",
-    "set_default_backend", "set_default_resolver",
+    "AddrInfo",
+    "Answer",
+    "Backend",
+    "BackendUnavailable",
+    "CacheConfig",
+    "CacheInfo",
+    "ConnectionRefused",
+    "FormErr",
+    "HostEntry",
+    "IllegalName",
+    "NXDomain",
+    "NetworkError",
+    "NoData",
+    "Record",
+    "Refused",
+    "ResolveError",
+    "Resolver",
+    "ResolverClosed",
+    "ServFail",
+    "SockAddr",
+    "Timeout",
+    "Truncated",
+    "Result",
+    "Status",
+    "get_default_resolver",
+    "resolve_all",
+    "resolve_many",
+    "getaddrinfo",
+    "getfqdn",
+    "gethostbyaddr",
+    "gethostbyname",
+    "gethostbyname_ex",
+    "gethostname",
+    "getnameinfo",
+    "getprotobyname",
+    "getservbyname",
+    "getservbyport",
+    "inet_aton",
+    "inet_ntoa",
+    "inet_ntop",
+    "inet_pton",
+    "query",
+    "reverse",
+    "set_default_backend",
+    "set_default_resolver",
 ]

@@ -401,7 +401,8 @@ class Resolver:
         :returns: an :class:`~aioresolve.Answer` with typed records and TTLs.
         :raises NXDomain, NoData, ServFail, Refused, Timeout, IllegalName: …;
             :class:`~aioresolve.BackendUnavailable` on a backend that cannot
-            make record queries (the system backend).
+            make record queries of that type (the system backend answers
+            only A and AAAA, through getaddrinfo, without TTLs).
         """
         kind = normalize_rtype(rtype)
         qname = _query_name(name)

@@ -23,7 +23,16 @@ import socket
 from collections.abc import Callable
 from typing import ClassVar, TypeVar, cast
 
-from .._errors import ResolverClosed
+from .._errors import (
+    IllegalName,
+    NetworkError,
+    NoData,
+    NXDomain,
+    ResolveError,
+    ResolverClosed,
+    ServFail,
+)
+from .._records import AAAA, A, Answer
 from .base import AddrInfo, Backend, HostEntry, SockAddr
 
 __all__ = ["DEFAULT_POOL_SIZE", "SystemBackend"]
@@ -88,9 +97,67 @@ class SystemBackend(Backend):
     async def gethostbyaddr(self, host: bytes) -> HostEntry:
         return await self.run(socket.gethostbyaddr, host.decode("ascii"))
 
+    async def query(self, name: str, rtype: str) -> Answer:
+        """A or AAAA records through ``getaddrinfo(3)`` (other types raise
+        :class:`~aioresolve.BackendUnavailable`).
+
+        libc reports no TTLs (every record has ``ttl=0``), no server, and
+        answers from ``/etc/hosts`` and other NSS sources as well as DNS.  Its
+        error codes are coarser than DNS RCODEs; they map as follows:
+        ``EAI_NONAME`` -> :class:`~aioresolve.NXDomain` (glibc also uses it
+        for a name without addresses of any family), ``EAI_NODATA`` and
+        ``EAI_ADDRFAMILY`` -> :class:`~aioresolve.NoData`, ``EAI_AGAIN``
+        (timeout *or* SERVFAIL: libc does not say which) and ``EAI_FAIL`` ->
+        :class:`~aioresolve.ServFail`, ``EAI_SYSTEM`` -> :class:`~aioresolve.NetworkError`,
+        anything else -> :class:`~aioresolve.ResolveError`.
+        """
+        if rtype not in ("A", "AAAA"):
+            return await super().query(name, rtype)
+        family = socket.AF_INET if rtype == "A" else socket.AF_INET6
+        try:
+            infos = await self.run(
+                socket.getaddrinfo, name, None, family, socket.SOCK_STREAM, 0,
+                socket.AI_CANONNAME,
+            )
+        except socket.gaierror as exc:
+            raise _query_error(exc, name, rtype) from None
+        except UnicodeError as exc:
+            raise IllegalName(str(exc), host=name, rtype=rtype, backend=self.name) from None
+        canonical = next((str(info[3]) for info in infos if info[3]), name).rstrip(".").lower()
+        seen: dict[str, None] = {}
+        for info in infos:
+            seen.setdefault(str(info[4][0]), None)
+        make = A if rtype == "A" else AAAA
+        records = tuple(make(0, address) for address in seen)
+        if not records:
+            raise NoData(host=name, rtype=rtype, backend=self.name)
+        return Answer(name, rtype, records, canonical, 0)
+
     async def aclose(self) -> None:
         self._closed = True
         if self._pool is not None:
             # Threads blocked in libc cannot be stopped; do not wait for them.
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+
+_EAI_NODATA = getattr(socket, "EAI_NODATA", None)
+_EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", None)
+
+
+def _query_error(exc: socket.gaierror, name: str, rtype: str) -> ResolveError:
+    """The aioresolve error for a ``getaddrinfo`` failure (see :meth:`SystemBackend.query`)."""
+    code = exc.errno
+    cls: type[ResolveError]
+    if code == socket.EAI_NONAME:
+        cls = NXDomain
+    elif code is not None and code in (_EAI_NODATA, _EAI_ADDRFAMILY):
+        cls = NoData
+    elif code in (socket.EAI_AGAIN, socket.EAI_FAIL):
+        cls = ServFail
+    elif code == socket.EAI_SYSTEM:
+        cls = NetworkError
+    else:
+        cls = ResolveError
+    message = f"{cls.default_message} for {name!r} ({rtype}): [gaierror {code}] {exc.strerror}"
+    return cls(message, host=name, rtype=rtype, backend=SystemBackend.name)

@@ -1,0 +1,910 @@
+"""Bulk resolution: many names, bounded concurrency, exactly one result each.
+
+:func:`resolve_many` streams :class:`Result` objects for a list, any iterable,
+an async iterable or a text file of names; :func:`resolve_all` gathers them
+into a list.  Differences from looping over :meth:`Resolver.query
+<aioresolve.Resolver.query>` yourself (or from massdns / ``dnsx``):
+
+* every input yields exactly one :class:`Result`, failures included: a lookup
+  error, a bad name or an unexpected exception becomes a :class:`Status`, it
+  never ends the batch;
+* input is read lazily and memory is bounded by the *window* (in flight plus
+  finished-but-not-yet-consumed results), not by the input size;
+* retries on TIMEOUT / SERVFAIL / REFUSED (configurable), rotated over the
+  servers when several are given; a ``qps`` pace (token bucket) on top of the
+  ``concurrency`` limit;
+* :meth:`BulkRun.stop` (or leaving the ``async for``) ends the run promptly
+  with no task or socket left behind; ``stop(report_cancelled=True)`` first
+  yields a ``CANCELLED`` result for every input that was read but not finished.
+
+File input: one name per line; leading/trailing white space is stripped and
+blank lines and lines starting with ``#`` are skipped (they get no result and
+no index).  Every other line, valid or not, gets exactly one result.  Items of
+other iterables are never skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import dataclasses
+import enum
+import io
+import json
+import sys
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from types import TracebackType
+from typing import IO, Any, Protocol, TypeAlias, cast
+
+from . import _errors
+from ._api import Resolver
+from ._backends import backend_class, create_backend
+from ._names import to_alabel
+from ._records import AAAA, A, Answer, Record, normalize_rtype
+
+__all__ = [
+    "ADDR",
+    "BulkRun",
+    "CSV_FIELDS",
+    "DEFAULT_RETRY_ON",
+    "default_backend",
+    "record_text",
+    "QueryFunc",
+    "Result",
+    "Status",
+    "resolve_all",
+    "resolve_many",
+]
+
+#: ``rtype="ADDR"``: both A and AAAA, asked at the same time, merged.
+ADDR = "ADDR"
+
+if sys.version_info >= (3, 11):
+    _timeout_scope = asyncio.timeout
+else:  # pragma: no cover - Python 3.10
+    _timeout_scope = None
+
+
+class Status(str, enum.Enum):
+    """Outcome of one bulk lookup.  Each failure status names one error class
+    of :mod:`aioresolve` (:attr:`error_class`); the value is the JSON/CSV text."""
+
+    NOERROR = "NOERROR"  #: records found
+    NXDOMAIN = "NXDOMAIN"  #: :class:`~aioresolve.NXDomain`
+    NODATA = "NODATA"  #: :class:`~aioresolve.NoData`: the name exists, no records of the type
+    SERVFAIL = "SERVFAIL"  #: :class:`~aioresolve.ServFail`
+    REFUSED = "REFUSED"  #: :class:`~aioresolve.Refused`
+    FORMERR = "FORMERR"  #: :class:`~aioresolve.FormErr`
+    TIMEOUT = "TIMEOUT"  #: :class:`~aioresolve.Timeout` (the per-host deadline or every attempt)
+    TRUNCATED = "TRUNCATED"  #: :class:`~aioresolve.Truncated`: TC=1 and the TCP retry failed
+    NETWORK_ERROR = "NETWORK_ERROR"  #: :class:`~aioresolve.NetworkError` (incl. ConnectionRefused)
+    ILLEGAL_INPUT = "ILLEGAL_INPUT"  #: :class:`~aioresolve.IllegalName`: not a valid name
+    CANCELLED = "CANCELLED"  #: the run was stopped before this lookup finished
+    ERROR = "ERROR"  #: anything else (BackendUnavailable, a bug): see ``Result.error``
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def ok(self) -> bool:
+        return self is Status.NOERROR
+
+    @property
+    def error_class(self) -> type[BaseException] | None:
+        """The exception class this status stands for (``None`` for NOERROR)."""
+        return _STATUS_ERRORS[self]
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> Status:
+        """The status of a lookup that raised ``exc`` (most specific class wins)."""
+        for klass in type(exc).__mro__:
+            status = _ERROR_STATUS.get(klass)
+            if status is not None:
+                return status
+        return cls.ERROR
+
+
+_STATUS_ERRORS: dict[Status, type[BaseException] | None] = {
+    Status.NOERROR: None,
+    Status.NXDOMAIN: _errors.NXDomain,
+    Status.NODATA: _errors.NoData,
+    Status.SERVFAIL: _errors.ServFail,
+    Status.REFUSED: _errors.Refused,
+    Status.FORMERR: _errors.FormErr,
+    Status.TIMEOUT: _errors.Timeout,
+    Status.TRUNCATED: _errors.Truncated,
+    Status.NETWORK_ERROR: _errors.NetworkError,
+    Status.ILLEGAL_INPUT: _errors.IllegalName,
+    Status.CANCELLED: asyncio.CancelledError,
+    Status.ERROR: _errors.ResolveError,
+}
+_ERROR_STATUS: dict[type, Status] = {
+    cls: status for status, cls in _STATUS_ERRORS.items() if cls is not None
+}
+# A built-in TimeoutError that is not ours (e.g. a backend's) is still a timeout.
+_ERROR_STATUS[TimeoutError] = Status.TIMEOUT
+
+#: Statuses retried by default.
+DEFAULT_RETRY_ON: frozenset[Status] = frozenset({Status.TIMEOUT, Status.SERVFAIL, Status.REFUSED})
+
+#: Column order of :meth:`Result.csv_row`.
+CSV_FIELDS = (
+    "index", "input", "name", "type", "status", "data", "ttl", "canonical_name",
+    "error", "attempts", "elapsed_ms", "server",
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Result:
+    """The outcome of one input of a bulk run.
+
+    :ivar index: position of the input among the inputs (file: among the
+        lines that are not skipped), from 0.
+    :ivar input: the input as given (bytes decoded as UTF-8; file lines stripped).
+    :ivar name: the normalised name asked for (IDNA A-labels, lower case, no
+        trailing dot); ``None`` when the input is not a valid name.
+    :ivar rtype: the record type asked for (``"ADDR"`` for A and AAAA).
+    :ivar status: the :class:`Status`.
+    :ivar records: the records found (typed, each with its TTL).
+    :ivar canonical_name: the owner of the records after CNAMEs.
+    :ivar ttl: smallest TTL of the answer (``0`` from the system backend, which
+        knows none); ``None`` without records.
+    :ivar error: the error message, for every status but NOERROR.
+    :ivar attempts: queries made (``0`` for ILLEGAL_INPUT or when cancelled
+        before the first); with ``"ADDR"`` a pair of A+AAAA counts once.
+    :ivar elapsed: seconds from the first attempt to the result.
+    :ivar server: ``"ip:port"`` that gave the final answer, where known.
+    """
+
+    index: int
+    input: str
+    name: str | None
+    rtype: str
+    status: Status
+    records: tuple[Record, ...] = ()
+    canonical_name: str | None = None
+    ttl: int | None = None
+    error: str | None = None
+    attempts: int = 0
+    elapsed: float = 0.0
+    server: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """``True`` for NOERROR."""
+        return self.status is Status.NOERROR
+
+    @property
+    def addresses(self) -> list[str]:
+        """Addresses of the A/AAAA records, in answer order (A first for ``"ADDR"``)."""
+        return [r.address for r in self.records if isinstance(r, (A, AAAA))]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of :meth:`to_json` (see the README's JSONL schema)."""
+        return {
+            "index": self.index,
+            "input": self.input,
+            "name": self.name,
+            "type": self.rtype,
+            "status": self.status.value,
+            "addresses": self.addresses,
+            "records": [_record_dict(r) for r in self.records],
+            "ttl": self.ttl,
+            "canonical_name": self.canonical_name,
+            "error": self.error,
+            "attempts": self.attempts,
+            "elapsed_ms": round(self.elapsed * 1000, 3),
+            "server": self.server,
+        }
+
+    def to_json(self) -> str:
+        """One line of JSON (no newline), non-ASCII kept as is."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    def data_text(self) -> str:
+        """The records as one text field: addresses, or each record's fields
+        joined by spaces, records separated by ``" | "``."""
+        if self.records and all(isinstance(r, (A, AAAA)) for r in self.records):
+            return " ".join(self.addresses)
+        return " | ".join(record_text(r) for r in self.records)
+
+    def csv_row(self) -> list[str]:
+        """The CSV fields in :data:`CSV_FIELDS` order (``None`` as empty)."""
+        return [
+            str(self.index), self.input, self.name or "", self.rtype, self.status.value,
+            self.data_text(), "" if self.ttl is None else str(self.ttl),
+            self.canonical_name or "", self.error or "", str(self.attempts),
+            f"{self.elapsed * 1000:.3f}", self.server or "",
+        ]
+
+
+def _field_value(value: object) -> object:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, tuple):
+        return [_field_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _field_value(v) for k, v in value.items()}
+    return value
+
+
+def _record_dict(record: Record) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": record.rtype}
+    for field in dataclasses.fields(record):
+        out[field.name] = _field_value(getattr(record, field.name))
+    return out
+
+
+def record_text(record: Record) -> str:
+    """A record's fields (all but the TTL) as text, separated by spaces."""
+    parts: list[str] = []
+    for field in dataclasses.fields(record):
+        if field.name == "ttl":
+            continue
+        value = getattr(record, field.name)
+        if isinstance(value, tuple):
+            parts.extend(json.dumps(v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
+                         for v in value)
+        elif isinstance(value, bytes):
+            parts.append(value.hex())
+        elif isinstance(value, dict):
+            parts.extend(f"{k}={v}" for k, v in value.items())
+        else:
+            parts.append(str(value))
+    return " ".join(parts)
+
+
+# -- the seam for backends: how one query is made -------------------------------
+
+#: ``query(name, rtype, attempt) -> Answer``: one attempt at one name, raising
+#: an aioresolve error on failure.  ``attempt`` counts from 0; implementations
+#: use it to rotate servers.  A backend with a batch engine (e.g. the wire
+#: backend's stream API) plugs in here: ``resolve_many(..., query=...)``, or by
+#: giving the backend a ``bulk_query_func(rtype)`` method returning one.
+QueryFunc: TypeAlias = Callable[[str, str, int], Awaitable[Answer]]
+
+
+class _BulkCapable(Protocol):
+    def bulk_query_func(self) -> QueryFunc: ...
+
+
+def _resolver_query_func(resolvers: Sequence[Resolver]) -> QueryFunc:
+    """Rotate attempts over resolvers (one per server): attempt k of input i
+    goes to resolver ``(i + k) % n`` - the engine passes ``i + k``."""
+    count = len(resolvers)
+    if count == 1:
+        only = resolvers[0]
+
+        async def query_one(name: str, rtype: str, attempt: int) -> Answer:
+            return await only.query(name, rtype)
+
+        return query_one
+
+    async def query_rotating(name: str, rtype: str, attempt: int) -> Answer:
+        return await resolvers[attempt % count].query(name, rtype)
+
+    return query_rotating
+
+
+def _server_of(resolvers: Sequence[Resolver], attempt: int) -> str | None:
+    """The server attempt ``attempt`` goes to, where that is certain: one
+    resolver per server, or a batch engine that rotates by attempt."""
+    backend = resolvers[attempt % len(resolvers)].backend
+    servers = getattr(backend, "nameservers", None)
+    if not isinstance(servers, list) or not servers:
+        return None
+    if len(servers) == 1:
+        return str(servers[0])
+    if len(resolvers) == 1 and hasattr(backend, "bulk_query_func"):
+        return str(servers[attempt % len(servers)])
+    return None
+
+
+# -- pacing ---------------------------------------------------------------------
+
+
+class _TokenBucket:
+    """At most ``rate`` acquisitions a second on average, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        if rate <= 0:
+            raise ValueError(f"qps must be positive or None, not {rate!r}")
+        self.rate = rate
+        self.burst = max(1.0, burst if burst is not None else rate / 20)
+        self._tokens = self.burst
+        self._stamp: float | None = None
+
+    async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            if self._stamp is None:
+                self._stamp = now
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return
+            await asyncio.sleep((1 - self._tokens) / self.rate)
+
+
+# -- input ------------------------------------------------------------------------
+
+
+def _input_text(item: object) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, (bytes, bytearray)):
+        return bytes(item).decode("utf-8", "surrogateescape")
+    return str(item)
+
+
+def _is_file(hosts: object) -> bool:
+    return isinstance(hosts, io.IOBase) or (
+        hasattr(hosts, "readline") and hasattr(hosts, "__iter__")
+    )
+
+
+def _file_line(line: str | bytes) -> str | None:
+    """The name on a file line, or ``None`` for blank lines and ``#`` comments."""
+    text = _input_text(line).strip()
+    if not text or text.startswith("#"):
+        return None
+    return text
+
+
+# -- the run ----------------------------------------------------------------------
+
+_Item: TypeAlias = tuple[int, str]
+_STOP: Any = object()
+
+
+class BulkRun:
+    """An async iterator of :class:`Result` (what :func:`resolve_many` returns).
+
+    Use ``async for result in run`` (or ``async with run: ...``).  Leaving the
+    ``async with`` block, :meth:`aclose` or cancelling the consuming task stops
+    every lookup at once; leaving a bare ``async for`` by ``break`` does so on
+    the loop's next iterations (when the event loop finalises the iterator).
+    :meth:`stop` ends the run from anywhere (e.g. a signal handler); with
+    ``report_cancelled=True`` the loop then yields a CANCELLED result for each
+    input read but not finished before it ends (inputs never read get none).
+
+    :ivar counts: results yielded so far, per :class:`Status`.
+    :ivar done: results yielded so far.
+    """
+
+    def __init__(
+        self,
+        hosts: object,
+        query: QueryFunc,
+        *,
+        rtype: str,
+        concurrency: int,
+        timeout: float | None,
+        attempts: int,
+        retry_on: frozenset[Status],
+        qps: float | None,
+        ordered: bool,
+        window: int,
+        server_of: Callable[[int], str | None],
+        cleanup: Callable[[], Awaitable[None]] | None,
+        skip: Callable[[int, str], bool] | None = None,
+    ) -> None:
+        self._hosts = hosts
+        self._query = query
+        self.rtype = rtype
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.attempts = attempts
+        self.retry_on = retry_on
+        self.ordered = ordered
+        self._bucket = _TokenBucket(qps) if qps is not None else None
+        self._server_of = server_of
+        self._cleanup = cleanup
+        self._skip = skip
+        self._index = 0
+        self._window = asyncio.Semaphore(window)
+        self._todo: asyncio.Queue[_Item] = asyncio.Queue()
+        self._results: asyncio.Queue[Result] = asyncio.Queue()
+        self._reorder: dict[int, Result] = {}
+        self._order: collections.deque[int] = collections.deque()  # fed, not yet yielded
+        self._fed = 0
+        self._input_done = False
+        self._input_error: BaseException | None = None
+        self._inflight: dict[int, _Item] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._started = False
+        self._closed = False
+        self._stopping = False
+        self._finished = False
+        self._stopper: asyncio.Future[None] | None = None
+        self._wakeup: asyncio.Event | None = None
+        self.counts: dict[Status, int] = dict.fromkeys(Status, 0)
+        self.done = 0
+        self.started_at: float | None = None
+
+    # -- iteration -------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[Result]:
+        # An async generator, not self: when ``async for`` is left by ``break``
+        # the generator is dropped at once and the event loop's async-generator
+        # finaliser closes it, which closes the run (cancels every lookup).
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Result]:
+        try:
+            while True:
+                try:
+                    result = await self.__anext__()
+                except StopAsyncIteration:
+                    return
+                yield result
+        finally:
+            await self.aclose()
+
+    async def __aenter__(self) -> BulkRun:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def _start(self) -> None:
+        self._started = True
+        self.started_at = time.monotonic()
+        self._wakeup = asyncio.Event()
+        self._tasks.append(asyncio.create_task(self._feed(), name="aioresolve-bulk-feed"))
+        for n in range(self.concurrency):
+            self._tasks.append(
+                asyncio.create_task(self._work(), name=f"aioresolve-bulk-worker-{n}")
+            )
+
+    async def __anext__(self) -> Result:
+        if self._closed or (self._finished and not self._started):
+            raise StopAsyncIteration
+        if not self._started:
+            self._start()
+        try:
+            result = await self._next_result()
+        except BaseException:
+            await self.aclose()
+            raise
+        if result is None:
+            error = self._input_error
+            await self.aclose()
+            if error is not None:
+                raise error
+            raise StopAsyncIteration
+        self.done += 1
+        self.counts[result.status] += 1
+        self._window.release()
+        return result
+
+    async def _next_result(self) -> Result | None:
+        while True:
+            if self._finished:
+                return self._drain()
+            if self.ordered and self._order:
+                ready = self._reorder.pop(self._order[0], None)
+                if ready is not None:
+                    self._order.popleft()
+                    return ready
+            elif not self._results.empty():
+                return self._results.get_nowait()
+            if self._input_done and self.done == self._fed:
+                return None
+            result = await self._wait_result()
+            if result is None:
+                continue
+            if not self.ordered:
+                return result
+            self._reorder[result.index] = result
+
+    def _drain(self) -> Result | None:
+        """After :meth:`stop`: what is left, in index order when ordered (the
+        inputs never finished leave gaps that must not hold the rest back)."""
+        if not self.ordered:
+            return None if self._results.empty() else self._results.get_nowait()
+        while not self._results.empty():
+            result = self._results.get_nowait()
+            self._reorder[result.index] = result
+        if not self._reorder:
+            return None
+        return self._reorder.pop(min(self._reorder))
+
+    async def _wait_result(self) -> Result | None:
+        """The next finished result, or ``None`` when woken for another reason
+        (the input ended or failed, or the run was stopped)."""
+        if not self._results.empty():
+            return self._results.get_nowait()
+        assert self._wakeup is not None
+        getter = asyncio.ensure_future(self._results.get())
+        waker = asyncio.ensure_future(self._wakeup.wait())
+        try:
+            await asyncio.wait({getter, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waker.cancel()
+            if not getter.done():
+                getter.cancel()
+        self._wakeup.clear()
+        if getter.done() and not getter.cancelled():
+            return getter.result()
+        return None
+
+    def _tasks_running(self) -> bool:
+        return any(not t.done() for t in self._tasks)
+
+    # -- stopping ----------------------------------------------------------------
+
+    def stop(self, *, report_cancelled: bool = False) -> None:
+        """End the run: read no more input, cancel the lookups in flight.
+
+        Results already finished are still yielded; with ``report_cancelled``
+        so is a CANCELLED result for every input read but unfinished.  Safe to
+        call from a signal handler running on the loop.
+        """
+        if self._stopping:
+            return
+        self._stopping = True
+        if not self._started:
+            self._finished = True
+            return
+        for task in self._tasks:
+            task.cancel()
+        self._stopper = asyncio.ensure_future(self._after_stop(report_cancelled))
+
+    async def _after_stop(self, report_cancelled: bool) -> None:
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        pending = list(self._inflight.values())
+        while not self._todo.empty():
+            item = self._todo.get_nowait()
+            if item is not _STOP:
+                pending.append(item)
+        self._inflight.clear()
+        if report_cancelled:
+            for index, text in sorted(pending):
+                self._deliver(Result(index, text, None, self.rtype, Status.CANCELLED,
+                                     error="the run was stopped before this lookup finished"))
+        self._finished = True
+        assert self._wakeup is not None
+        self._wakeup.set()
+
+    async def aclose(self) -> None:
+        """Cancel everything still running and wait until it has stopped, then
+        close the resolvers this run created.  Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stopping = True
+        for task in self._tasks:
+            task.cancel()
+        if self._stopper is not None:
+            self._stopper.cancel()
+        await asyncio.gather(*self._tasks, *([self._stopper] if self._stopper else []),
+                             return_exceptions=True)
+        if self._cleanup is not None:
+            cleanup, self._cleanup = self._cleanup, None
+            await cleanup()
+
+    # -- producer and workers ------------------------------------------------------
+
+    async def _feed(self) -> None:
+        try:
+            async for text in self._inputs():
+                index = self._index
+                self._index += 1
+                if self._skip is not None and self._skip(index, text):
+                    continue
+                await self._window.acquire()
+                if self._stopping:
+                    return
+                self._todo.put_nowait((index, text))
+                if self.ordered:
+                    self._order.append(index)
+                self._fed += 1
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # the input itself failed: report after the rest
+            self._input_error = exc
+        finally:
+            if not self._stopping:
+                self._input_done = True
+                for _ in range(self.concurrency):
+                    self._todo.put_nowait(_STOP)
+                assert self._wakeup is not None
+                self._wakeup.set()
+
+    async def _inputs(self) -> AsyncIterator[str]:
+        hosts = self._hosts
+        if isinstance(hosts, (str, bytes)):
+            raise TypeError("hosts must be an iterable of names, not a single str/bytes")
+        if isinstance(hosts, AsyncIterable):
+            async for item in hosts:
+                yield _input_text(item)
+        elif _is_file(hosts):
+            lines = cast("Iterable[str | bytes]", hosts)
+            for count, line in enumerate(lines):
+                text = _file_line(line)
+                if text is not None:
+                    yield text
+                if count % 256 == 255:
+                    await asyncio.sleep(0)  # a big file must not monopolise the loop
+        else:
+            for count, item in enumerate(cast("Iterable[object]", hosts)):
+                yield _input_text(item)
+                if count % 256 == 255:
+                    await asyncio.sleep(0)
+
+    async def _work(self) -> None:
+        while True:
+            item = await self._todo.get()
+            if item is _STOP:
+                return
+            self._inflight[item[0]] = item
+            result = await self._resolve(item)
+            del self._inflight[item[0]]
+            self._deliver(result)
+
+    def _deliver(self, result: Result) -> None:
+        self._results.put_nowait(result)
+
+    # -- one input ---------------------------------------------------------------
+
+    async def _resolve(self, item: _Item) -> Result:
+        index, text = item
+        try:
+            name = to_alabel(text)
+        except _errors.IllegalName as exc:
+            return Result(index, text, None, self.rtype, Status.ILLEGAL_INPUT, error=str(exc))
+        except Exception as exc:  # one bad input never ends the batch
+            return Result(index, text, None, self.rtype, Status.ILLEGAL_INPUT,
+                          error=f"{type(exc).__name__}: {exc}")
+        started = time.monotonic()
+        state = _Attempts()
+        try:
+            if self.timeout is None:
+                answer = await self._attempts(index, name, state)
+            else:
+                answer = await self._with_deadline(index, name, state)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # every failure becomes a status
+            status = Status.from_exception(exc)
+            server = getattr(exc, "server", None) or state.server
+            message = str(exc) or type(exc).__name__
+            if status is Status.ERROR and not isinstance(exc, _errors.ResolveError):
+                message = f"{type(exc).__name__}: {message}"
+            return Result(index, text, name, self.rtype, status, error=message,
+                          attempts=state.count, elapsed=time.monotonic() - started,
+                          server=server)
+        return Result(
+            index, text, name, self.rtype, Status.NOERROR, answer.records,
+            answer.canonical_name, answer.ttl, attempts=state.count,
+            elapsed=time.monotonic() - started, server=answer.server or state.server,
+        )
+
+    async def _with_deadline(self, index: int, name: str, state: _Attempts) -> Answer:
+        assert self.timeout is not None
+        try:
+            if _timeout_scope is not None:
+                async with _timeout_scope(self.timeout):
+                    return await self._attempts(index, name, state)
+            return await asyncio.wait_for(  # pragma: no cover - 3.10
+                self._attempts(index, name, state), self.timeout)
+        except (TimeoutError, asyncio.TimeoutError) as exc:
+            if isinstance(exc, _errors.Timeout):
+                raise
+            last = f"; last error: {state.last_error}" if state.last_error else ""
+            raise _errors.Timeout(
+                f"no answer for {name!r} ({self.rtype}) within {self.timeout:g}s "
+                f"after {state.count} attempt(s){last}",
+                timeout=self.timeout, host=name, rtype=self.rtype, server=state.server,
+            ) from None
+
+    async def _attempts(self, index: int, name: str, state: _Attempts) -> Answer:
+        while True:
+            if self._bucket is not None:
+                await self._bucket.acquire()
+            slot = index + state.count
+            state.count += 1
+            state.server = self._server_of(slot)
+            try:
+                return await self._one(name, slot)
+            except _errors.ResolveError as exc:
+                status = Status.from_exception(exc)
+                if status not in self.retry_on or state.count >= self.attempts:
+                    raise
+                state.last_error = str(exc)
+
+    async def _one(self, name: str, slot: int) -> Answer:
+        if self.rtype != ADDR:
+            return await self._query(name, self.rtype, slot)
+        return await _query_addr(self._query, name, slot)
+
+
+class _Attempts:
+    __slots__ = ("count", "last_error", "server")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.server: str | None = None
+        self.last_error: str | None = None
+
+
+_ADDR_RANK = (_errors.NoData, _errors.NXDomain)
+
+
+async def _query_addr(query: QueryFunc, name: str, slot: int) -> Answer:
+    """A and AAAA at once: records of both; NODATA only if both are empty;
+    another error of either wins over NODATA/NXDOMAIN (it may be retried)."""
+    both = await asyncio.gather(query(name, "A", slot), query(name, "AAAA", slot),
+                                return_exceptions=True)
+    answers = [a for a in both if isinstance(a, Answer)]
+    errors = [e for e in both if isinstance(e, BaseException)]
+    for error in errors:
+        if not isinstance(error, Exception):
+            raise error  # CancelledError and friends
+    hard = [e for e in errors if not isinstance(e, _ADDR_RANK)]
+    if hard:
+        raise hard[0]
+    if answers:
+        records = tuple(r for a in answers for r in a.records)
+        ttl = min(a.ttl for a in answers)
+        return Answer(name, ADDR, records, answers[0].canonical_name, ttl, answers[0].server)
+    nx = [e for e in errors if isinstance(e, _errors.NXDomain)]
+    raise nx[0] if nx else errors[0]
+
+
+# -- public entry points -----------------------------------------------------------
+
+
+def resolve_many(
+    hosts: Iterable[Any] | AsyncIterable[Any] | IO[str] | IO[bytes],
+    *,
+    rtype: str | int = "A",
+    concurrency: int = 100,
+    timeout: float | None = 5.0,
+    attempts: int = 3,
+    retry_on: Iterable[Status | str] = DEFAULT_RETRY_ON,
+    qps: float | None = None,
+    ordered: bool = False,
+    window: int | None = None,
+    resolver: Resolver | None = None,
+    backend: str | None = None,
+    nameservers: Sequence[str] | None = None,
+    query: QueryFunc | None = None,
+    skip: Callable[[int, str], bool] | None = None,
+) -> BulkRun:
+    """Resolve every name of ``hosts``; an async iterator of :class:`Result`.
+
+    :param hosts: a list or any iterable of names, an async iterable, or a
+        text/binary file object (one name per line; blank and ``#`` lines skipped).
+    :param rtype: ``"A"``, ``"AAAA"``, ``"ADDR"`` (A and AAAA), or any record type.
+    :param concurrency: lookups in flight at most (worker tasks).
+    :param timeout: seconds per input, covering all its attempts (``None``: none).
+    :param attempts: queries at most per input (1 = no retry).
+    :param retry_on: the statuses that are retried (default TIMEOUT, SERVFAIL,
+        REFUSED).  A retry goes to the next server when there are several.
+    :param qps: at most this many queries a second (every attempt counts).
+    :param ordered: yield in input order; a slow input then holds back at most
+        ``window`` results behind it (and the workers, once the window is full).
+    :param window: inputs read but not yet yielded, at most (memory bound);
+        default ``2 * concurrency``, ``8 * concurrency`` when ordered.
+    :param resolver: the :class:`~aioresolve.Resolver` to use (not closed by
+        the run); its own timeout/retry settings apply inside each attempt.
+    :param backend: without ``resolver``: the backend (default ``"cares"``, or
+        ``"wire"`` when available and ``nameservers`` are given).
+    :param nameservers: without ``resolver``: ``"ip[:port]"`` servers; the run
+        makes one resolver per server and rotates attempts over them.
+        ``None``: the system configuration.
+    :param query: a :data:`QueryFunc` replacing the resolver (a batch engine).
+    :param skip: ``skip(index, input) -> bool``: inputs for which it is true
+        keep their index but are not looked up and get no result (how the CLI
+        resumes a run).
+
+    Duplicate inputs each get their own result; lookups of the same name
+    running at the same time share one query (the run's resolvers coalesce
+    and do not cache, so memory stays bounded).
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency!r}")
+    if attempts < 1:
+        raise ValueError(f"attempts must be at least 1, not {attempts!r}")
+    if timeout is not None and timeout <= 0:
+        raise ValueError(f"timeout must be positive or None, not {timeout!r}")
+    if window is not None and window < 1:
+        raise ValueError(f"window must be at least 1, not {window!r}")
+    if resolver is not None and (backend is not None or nameservers is not None):
+        raise TypeError("give either resolver= or backend=/nameservers=, not both")
+    kind = ADDR if isinstance(rtype, str) and rtype.upper() == ADDR else normalize_rtype(rtype)
+    retry = frozenset(Status(s) for s in retry_on)
+    window = window or concurrency * (8 if ordered else 2)
+    cleanup: Callable[[], Awaitable[None]] | None = None
+    if query is not None:
+        server_of: Callable[[int], str | None] = lambda slot: None  # noqa: E731
+    else:
+        resolvers, owned = _resolvers(resolver, backend, nameservers, timeout, attempts,
+                                      concurrency)
+        query = _batch_query(resolvers) or _resolver_query_func(resolvers)
+        server_of = lambda slot: _server_of(resolvers, slot)  # noqa: E731
+        if owned:
+            async def cleanup() -> None:
+                for r in resolvers:
+                    await r.close()
+    return BulkRun(
+        hosts, query, rtype=kind, concurrency=concurrency, timeout=timeout, attempts=attempts,
+        retry_on=retry, qps=qps, ordered=ordered, window=window, server_of=server_of,
+        cleanup=cleanup, skip=skip,
+    )
+
+
+def _batch_query(resolvers: Sequence[Resolver]) -> QueryFunc | None:
+    """The backend's own batch engine, when it has one (the plug-in seam)."""
+    if len(resolvers) == 1 and hasattr(resolvers[0].backend, "bulk_query_func"):
+        backend = cast(_BulkCapable, resolvers[0].backend)
+        return backend.bulk_query_func()
+    return None
+
+
+def default_backend(nameservers: Sequence[str] | None) -> str:
+    """``"wire"`` where it exists and servers are explicit, else ``"cares"``."""
+    if nameservers:
+        with contextlib.suppress(_errors.BackendUnavailable, ValueError):
+            backend_class("wire")
+            return "wire"
+    return "cares"
+
+
+def _resolvers(
+    resolver: Resolver | None,
+    backend: str | None,
+    nameservers: Sequence[str] | None,
+    timeout: float | None,
+    attempts: int,
+    concurrency: int,
+) -> tuple[list[Resolver], bool]:
+    if resolver is not None:
+        return [resolver], False
+    if isinstance(nameservers, str):
+        raise TypeError("nameservers must be a list of strings, not a string")
+    name = backend or default_backend(nameservers)
+    # The run retries itself, so each attempt is a single try of the backend
+    # with a share of the per-host deadline.
+    per_try = (timeout / attempts) if timeout is not None else 2.0
+    options: dict[str, Any]
+    if name == "cares":
+        options = {"tries": 1, "try_timeout": per_try}
+    elif name == "system":
+        if nameservers:
+            raise ValueError("the system backend cannot be pointed at servers; "
+                             "use backend='cares' or 'wire'")
+        options = {"pool_size": min(concurrency, 64)}
+    else:
+        options = {}
+    if name == "wire" and nameservers:
+        # One backend for all servers: its batch engine rotates attempts over
+        # them itself.  Made here because Resolver(timeout=) is the facade's
+        # deadline, not the backend's per-attempt timeout.
+        wire = create_backend(name, nameservers=list(nameservers), timeout=per_try, attempts=1)
+        return [Resolver(wire, cache=False)], True
+    if not nameservers:
+        return [Resolver(name, cache=False, **options)], True
+    resolvers = [
+        Resolver(name, cache=False, nameservers=[server], **options) for server in nameservers
+    ]
+    return resolvers, True
+
+
+async def resolve_all(
+    hosts: Iterable[Any] | AsyncIterable[Any] | IO[str] | IO[bytes], **options: Any
+) -> list[Result]:
+    """Like :func:`resolve_many`, gathered into a list in input order."""
+    options["ordered"] = False
+    results = [r async for r in resolve_many(hosts, **options)]
+    results.sort(key=lambda r: r.index)
+    return results

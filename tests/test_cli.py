@@ -1,0 +1,253 @@
+"""The ``aioresolve`` command line, run as a subprocess against the rig."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.rig import zone as z
+from tests.rig.servers import DnsdistServer, KnotServer
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def aioresolve(*args: str, input: str | None = None, timeout: float = 120,
+               ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "aioresolve", *args], input=input, capture_output=True,
+        text=True, timeout=timeout, cwd=REPO,
+    )
+
+
+def write_names(path: Path, names: list[str]) -> Path:
+    path.write_text("".join(f"{n}\n" for n in names))
+    return path
+
+
+def jsonl(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def fresh(parent: str) -> str:
+    return f"r{uuid.uuid4().hex[:12]}.{parent}"
+
+
+# -- bulk -----------------------------------------------------------------------------------
+
+
+def test_bulk_jsonl_every_line_once(tmp_path: Path, dnsdist: DnsdistServer) -> None:
+    names = z.bulk_query_names(2000, nx_every=25)
+    lines = ["# comment", "", *names[:1000], "bad..name", fresh(z.SERVFAIL_NAME), *names[1000:]]
+    src = tmp_path / "names.txt"
+    src.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    proc = aioresolve("bulk", str(src), "--server", dnsdist.address, "--output", str(out),
+                      "--timeout", "4", "--attempts", "2")
+    assert proc.returncode == 1, proc.stderr  # NXDOMAIN etc. count as failures
+    records = jsonl(out)
+    assert sorted(int(r["index"]) for r in records) == list(range(2002))  # type: ignore[call-overload]
+    by_input = {r["input"]: r for r in records}
+    assert by_input["bad..name"]["status"] == "ILLEGAL_INPUT"
+    assert sum(r["status"] == "SERVFAIL" for r in records) == 1
+    assert sum(r["status"] == "NXDOMAIN" for r in records) == 2000 // 25
+    assert by_input[z.bulk_name(0)]["addresses"] == [z.bulk_address(0)]
+    # the summary: counts per status and the rate
+    assert "names/s" in proc.stderr and "NXDOMAIN" in proc.stderr and "2,002 names" in proc.stderr
+
+
+def test_bulk_stdin_formats_and_filters(tmp_path: Path, knot: KnotServer) -> None:
+    names = [z.A_NAME, z.NX_NAME, z.MULTI_NAME]
+    stdin = "\n".join(names) + "\n"
+    ok = aioresolve("bulk", "-", "--server", knot.address, "--format", "csv", "--only-ok",
+                    input=stdin)
+    assert ok.returncode == 1
+    rows = list(csv.DictReader(io.StringIO(ok.stdout)))
+    assert [r["input"] for r in sorted(rows, key=lambda r: int(r["index"]))] == [
+        z.A_NAME, z.MULTI_NAME]
+    assert sorted(rows[0]["data"].split()) in ([z.A_ADDR], sorted(z.MULTI_V4))
+    failed = aioresolve("bulk", "--server", knot.address, "--format", "text", "--only-failed",
+                        input=stdin)
+    assert failed.stdout.splitlines() == [f"{z.NX_NAME}\tNXDOMAIN\t"
+                                          f"name does not exist for {z.NX_NAME!r} (A) "
+                                          f"from {knot.address}"]
+    all_ok = aioresolve("bulk", "--server", knot.address, "--type", "ADDR", "-q",
+                        input=f"{z.DUAL_NAME}\n")
+    assert all_ok.returncode == 0 and all_ok.stderr == ""
+    (rec,) = [json.loads(line) for line in all_ok.stdout.splitlines()]
+    assert sorted(rec["addresses"]) == sorted([z.DUAL_V4, z.DUAL_V6])
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    assert aioresolve("bulk", "--resume").returncode == 2
+    assert aioresolve("bulk", str(tmp_path / "missing.txt")).returncode == 2
+    assert aioresolve("bulk", "--concurrency", "0").returncode == 2
+    assert aioresolve("nonsense").returncode == 2
+    proc = aioresolve("bulk", "--backend", "system", "--server", "127.0.0.1", input="")
+    assert proc.returncode == 2 and "system" in proc.stderr
+    # a bad option never truncates an existing output file
+    out = tmp_path / "keep.jsonl"
+    out.write_text('{"index": 0}\n')
+    proc = aioresolve("bulk", "--type", "BOGUS", "--server", "127.0.0.1:1", "-o", str(out),
+                      input="a.test\n")
+    assert proc.returncode == 2 and "BOGUS" in proc.stderr
+    assert out.read_text() == '{"index": 0}\n'
+
+
+def test_resume_after_sigkill(tmp_path: Path, knot: KnotServer) -> None:
+    names = z.bulk_query_names(6000, nx_every=17)
+    names[10:10] = [names[3], names[3]]  # duplicates must each appear once per line
+    src = write_names(tmp_path / "names.txt", names)
+    out = tmp_path / "out.jsonl"
+    argv = [sys.executable, "-m", "aioresolve", "bulk", str(src), "--server", knot.address,
+            "--output", str(out), "--qps", "1500", "-q"]
+    proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 20_000):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = out.read_bytes()
+    assert 0 < partial.count(b"\n") < len(names), "the run was not killed mid-way"
+    # simulate a write cut short by the kill: half a record at the end
+    with open(out, "ab") as f:
+        f.write(b'{"index": 999999, "inp')
+    resumed = aioresolve("bulk", str(src), "--server", knot.address, "--output", str(out),
+                         "--resume")
+    assert resumed.returncode == 1, resumed.stderr
+    assert "skipped" in resumed.stderr
+    records = jsonl(out)
+    indices = sorted(int(r["index"]) for r in records)  # type: ignore[call-overload]
+    assert indices == list(range(len(names)))
+    assert all(r["input"] == names[int(r["index"])] for r in records)  # type: ignore[call-overload]
+    # resuming a complete file does nothing
+    again = aioresolve("bulk", str(src), "--server", knot.address, "--output", str(out),
+                       "--resume")
+    assert again.returncode == 0 and len(jsonl(out)) == len(names)
+
+
+def test_resume_text_and_csv(tmp_path: Path, knot: KnotServer) -> None:
+    names = [z.bulk_name(i) for i in range(300)] + [z.bulk_name(5)]
+    src = write_names(tmp_path / "names.txt", names)
+    for fmt in ("text", "csv"):
+        out = tmp_path / f"out.{fmt}"
+        first = aioresolve("bulk", str(src), "--server", knot.address, "-o", str(out),
+                           "--format", fmt)
+        assert first.returncode == 0
+        lines = out.read_text().splitlines()
+        keep = lines[: len(lines) // 2]
+        out.write_text("\n".join(keep) + "\n")
+        second = aioresolve("bulk", str(src), "--server", knot.address, "-o", str(out),
+                            "--format", fmt, "--resume")
+        assert second.returncode == 0
+        final = out.read_text().splitlines()
+        if fmt == "csv":
+            assert final[0].startswith("index,") and final.count(final[0]) == 1
+            got = sorted(r["input"] for r in csv.DictReader(io.StringIO(out.read_text())))
+        else:
+            got = sorted(line.split("\t")[0] for line in final)
+        assert got == sorted(names)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_writes_whole_records(tmp_path: Path, dnsdist: DnsdistServer, signum: int,
+                                     code: int) -> None:
+    names = [fresh(z.SLOW_NAME) for _ in range(3000)]
+    src = write_names(tmp_path / "names.txt", names)
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aioresolve", "bulk", str(src), "--server", dnsdist.address,
+         "-o", str(out), "--concurrency", "50"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size == 0):
+        time.sleep(0.05)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert "INTERRUPTED" in err
+    records = jsonl(out)  # every line parses
+    assert 0 < len(records) < len(names)
+    assert all(r["status"] == "NOERROR" for r in records)  # no CANCELLED records written
+
+
+def test_progress_bar_under_a_pty(tmp_path: Path, knot: KnotServer) -> None:
+    src = write_names(tmp_path / "names.txt", [z.bulk_name(i) for i in range(3000)])
+    out = tmp_path / "out.jsonl"
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aioresolve", "bulk", str(src), "--server", knot.address,
+         "-o", str(out), "--qps", "3000"],
+        cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "160"})
+    os.close(slave)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(master)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0
+    assert "resolving" in text and "/3,000" in text.replace("3000", "3,000")
+    assert "names/s" in text and "NOERROR" in text
+    assert "3,000 names in" in text  # the summary
+    assert len(jsonl(out)) == 3000
+
+
+def test_forced_progress_without_a_terminal(knot: KnotServer) -> None:
+    proc = aioresolve("bulk", "--server", knot.address, "--progress",
+                      input=f"{z.A_NAME}\n{z.NX_NAME}\n")
+    assert "resolving" in proc.stderr and "NXDOMAIN=1" in proc.stderr
+
+
+# -- resolve / query ------------------------------------------------------------------------------
+
+
+def test_resolve_and_query(knot: KnotServer) -> None:
+    proc = aioresolve("resolve", z.DUAL_NAME, z.NX_NAME, "--server", knot.address)
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert any(z.DUAL_V4 in line and "AF_INET " in line for line in lines)
+    assert any(z.DUAL_V6 in line and "AF_INET6" in line for line in lines)
+    assert z.NX_NAME in proc.stderr
+    proc = aioresolve("resolve", "-4", z.DUAL_NAME, "--server", knot.address)
+    assert proc.returncode == 0 and z.DUAL_V6 not in proc.stdout
+    proc = aioresolve("query", z.MX_NAME, "MX", "--server", knot.address)
+    assert proc.returncode == 0
+    assert sorted(proc.stdout.splitlines()) == sorted(
+        f"{z.MX_NAME}.\t{z.TTL}\tIN\tMX\t{p} {x}" for p, x in z.MX_RECORDS)
+    proc = aioresolve("query", z.A_NAME, "BOGUS", "--server", knot.address)
+    assert proc.returncode == 2
+
+
+def test_resolve_system_backend(libc_dns: DnsdistServer) -> None:
+    proc = aioresolve("resolve", z.A_NAME)
+    assert proc.returncode == 0, proc.stderr
+    assert z.A_ADDR in proc.stdout
+
+
+@pytest.mark.parametrize("args", [("--help",), ("bulk", "--help")])
+def test_help(args: tuple[str, ...]) -> None:
+    proc = aioresolve(*args)
+    assert proc.returncode == 0 and "usage" in proc.stdout
