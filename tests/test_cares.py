@@ -357,3 +357,15 @@ async def test_module_level_functions(knot: Any) -> None:
     finally:
         await aioresolve.get_default_resolver().close()
         aioresolve.set_default_backend("system")
+
+
+async def test_c_ares_keeps_no_answer_cache_of_its_own(dnsdist: Any) -> None:
+    # c-ares 1.34 caches every answer for its TTL, unbounded, unless told not
+    # to; aioresolve turns that off so the Resolver's bounded cache is the only one.
+    name = z.MULTI_NAME
+    before = dnsdist.queries_for(name)
+    async with Resolver("cares", nameservers=[dnsdist.address], cache=False,
+                        coalesce=False) as r:
+        for _ in range(3):
+            await r.query(name, "A")
+    assert dnsdist.queries_for(name) - before == 3
