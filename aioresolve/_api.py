@@ -226,8 +226,7 @@ class Resolver:
         """
         self._check_open()
         if key is not None:
-            call, lookups, backend = make, self._lookups, self.backend
-            make = lambda: lookups.run(key, call, backend)  # noqa: E731
+            make = functools.partial(self._lookups.run, key, make, self.backend)
         if timeout is None:
             timeout = self.timeout
         if timeout is None:
