@@ -1,0 +1,463 @@
+"""The wire backend: aioresolve speaks DNS over UDP/TCP itself.
+
+A lean asyncio engine (:mod:`aioresolve._dns.engine`) built for bulk
+resolution: a few UDP sockets, thousands of queries in flight, no task and no
+timer per query.  It is a *stub* resolver: it asks the configured servers
+(recursive or authoritative) and does not recurse itself.
+
+Differences from :mod:`socket` / glibc in the socket-style lookups:
+
+- no hosts file, no search domains, no ``ndots``: a name is asked as given;
+- ``getaddrinfo`` with ``AF_UNSPEC`` asks A and AAAA at once and lists IPv4
+  first (glibc sorts by RFC 6724);
+- ``AI_ADDRCONFIG`` is ignored (no interface check);
+- ``gethostbyaddr`` / ``getnameinfo`` ask PTR only (no hosts file);
+- failures map to ``EAI_NONAME`` (NXDOMAIN), ``EAI_NODATA`` (no address of
+  that family) and ``EAI_AGAIN`` (everything else), as glibc does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from typing import Any, ClassVar, NamedTuple, cast
+
+from .. import _errors
+from .._dns.engine import Engine, Query, Stats, parse_nameserver
+from .._records import AAAA, PTR, A, Answer
+from .base import AddrInfo, Backend, HostEntry, SockAddr
+
+__all__ = ["StreamResult", "WireBackend"]
+
+_EAI_NODATA = getattr(socket, "EAI_NODATA", -5)
+_EAI_MESSAGES = {
+    socket.EAI_NONAME: "Name or service not known",
+    socket.EAI_AGAIN: "Temporary failure in name resolution",
+    _EAI_NODATA: "No address associated with hostname",
+}
+_HOST_NOT_FOUND, _TRY_AGAIN = 1, 2
+
+
+def _gaierror(code: int) -> socket.gaierror:
+    return socket.gaierror(code, _EAI_MESSAGES[code])
+
+
+def _gai_code(error: BaseException) -> int:
+    if isinstance(error, _errors.NXDomain):
+        return socket.EAI_NONAME
+    if isinstance(error, _errors.NoData):
+        return _EAI_NODATA
+    if isinstance(error, _errors.IllegalName):
+        return socket.EAI_NONAME
+    return socket.EAI_AGAIN
+
+
+def read_resolv_conf(path: str) -> list[str]:
+    """The ``nameserver`` lines of a resolv.conf file, in order."""
+    servers = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] == "nameserver":
+                servers.append(parts[1].partition("%")[0])
+    return servers
+
+
+class StreamResult(NamedTuple):
+    """One result of :meth:`WireBackend.query_stream`.
+
+    :ivar index: position of the name in the input (from 0).
+    :ivar name: the name as given.
+    :ivar result: an :class:`~aioresolve.Answer`, or the
+        :class:`~aioresolve.ResolveError` that ended the lookup.
+    :ivar attempts: queries sent for it (retries and CNAME follow-ups included).
+    :ivar server: ``"ip:port"`` of the server that gave the final answer.
+    """
+
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose
+    name: str
+    result: Answer | _errors.ResolveError
+    attempts: int
+    server: str | None
+
+
+class WireBackend(Backend):
+    """Resolve with aioresolve's own DNS engine (UDP with TCP fallback).
+
+    :param nameservers: ``"ip"``, ``"ip:port"`` or ``"[v6]:port"`` strings;
+        attempts rotate over them (failover).  Required unless
+        ``resolvconf_path`` is given.
+    :param resolvconf_path: read the nameservers from this file (never read
+        implicitly: the default resolv.conf is not consulted).
+    :param timeout: seconds per attempt.
+    :param attempts: queries per name (each retry goes to the next server).
+    :param sockets: UDP sockets per address family.
+    :param max_in_flight: names resolved at once; more wait in a FIFO.
+    :param udp_payload: EDNS0 UDP payload size advertised (0: no EDNS0).
+    :param tcp_fallback: retry truncated answers over TCP.
+    :param adaptive_timeout: per attempt, wait as long as the server's measured
+        RTT warrants (as TCP's RTO: at least 200 ms, doubled per retry) rather
+        than the full ``timeout``, which stays the ceiling.
+    """
+
+    name: ClassVar[str] = "wire"
+    provides_ttl: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        nameservers: Sequence[str] | None = None,
+        resolvconf_path: str | None = None,
+        timeout: float = 2.0,
+        attempts: int = 3,
+        sockets: int = 4,
+        max_in_flight: int = 10_000,
+        udp_payload: int = 1232,
+        tcp_fallback: bool = True,
+        adaptive_timeout: bool = True,
+    ) -> None:
+        if isinstance(nameservers, str):
+            raise TypeError("nameservers must be a list of strings, not a string")
+        if not nameservers and resolvconf_path:
+            nameservers = read_resolv_conf(resolvconf_path)
+        if not nameservers:
+            raise ValueError("the wire backend needs nameservers=[...] or resolvconf_path=")
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, not {timeout!r}")
+        if attempts < 1 or sockets < 1 or max_in_flight < 1:
+            raise ValueError("attempts, sockets and max_in_flight must be at least 1")
+        if not (udp_payload == 0 or 512 <= udp_payload <= 65535):
+            raise ValueError(f"udp_payload must be 0 or 512..65535, not {udp_payload}")
+        self.servers = [parse_nameserver(s) for s in nameservers]
+        self.nameservers = [
+            f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}" for ip, port in self.servers
+        ]
+        self._options: dict[str, Any] = {
+            "timeout": timeout, "attempts": attempts, "sockets": sockets,
+            "max_in_flight": max_in_flight, "payload": udp_payload,
+            "tcp_fallback": tcp_fallback, "adaptive_timeout": adaptive_timeout,
+        }
+        self._engine: Engine | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<WireBackend nameservers={self.nameservers!r}>"
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def engine(self) -> Engine:
+        """The engine of the running loop (made on first use)."""
+        if self._closed:
+            raise _errors.ResolverClosed(backend=self.name)
+        loop = asyncio.get_running_loop()
+        engine = self._engine
+        if engine is None or engine.loop is not loop or engine.closed:
+            if engine is not None:
+                engine.close()
+            engine = self._engine = Engine(loop, self.servers, backend=self.name,
+                                           **self._options)
+        return engine
+
+    @property
+    def stats(self) -> Stats | None:
+        """Counters of the current engine (sent, answered, malformed, spoofed …)."""
+        return self._engine.stats if self._engine is not None else None
+
+    async def _resolve(self, name: str, rtype: str, *, offset: int = 0,
+                       attempts: int | None = None) -> Query:
+        engine = self.engine()
+        fut: asyncio.Future[Query] = engine.loop.create_future()
+        q = engine.submit(name, rtype, _set_future, fut, offset=offset, attempts=attempts)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            engine.cancel(q)
+            raise
+
+    # -- records --------------------------------------------------------------------
+
+    async def query(self, name: str, rtype: str) -> Answer:
+        """Records of type ``rtype`` at ``name``; see :meth:`Backend.query`.
+
+        A CNAME loop, or a chain longer than 16, raises
+        :class:`~aioresolve.NoData` (as c-ares reports it).
+        """
+        q = await self._resolve(name, rtype)
+        result = q.result
+        if isinstance(result, Answer):
+            return result
+        assert result is not None
+        raise result
+
+    async def reverse(self, address: str) -> Answer:
+        """PTR records of an IPv4 or IPv6 address."""
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            raise _errors.IllegalName(f"not an IP address: {address!r}", host=address,
+                                      backend=self.name) from None
+        return await self.query(ip.reverse_pointer, "PTR")
+
+    def bulk_query_func(self) -> Callable[[str, str, int], Awaitable[Answer]]:
+        """The seam :mod:`aioresolve.bulk` uses: one attempt (no retry inside)
+        at the server ``attempt % n``, the caller retrying."""
+
+        async def one(name: str, rtype: str, attempt: int) -> Answer:
+            q = await self._resolve(name, rtype, offset=attempt, attempts=1)
+            result = q.result
+            if isinstance(result, Answer):
+                return result
+            assert result is not None
+            raise result
+
+        return one
+
+    async def query_stream(
+        self,
+        names: Iterable[str] | AsyncIterable[str],
+        rtype: str = "A",
+        *,
+        concurrency: int = 256,
+        qps: float | None = None,
+        timeout: float | None = None,
+        attempts: int | None = None,
+        lifetime: float | None = None,
+    ) -> AsyncIterator[StreamResult]:
+        """Resolve many names with no task per name; yield results as they come.
+
+        Contract:
+
+        - ``names``: A-label names (see :func:`aioresolve._names.to_alabel`),
+          from a list, generator or async iterable, read lazily: at most
+          ``concurrency`` names are in flight and the input is consumed only
+          as fast as results leave, so memory does not grow with the input.
+        - ``rtype``: one record type for all names (``"A"``, ``"AAAA"``, ``"MX"`` …).
+        - Every name yields exactly one :class:`StreamResult`, in completion
+          order (use ``index`` to reorder); a name that cannot be encoded yields
+          an :class:`~aioresolve.IllegalName` result; failures are results,
+          never raised.
+        - ``qps``: at most that many names started per second (retries are
+          not paced).  ``timeout``/``attempts`` override the backend's per
+          attempt timeout and attempts; ``lifetime`` bounds each name's whole
+          resolution (default: attempts * timeout + timeout).
+        - Attempt k of name i goes to server ``(i + k) % n``: load spreads over
+          the servers and retries fail over.
+        - Closing the iterator (``contextlib.aclosing``, or its garbage
+          collection after a ``break``) or cancelling the iterating task
+          cancels the names in flight.
+        """
+        engine = self.engine()
+        loop = engine.loop
+        submit = engine.submit
+        ready: list[Query] = []
+        wake: list[asyncio.Future[None] | None] = [None]
+        concurrency = max(1, concurrency)
+
+        def wake_up() -> None:
+            fut = wake[0]
+            if fut is not None and not fut.done():
+                fut.set_result(None)
+
+        def done(q: Query) -> None:
+            ready.append(q)
+            wake_up()
+
+        sync_it = iter(names) if isinstance(names, Iterable) else None
+        async_it = aiter(names) if sync_it is None else None  # type: ignore[arg-type]
+        active: dict[int, Query] = {}
+        index = 0
+        exhausted = False
+        started = loop.time()
+        try:
+            while True:
+                pace_at = None
+                while not exhausted and len(active) < concurrency:
+                    if qps:
+                        due = started + index / qps
+                        if due > loop.time():
+                            pace_at = due
+                            break
+                    try:
+                        if sync_it is not None:
+                            name = next(sync_it)
+                        else:
+                            assert async_it is not None
+                            name = await anext(async_it)
+                    except (StopIteration, StopAsyncIteration):
+                        exhausted = True
+                        break
+                    try:
+                        q = submit(name, rtype, done, index, timeout=timeout,
+                                   attempts=attempts, lifetime=lifetime, offset=index)
+                        active[index] = q
+                    except _errors.IllegalName as exc:
+                        yield StreamResult(index, name, exc, 0, None)
+                    index += 1
+                while ready:
+                    batch = ready[:]
+                    ready.clear()
+                    for q in batch:
+                        del active[q.tag]
+                        assert q.result is not None
+                        server = getattr(q.result, "server", None)
+                        yield StreamResult(q.tag, q.name, q.result, q.tries, server)
+                if exhausted and not active:
+                    return
+                if len(active) < concurrency and not exhausted and pace_at is None:
+                    continue
+                fut = wake[0] = loop.create_future()
+                handle = loop.call_at(pace_at, wake_up) if pace_at else None
+                try:
+                    await fut
+                finally:
+                    wake[0] = None
+                    if handle is not None:
+                        handle.cancel()
+        finally:
+            for q in active.values():
+                engine.cancel(q)
+
+    # -- socket-style lookups -------------------------------------------------------------
+
+    async def _addresses(self, host: bytes, family: int) -> tuple[list[Answer], list[str]]:
+        """A and/or AAAA answers for ``host`` and the CNAME owners followed;
+        raises gaierror as glibc would."""
+        name = host.decode("ascii")
+        kinds = {int(socket.AF_INET): ["A"], int(socket.AF_INET6): ["AAAA"]}.get(
+            family, ["A", "AAAA"])
+        queries = await asyncio.gather(*(self._resolve(name, k) for k in kinds))
+        answers = [q.result for q in queries if isinstance(q.result, Answer)]
+        if not answers:
+            errors = [cast(BaseException, q.result) for q in queries]
+            hard = [e for e in errors if _gai_code(e) == socket.EAI_AGAIN]
+            if hard:
+                raise _gaierror(socket.EAI_AGAIN)
+            if any(isinstance(e, _errors.NXDomain) for e in errors):
+                raise _gaierror(socket.EAI_NONAME)
+            raise _gaierror(_EAI_NODATA)
+        aliases = next((q.aliases for q in queries if isinstance(q.result, Answer)), [])
+        return answers, aliases
+
+    async def getaddrinfo(
+        self,
+        host: bytes | None,
+        port: str | int | None,
+        family: int,
+        type: int,
+        proto: int,
+        flags: int,
+    ) -> list[AddrInfo]:
+        if host is None:  # no DNS involved
+            return cast("list[AddrInfo]", socket.getaddrinfo(None, port, family, type,
+                                                             proto, flags))
+        template = _Template(port, family, type, proto, flags)
+        mapped = family == socket.AF_INET6 and flags & socket.AI_V4MAPPED
+        answers, _ = await self._addresses(host, socket.AF_UNSPEC if mapped else family)
+        addrs: list[tuple[int, str]] = []
+        for answer in answers:
+            for r in answer.records:
+                if isinstance(r, A):
+                    addrs.append((socket.AF_INET, r.address))
+                elif isinstance(r, AAAA):
+                    addrs.append((socket.AF_INET6, r.address))
+        addrs = list(dict.fromkeys(addrs))
+        if mapped:
+            v6 = [a for a in addrs if a[0] == socket.AF_INET6]
+            v4 = [(int(socket.AF_INET6), f"::ffff:{a[1]}") for a in addrs
+                  if a[0] == socket.AF_INET]
+            addrs = v6 + v4 if flags & socket.AI_ALL else (v6 or v4)
+        if not addrs:
+            raise _gaierror(_EAI_NODATA)
+        canon = answers[0].canonical_name if flags & socket.AI_CANONNAME else ""
+        return template.expand(addrs, canon)
+
+    async def gethostbyname_ex(self, host: bytes) -> HostEntry:
+        answers, aliases = await self._addresses(host, socket.AF_INET)
+        answer = answers[0]
+        return answer.canonical_name, list(aliases), list(dict.fromkeys(answer.addresses))
+
+    async def _ptr(self, address: str) -> str | None:
+        """The first PTR name of ``address``; None if there is none; herror-free."""
+        name = ipaddress.ip_address(address.partition("%")[0]).reverse_pointer
+        q = await self._resolve(name, "PTR")
+        if isinstance(q.result, Answer):
+            ptrs = [r.name for r in q.result.records if isinstance(r, PTR)]
+            return ptrs[0] if ptrs else None
+        if isinstance(q.result, (_errors.NXDomain, _errors.NoData)):
+            return None
+        raise cast(BaseException, q.result)
+
+    async def gethostbyaddr(self, host: bytes) -> HostEntry:
+        text = host.decode("ascii")
+        try:  # as CPython: an address literal, or the first address of the name
+            info = socket.getaddrinfo(text, None, 0, 0, 0, socket.AI_NUMERICHOST)
+            address = str(info[0][4][0])
+        except socket.gaierror:
+            infos = await self.getaddrinfo(host, None, socket.AF_UNSPEC, 0, 0, 0)
+            address = str(infos[0][4][0])
+        try:
+            name = await self._ptr(address)
+        except _errors.ResolveError:
+            raise socket.herror(_TRY_AGAIN, "Host name lookup failure") from None
+        if name is None:
+            raise socket.herror(_HOST_NOT_FOUND, "Unknown host")
+        return name, [], [address.partition("%")[0]]
+
+    async def getnameinfo(self, sockaddr: SockAddr, flags: int) -> tuple[str, str]:
+        if flags & socket.NI_NUMERICHOST:
+            return socket.getnameinfo(sockaddr, flags)
+        numeric_host, service = socket.getnameinfo(
+            sockaddr, (flags | socket.NI_NUMERICHOST) & ~socket.NI_NAMEREQD
+        )
+        try:
+            name = await self._ptr(numeric_host)
+        except _errors.ResolveError:
+            raise _gaierror(socket.EAI_AGAIN) from None
+        if name is not None:
+            return name, service
+        if flags & socket.NI_NAMEREQD:
+            raise _gaierror(socket.EAI_NONAME)
+        return numeric_host, service
+
+    async def aclose(self) -> None:
+        """Fail lookups in flight with ResolverClosed and close the sockets."""
+        self._closed = True
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
+
+def _set_future(q: Query) -> None:
+    fut: asyncio.Future[Query] = q.tag
+    if not fut.done():
+        fut.set_result(q)
+
+
+class _Template:
+    """The (type, proto, port) triples libc gives for these arguments, learnt
+    from :func:`socket.getaddrinfo` on an IP literal (no lookup happens)."""
+
+    _LITERALS: ClassVar[dict[int, str]] = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
+
+    def __init__(self, port: str | int | None, family: int, type: int, proto: int,
+                 flags: int) -> None:
+        base = (flags & ~(socket.AI_CANONNAME | socket.AI_ADDRCONFIG | socket.AI_V4MAPPED
+                          | socket.AI_ALL)) | socket.AI_NUMERICHOST
+        if family not in self._LITERALS and family != socket.AF_UNSPEC:
+            socket.getaddrinfo(None, port, family, type, proto, flags)  # raises EAI_FAMILY
+        families = [family] if family in self._LITERALS else [socket.AF_INET, socket.AF_INET6]
+        self.triples: dict[int, list[tuple[socket.SocketKind, int, int]]] = {}
+        for fam in families:
+            infos = socket.getaddrinfo(self._LITERALS[fam], port, fam, type, proto, base)
+            self.triples[fam] = [(kind, prot, int(addr[1])) for _, kind, prot, _, addr in infos]
+
+    def expand(self, addrs: list[tuple[int, str]], canon: str) -> list[AddrInfo]:
+        out: list[AddrInfo] = []
+        for fam, ip in addrs:
+            for kind, prot, port in self.triples[fam]:
+                sockaddr: SockAddr = (ip, port) if fam == socket.AF_INET else (ip, port, 0, 0)
+                out.append((socket.AddressFamily(fam), kind, prot, canon if not out else "",
+                            sockaddr))
+        return out
