@@ -28,6 +28,7 @@ from typing import Any, ClassVar, cast
 import pycares
 
 from .._errors import IllegalName, ResolverClosed
+from .._nameservers import nameserver_text, parse_nameserver
 from .._records import Answer
 from ._cares_records import QUERY_TYPES, answer_from_result, error_for_status
 from .base import AddrInfo, Backend, HostEntry, SockAddr
@@ -75,28 +76,9 @@ def _gai_code(status: int) -> int:
 
 
 def _parse_nameserver(server: str) -> str:
-    """Check one ``"ip"``, ``"ip:port"`` or ``"[v6]:port"`` and return it in the
-    form c-ares' server CSV takes.  Host names are refused (they would need a
-    lookup to find the resolver)."""
-    text = server.strip()
-    host, port = text, None
-    if text.startswith("["):
-        host, sep, rest = text[1:].partition("]")
-        if not sep or (rest and not rest.startswith(":")):
-            raise ValueError(f"bad nameserver {server!r}")
-        port = rest[1:] or None
-    elif text.count(":") == 1:
-        host, port = text.split(":")
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(
-            f"nameserver must be an IP address (with optional port): {server!r}"
-        ) from None
-    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
-        raise ValueError(f"bad nameserver port in {server!r}")
-    shown = f"[{ip}]" if ip.version == 6 else str(ip)
-    return f"{shown}:{port}" if port else shown
+    """One nameserver in the form c-ares' server CSV takes (port kept only if given)."""
+    ip, port = parse_nameserver(server, default_port=0)
+    return nameserver_text(ip, port) if port else (f"[{ip}]" if ":" in ip else ip)
 
 
 # c-ares' ARES_OPT_QUERY_CACHE (ares.h: 1 << 21, beside ARES_OPT_EVENT_THREAD's

@@ -25,7 +25,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from typing import Any, ClassVar, NamedTuple, cast
 
 from .. import _errors
-from .._dns.engine import Engine, Query, Stats, parse_nameserver
+from .._dns.engine import Engine, Query, Stats
+from .._nameservers import nameserver_text, parse_nameserver
 from .._records import AAAA, PTR, A, Answer
 from .base import AddrInfo, Backend, HostEntry, SockAddr
 
@@ -131,9 +132,7 @@ class WireBackend(Backend):
         if not (udp_payload == 0 or 512 <= udp_payload <= 65535):
             raise ValueError(f"udp_payload must be 0 or 512..65535, not {udp_payload}")
         self.servers = [parse_nameserver(s) for s in nameservers]
-        self.nameservers = [
-            f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}" for ip, port in self.servers
-        ]
+        self.nameservers = [nameserver_text(ip, port) for ip, port in self.servers]
         self._options: dict[str, Any] = {
             "timeout": timeout, "attempts": attempts, "sockets": sockets,
             "max_in_flight": max_in_flight, "payload": udp_payload,

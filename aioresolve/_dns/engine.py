@@ -40,7 +40,6 @@ import asyncio
 import collections
 import errno
 import heapq
-import ipaddress
 import math
 import os
 import socket
@@ -51,6 +50,7 @@ from typing import Any
 import dns.rdatatype
 
 from .. import _errors
+from .._nameservers import nameserver_text, parse_nameserver
 from .._records import Answer, Record
 from .codec import (
     CLASS_IN,
@@ -86,35 +86,6 @@ def qtype_of(rtype: str) -> int:
     if value is None:
         value = _QTYPES[rtype] = int(dns.rdatatype.from_text(rtype))
     return value
-
-
-def parse_nameserver(server: str) -> tuple[str, int]:
-    """``"ip"``, ``"ip:port"`` or ``"[v6]:port"`` → (normalised ip, port).
-
-    :raises ValueError: not an IP address (host names would need a lookup).
-    """
-    text = server.strip()
-    host, port = text, "53"
-    if text.startswith("["):
-        host, sep, rest = text[1:].partition("]")
-        if not sep or (rest and not rest.startswith(":")):
-            raise ValueError(f"bad nameserver {server!r}")
-        port = rest[1:] or "53"
-    elif text.count(":") == 1:
-        host, port = text.split(":")
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(
-            f"nameserver must be an IP address (with optional port): {server!r}"
-        ) from None
-    if not (port.isdigit() and 0 < int(port) < 65536):
-        raise ValueError(f"bad nameserver port in {server!r}")
-    return str(ip), int(port)
-
-
-def _server_text(addr: tuple[str, int]) -> str:
-    return f"[{addr[0]}]:{addr[1]}" if ":" in addr[0] else f"{addr[0]}:{addr[1]}"
 
 
 class Stats:
@@ -459,7 +430,7 @@ class Engine:
         cls = (_errors.ConnectionRefused if exc.errno == errno.ECONNREFUSED
                else _errors.NetworkError)
         self._retry_or(q, cls(f"{exc}", host=q.name, rtype=q.rtype, backend=self.backend,
-                            server=_server_text(q.server) if q.server else None))
+                            server=nameserver_text(*q.server) if q.server else None))
 
     # -- timers -------------------------------------------------------------------
 
@@ -495,7 +466,7 @@ class Engine:
             self._retry_or(q, _errors.Timeout(
                 f"no answer for {q.name!r} ({q.rtype}) after {q.tries} attempt(s) of "
                 f"at most {q.timeout:g}s", timeout=q.timeout, host=q.name, rtype=q.rtype,
-                backend=self.backend, server=_server_text(q.server) if q.server else None))
+                backend=self.backend, server=nameserver_text(*q.server) if q.server else None))
         if nxt != float("inf") and (self._timer is None or nxt < self._timer_at):
             self._arm(nxt)
 
@@ -569,7 +540,7 @@ class Engine:
             self._unlink(q)
             self._retry_or(q, _errors.ConnectionRefused(
                 f"{exc.strerror or exc}", host=q.name, rtype=q.rtype, backend=self.backend,
-                server=_server_text(s.server)))
+                server=nameserver_text(*s.server)))
 
     def _on_response(self, q: Query, r: Response, data: bytes, *, tcp: bool) -> None:
         if r.flags & 0x0200:  # TC
@@ -577,7 +548,7 @@ class Engine:
                 self._finish(q, _errors.Truncated(
                     "answer truncated" + ("" if tcp else " (TCP fallback off)"),
                     host=q.name, rtype=q.rtype, backend=self.backend,
-                    server=_server_text(q.server) if q.server else None))
+                    server=nameserver_text(*q.server) if q.server else None))
                 return
             self.stats.tcp += 1
             task = self.loop.create_task(self._tcp(q))
@@ -589,7 +560,7 @@ class Engine:
             self._answer(q, r, data)
             return
         cls = _RCODE_ERRORS.get(rcode, _errors.ServFail)
-        server = _server_text(q.server) if q.server else None
+        server = nameserver_text(*q.server) if q.server else None
         error = cls(None if rcode in _RCODE_ERRORS else f"server answered rcode {rcode}",
                     host=q.name, rtype=q.rtype, backend=self.backend, server=server)
         if rcode in (2, 5) or rcode not in _RCODE_ERRORS:
@@ -603,7 +574,7 @@ class Engine:
         answers = r.answers
         records: list[Record] = []
         ttl = q.ttl
-        server = _server_text(q.server) if q.server else None
+        server = nameserver_text(*q.server) if q.server else None
         try:
             while True:
                 cname = None
@@ -653,7 +624,7 @@ class Engine:
     async def _tcp(self, q: Query) -> None:
         """The same question over TCP to the same server (after TC=1)."""
         assert q.server is not None
-        server = _server_text(q.server)
+        server = nameserver_text(*q.server)
         self._in_tcp.add(q)
         budget = max(0.01, min(q.timeout * 2, q.deadline - self.loop.time()))
         try:
