@@ -20,18 +20,26 @@ import asyncio
 import concurrent.futures
 import functools
 import ipaddress
-import operator
 import socket
 import sys
 import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from ._backends import backend_class, create_backend
 from ._backends.base import AddrInfo, Backend, HostEntry, SockAddr
 from ._errors import IllegalName, ResolverClosed, Timeout
 from ._names import to_alabel
+from ._prepare import (
+    encode_hostname,
+    fqdn_lookup_name,
+    getaddrinfo_request,
+    gethostbyname_ex_request,
+    gethostbyname_request,
+    getnameinfo_answer,
+    pick_fqdn,
+)
 from ._records import Answer, normalize_rtype
 from .cache import CacheConfig, CacheInfo, LookupCache
 
@@ -56,8 +64,6 @@ __all__ = [
 
 T = TypeVar("T")
 
-_NUMERIC_AI = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV
-_NUMERIC_NI = socket.NI_NUMERICHOST | socket.NI_NUMERICSERV
 
 if sys.version_info >= (3, 11):
     _timeout_scope = asyncio.timeout
@@ -79,34 +85,6 @@ _ANY_PROTOCOL = _AnyProtocol()
 def _given(first: object, protocolname: str) -> tuple[object, ...]:
     """The positional arguments for socket, leaving out an absent protocol."""
     return (first,) if protocolname is _ANY_PROTOCOL else (first, protocolname)
-
-
-def _encode_hostname(name: object, func: str) -> bytes:
-    """Convert a host argument the way CPython's ``et`` converter with the
-    ``idna`` codec does (same exception classes and messages)."""
-    if isinstance(name, str):
-        if "\0" in name:
-            raise TypeError(
-                f"{func}() argument 1 must be encoded string without null bytes, not str"
-            )
-        return name.encode("idna")
-    if isinstance(name, (bytes, bytearray)):
-        if b"\0" in name:
-            kind = type(name).__name__
-            raise TypeError(
-                f"{func}() argument 1 must be encoded string without null bytes, not {kind}"
-            )
-        return bytes(name)
-    kind = "None" if name is None else type(name).__name__
-    raise TypeError(f"{func}() argument 1 must be str, bytes or bytearray, not {kind}")
-
-
-def _is_dotted_quad(name: bytes) -> bool:
-    try:
-        ipaddress.IPv4Address(name.decode("ascii"))
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return True
 
 
 class Resolver:
@@ -261,9 +239,9 @@ class Resolver:
 
     async def gethostbyname(self, hostname: str, /, *, timeout: float | None = None) -> str:
         """Identical to :func:`socket.gethostbyname`, except that it is async."""
-        name = _encode_hostname(hostname, "gethostbyname")
-        if name in (b"", b"<broadcast>") or _numeric_host(name, socket.AF_INET):
-            return socket.gethostbyname(hostname)  # no lookup: answered by inet_aton
+        name = gethostbyname_request(hostname)
+        if isinstance(name, str):
+            return name  # a literal: no lookup
         return await self._run(
             lambda: self.backend.gethostbyname(name), timeout, f"gethostbyname({hostname!r})",
             ("gethostbyname", name),
@@ -273,9 +251,9 @@ class Resolver:
         self, hostname: str, /, *, timeout: float | None = None
     ) -> HostEntry:
         """Identical to :func:`socket.gethostbyname_ex`, except that it is async."""
-        name = _encode_hostname(hostname, "gethostbyname_ex")
-        if _is_dotted_quad(name):
-            return socket.gethostbyname_ex(hostname)  # libc answers literals itself
+        name = gethostbyname_ex_request(hostname)
+        if isinstance(name, tuple):
+            return name  # a literal: no lookup
         return await self._run(
             lambda: self.backend.gethostbyname_ex(name), timeout, f"gethostbyname_ex({hostname!r})",
             ("gethostbyname_ex", name),
@@ -287,7 +265,7 @@ class Resolver:
         As in :mod:`socket`, ``ip_address`` may also be a host name, which is
         resolved first and its address then looked up in reverse.
         """
-        name = _encode_hostname(ip_address, "gethostbyaddr")
+        name = encode_hostname(ip_address, "gethostbyaddr")
         return await self._run(
             lambda: self.backend.gethostbyaddr(name), timeout, f"gethostbyaddr({ip_address!r})",
             ("gethostbyaddr", name),
@@ -300,17 +278,12 @@ class Resolver:
         A ``timeout`` that expires counts as such a failure.
         """
         # The same algorithm as the stdlib's socket.getfqdn (pure Python there).
-        name = name.strip()
-        if not name or name in ("0.0.0.0", "::"):
-            name = socket.gethostname()
+        name = fqdn_lookup_name(name)
         try:
             hostname, aliases, _ = await self.gethostbyaddr(name, timeout=timeout)
         except (OSError, Timeout):
             return name
-        for candidate in [hostname, *aliases]:
-            if "." in candidate:
-                return candidate
-        return hostname
+        return pick_fqdn(hostname, aliases)
 
     async def getservbyname(
         self, servicename: str, protocolname: str = _ANY_PROTOCOL, /, *,
@@ -353,15 +326,10 @@ class Resolver:
         IP literals with numeric ports (and ``host=None``) are answered at once,
         without a thread or a query.
         """
-        try:
-            # Validates every argument as socket does; answers literals.
-            numeric_flags = _with_flags(flags, _NUMERIC_AI)
-            infos = socket.getaddrinfo(host, port, family, type, proto, numeric_flags)
-            return cast("list[AddrInfo]", infos)
-        except socket.gaierror:
-            pass  # a host or service *name*: that takes a real lookup
-        name = host.encode("idna") if isinstance(host, str) else host
-        service = port.decode("ascii") if isinstance(port, bytes) else port
+        request = getaddrinfo_request(host, port, family, type, proto, flags)
+        if isinstance(request, list):
+            return request  # literals: no lookup
+        name, service = request
         return await self._run(
             lambda: self.backend.getaddrinfo(name, service, family, type, proto, flags),
             timeout,
@@ -376,12 +344,8 @@ class Resolver:
 
         With ``NI_NUMERICHOST | NI_NUMERICSERV`` it is answered at once.
         """
-        try:
-            # Validates sockaddr as socket does; the address must be numeric.
-            numeric = socket.getnameinfo(sockaddr, _with_flags(flags, _NUMERIC_NI))
-        except socket.gaierror:
-            numeric = None  # e.g. NI_NAMEREQD: let the backend give the real error
-        if numeric is not None and flags & _NUMERIC_NI == _NUMERIC_NI:
+        numeric = getnameinfo_answer(sockaddr, flags)
+        if numeric is not None:
             return numeric
         return await self._run(
             lambda: self.backend.getnameinfo(sockaddr, flags),
@@ -419,23 +383,6 @@ class Resolver:
         :raises IllegalName: ``address`` is not an IP address.
         """
         return await self.query(_reverse_name(address), "PTR", timeout=timeout)
-
-
-def _with_flags(flags: int, extra: int) -> int:
-    """``flags | extra``, where ``flags`` is anything socket accepts as an int
-    (a bad one is passed through, for socket to reject with its own message)."""
-    try:
-        return operator.index(flags) | extra
-    except TypeError:
-        return flags
-
-
-def _numeric_host(name: bytes, family: int) -> bool:
-    try:
-        socket.getaddrinfo(name, None, family, 0, 0, socket.AI_NUMERICHOST)
-    except socket.gaierror:
-        return False
-    return True
 
 
 def _reverse_name(address: str) -> str:

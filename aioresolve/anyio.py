@@ -36,7 +36,6 @@ Results and exceptions of the socket-style lookups are those of :mod:`socket`.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from types import TracebackType
@@ -49,6 +48,15 @@ from ._backends import create_backend
 from ._backends.base import AddrInfo, Backend, HostEntry, SockAddr
 from ._errors import BackendUnavailable, ResolverClosed, Timeout
 from ._names import to_alabel
+from ._prepare import (
+    encode_hostname,
+    fqdn_lookup_name,
+    getaddrinfo_request,
+    gethostbyname_ex_request,
+    gethostbyname_request,
+    getnameinfo_answer,
+    pick_fqdn,
+)
 from ._records import Answer, normalize_rtype
 from .cache import CacheConfig, CacheInfo, LookupCache
 
@@ -56,8 +64,6 @@ __all__ = ["Resolver"]
 
 T = TypeVar("T")
 
-_NUMERIC_AI = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV
-_NUMERIC_NI = socket.NI_NUMERICHOST | socket.NI_NUMERICSERV
 
 
 class _Flight:
@@ -273,13 +279,10 @@ class Resolver:
         timeout: float | None = None,
     ) -> list[AddrInfo]:
         """Identical to :func:`socket.getaddrinfo`, except that it is async."""
-        try:
-            infos = socket.getaddrinfo(host, port, family, type, proto, flags | _NUMERIC_AI)
-            return cast("list[AddrInfo]", infos)
-        except socket.gaierror:
-            pass  # a name: that takes a real lookup
-        name = host.encode("idna") if isinstance(host, str) else host
-        service = port.decode("ascii") if isinstance(port, bytes) else port
+        request = getaddrinfo_request(host, port, family, type, proto, flags)
+        if isinstance(request, list):
+            return request  # literals: no lookup
+        name, service = request
         backend = self.backend
 
         async def start() -> list[AddrInfo]:
@@ -297,8 +300,9 @@ class Resolver:
         self, sockaddr: SockAddr, flags: int, /, *, timeout: float | None = None
     ) -> tuple[str, str]:
         """Identical to :func:`socket.getnameinfo`, except that it is async."""
-        if flags & _NUMERIC_NI == _NUMERIC_NI:
-            return socket.getnameinfo(sockaddr, flags)
+        numeric = getnameinfo_answer(sockaddr, flags)
+        if numeric is not None:
+            return numeric
         backend = self.backend
 
         async def start() -> tuple[str, str]:
@@ -312,15 +316,15 @@ class Resolver:
 
     async def gethostbyname(self, hostname: str, /, *, timeout: float | None = None) -> str:
         """Identical to :func:`socket.gethostbyname`, except that it is async."""
-        if hostname in ("", "<broadcast>") or _is_dotted_quad(hostname):
-            return socket.gethostbyname(hostname)  # answered without a lookup
-        name = hostname.encode("idna")
+        name = gethostbyname_request(hostname)
+        if isinstance(name, str):
+            return name  # a literal: no lookup
         backend = self.backend
 
         async def start() -> str:
             if backend is not None:
                 return await backend.gethostbyname(name)
-            return await self._thread(socket.gethostbyname, hostname)
+            return await self._thread(socket.gethostbyname, name.decode("ascii"))
 
         return await self._run(
             ("gethostbyname", name), start, timeout, f"gethostbyname({hostname!r})"
@@ -330,13 +334,15 @@ class Resolver:
         self, hostname: str, /, *, timeout: float | None = None
     ) -> HostEntry:
         """Identical to :func:`socket.gethostbyname_ex`, except that it is async."""
-        name = hostname.encode("idna")
+        name = gethostbyname_ex_request(hostname)
+        if isinstance(name, tuple):
+            return name  # a literal: no lookup
         backend = self.backend
 
         async def start() -> HostEntry:
             if backend is not None:
                 return await backend.gethostbyname_ex(name)
-            return await self._thread(socket.gethostbyname_ex, hostname)
+            return await self._thread(socket.gethostbyname_ex, name.decode("ascii"))
 
         return await self._run(
             ("gethostbyname_ex", name), start, timeout, f"gethostbyname_ex({hostname!r})"
@@ -344,17 +350,31 @@ class Resolver:
 
     async def gethostbyaddr(self, ip_address: str, /, *, timeout: float | None = None) -> HostEntry:
         """Identical to :func:`socket.gethostbyaddr`, except that it is async."""
-        name = ip_address.encode("idna")
+        name = encode_hostname(ip_address, "gethostbyaddr")
         backend = self.backend
 
         async def start() -> HostEntry:
             if backend is not None:
                 return await backend.gethostbyaddr(name)
-            return await self._thread(socket.gethostbyaddr, ip_address)
+            return await self._thread(socket.gethostbyaddr, name.decode("ascii"))
 
         return await self._run(
             ("gethostbyaddr", name), start, timeout, f"gethostbyaddr({ip_address!r})"
         )
+
+    async def getfqdn(self, name: str = "", *, timeout: float | None = None) -> str:
+        """Identical to :func:`socket.getfqdn`, except that it is async (failures,
+        a timeout included, return the name unchanged, as there)."""
+        name = fqdn_lookup_name(name)
+        try:
+            hostname, aliases, _ = await self.gethostbyaddr(name, timeout=timeout)
+        except (OSError, Timeout):
+            return name
+        return pick_fqdn(hostname, aliases)
+
+    async def gethostname(self, *, timeout: float | None = None) -> str:
+        """Identical to :func:`socket.gethostname` (a system call, answered at once)."""
+        return socket.gethostname()
 
     async def query(
         self, name: str, rtype: str | int = "A", *, timeout: float | None = None
@@ -375,14 +395,6 @@ class Resolver:
             ("query", qname, kind), lambda: backend.query(qname, kind), timeout,
             f"query({name!r}, {kind!r})",
         )
-
-
-def _is_dotted_quad(name: str) -> bool:
-    try:
-        ipaddress.IPv4Address(name)
-    except ValueError:
-        return False
-    return True
 
 
 def _current_library() -> str:

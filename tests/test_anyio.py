@@ -228,3 +228,30 @@ def test_bad_options() -> None:
         Resolver(max_threads=0)
     with pytest.raises(ValueError):
         Resolver(timeout=0)
+
+
+def _outcome(func: Callable[..., Any], *args: Any) -> tuple[str, Any]:
+    try:
+        return "ok", func(*args)
+    except Exception as exc:
+        return type(exc).__name__, exc.args
+
+
+@on_both_backends
+async def test_bad_input_fails_exactly_as_socket_does() -> None:
+    # The same argument checks as aioresolve.Resolver (aioresolve._prepare).
+    cases: list[tuple[str, tuple[Any, ...]]] = [
+        ("gethostbyname", (1,)), ("gethostbyname_ex", ("a\0b",)), ("gethostbyaddr", (None,)),
+        ("gethostbyname_ex", ("a..b",)), ("getaddrinfo", (1, 80)),
+        ("getaddrinfo", ("192.0.2.1", 80, 0, 0, 0, "flags")),
+        ("getnameinfo", (["192.0.2.1", 80], 0)), ("getnameinfo", (("192.0.2.1", 80), "0")),
+        ("gethostbyname", ("192.0.2.7",)), ("gethostbyname_ex", ("192.0.2.7",)),
+    ]
+    async with Resolver() as resolver:
+        for func, args in cases:
+            expected = _outcome(getattr(socket, func), *args)
+            try:
+                got: tuple[str, Any] = ("ok", await getattr(resolver, func)(*args))
+            except Exception as exc:
+                got = (type(exc).__name__, exc.args)
+            assert got == expected, (func, args)
