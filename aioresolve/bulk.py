@@ -42,6 +42,7 @@ from . import _errors
 from ._api import Resolver
 from ._backends import backend_class, create_backend
 from ._names import to_alabel
+from ._nameservers import nameserver_text
 from ._records import AAAA, A, Answer, Record, normalize_rtype
 
 __all__ = [
@@ -230,20 +231,32 @@ def _field_value(value: object) -> object:
     return value
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(record: Record) -> tuple[str, ...]:
+    """The record class's field names (cached: ``dataclasses.fields`` is slow
+    enough to show in a bulk run's profile)."""
+    names = _FIELD_NAMES.get(type(record))
+    if names is None:
+        names = _FIELD_NAMES[type(record)] = tuple(f.name for f in dataclasses.fields(record))
+    return names
+
+
 def _record_dict(record: Record) -> dict[str, Any]:
     out: dict[str, Any] = {"type": record.rtype}
-    for field in dataclasses.fields(record):
-        out[field.name] = _field_value(getattr(record, field.name))
+    for name in _field_names(record):
+        out[name] = _field_value(getattr(record, name))
     return out
 
 
 def record_text(record: Record) -> str:
     """A record's fields (all but the TTL) as text, separated by spaces."""
     parts: list[str] = []
-    for field in dataclasses.fields(record):
-        if field.name == "ttl":
+    for name in _field_names(record):
+        if name == "ttl":
             continue
-        value = getattr(record, field.name)
+        value = getattr(record, name)
         if isinstance(value, tuple):
             parts.extend(json.dumps(v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
                          for v in value)
@@ -374,6 +387,9 @@ class BulkRun:
 
     :ivar counts: results yielded so far, per :class:`Status`.
     :ivar done: results yielded so far.
+    :ivar strategy: how lookups are made: ``"wire-stream"`` (inputs go straight
+        into the wire backend's engine, no task per lookup) or ``"workers"``
+        (``concurrency`` tasks, each calling a :data:`QueryFunc`).
     """
 
     def __init__(
@@ -392,9 +408,12 @@ class BulkRun:
         server_of: Callable[[int], str | None],
         cleanup: Callable[[], Awaitable[None]] | None,
         skip: Callable[[int, str], bool] | None = None,
+        stream: _WireStream | None = None,
     ) -> None:
         self._hosts = hosts
         self._query = query
+        self._stream = stream
+        self.strategy = "workers" if stream is None else _WireStream.strategy
         self.rtype = rtype
         self.concurrency = concurrency
         self.timeout = timeout
@@ -459,6 +478,10 @@ class BulkRun:
         self.started_at = time.monotonic()
         self._wakeup = asyncio.Event()
         self._tasks.append(asyncio.create_task(self._feed(), name="aioresolve-bulk-feed"))
+        if self._stream is not None:
+            self._tasks.append(asyncio.create_task(self._stream.pump(self),
+                                                   name="aioresolve-bulk-stream"))
+            return
         for n in range(self.concurrency):
             self._tasks.append(
                 asyncio.create_task(self._work(), name=f"aioresolve-bulk-worker-{n}")
@@ -760,6 +783,148 @@ async def _query_addr(query: QueryFunc, name: str, slot: int) -> Answer:
     raise nx[0] if nx else errors[0]
 
 
+# -- the fast path: straight into the wire engine ------------------------------------
+
+#: What the wire engine retries by itself (on the next server): a TIMEOUT, a
+#: SERVFAIL (or an unknown rcode), REFUSED, and a network error such as ICMP
+#: port unreachable.  NXDOMAIN, NODATA, FORMERR and TRUNCATED are final.
+_ENGINE_RETRY_ON: frozenset[Status] = DEFAULT_RETRY_ON | {Status.NETWORK_ERROR}
+
+
+class _WireStream:
+    """The ``"wire-stream"`` strategy of a :class:`BulkRun`: one task moves
+    queued inputs into the wire backend's engine, which retries by itself, and
+    the engine's completion callback delivers each :class:`Result`; no task,
+    future or timer per lookup.
+
+    The same engine calls that :meth:`WireBackend.query_stream
+    <aioresolve._backends.wire.WireBackend.query_stream>` makes, not
+    ``query_stream`` itself: it awaits its next input while holding finished
+    results, which would deadlock a run whose window is full (``ordered`` behind
+    a slow name) or whose input waits for results.
+    """
+
+    strategy = "wire-stream"
+
+    def __init__(self, backend: Any, *, attempts: int, lifetime: float | None) -> None:
+        self._backend = backend  # a WireBackend (typed loosely: imported lazily)
+        self._attempts = attempts
+        self._lifetime = lifetime
+
+    async def pump(self, run: BulkRun) -> None:
+        """Submit inputs from ``run``'s queue, at most ``run.concurrency`` in
+        flight, until the feed's stop marker; then wait for the last ones.
+        Cancelled, it cancels every query still in the engine."""
+        loop = asyncio.get_running_loop()
+        active: dict[int, Any] = {}  # index -> engine Query
+        waiter: list[asyncio.Future[None] | None] = [None]
+        rtype, limit, bucket = run.rtype, run.concurrency, run._bucket
+        engine: Any = None
+
+        def finished(q: Any) -> None:
+            index, text, started = q.tag
+            active.pop(index, None)
+            run._inflight.pop(index, None)
+            try:
+                result = _engine_result(q, index, text, rtype, started)
+            except Exception as exc:  # a bug must cost one result, not the run
+                result = _error_result(index, text, q.name, rtype, exc, q.tries, 0.0, None)
+            run._deliver(result)
+            fut = waiter[0]
+            if fut is not None and not fut.done():
+                fut.set_result(None)
+
+        async def room(most: int) -> None:
+            """Wait until at most ``most`` lookups are in flight."""
+            while len(active) > most:
+                fut = waiter[0] = loop.create_future()
+                try:
+                    await fut
+                finally:
+                    waiter[0] = None
+
+        try:
+            while True:
+                await room(limit - 1)
+                item = await run._todo.get()
+                if item is _STOP:
+                    break
+                index, text = item
+                try:
+                    name = to_alabel(text)
+                except Exception as exc:  # never queried: ILLEGAL_INPUT at once
+                    run._deliver(_illegal(index, text, rtype, exc))
+                    continue
+                if bucket is not None:
+                    await bucket.acquire()
+                run._inflight[index] = item
+                try:
+                    engine = self._backend.engine()
+                    q = engine.submit(name, rtype, finished, (index, text, time.monotonic()),
+                                      attempts=self._attempts, lifetime=self._lifetime,
+                                      offset=index)
+                except Exception as exc:  # unencodable, the resolver closed (or a bug)
+                    run._inflight.pop(index, None)
+                    run._deliver(_error_result(index, text, name, rtype, exc, 0, 0.0, None))
+                    continue
+                if not q.done:  # a send error may finish it inside submit
+                    active[index] = q
+            await room(0)
+        finally:
+            for q in active.values():
+                engine.cancel(q)
+            active.clear()
+
+
+def _illegal(index: int, text: str, rtype: str, exc: Exception) -> Result:
+    message = str(exc) if isinstance(exc, _errors.IllegalName) else (
+        f"{type(exc).__name__}: {exc}")
+    return Result(index, text, None, rtype, Status.ILLEGAL_INPUT, error=message)
+
+
+def _error_result(index: int, text: str, name: str, rtype: str, exc: BaseException,
+                  attempts: int, elapsed: float, server: str | None) -> Result:
+    status = Status.from_exception(exc)
+    message = str(exc) or type(exc).__name__
+    if status is Status.ERROR and not isinstance(exc, _errors.ResolveError):
+        message = f"{type(exc).__name__}: {message}"
+    return Result(index, text, name, rtype, status, error=message, attempts=attempts,
+                  elapsed=elapsed, server=getattr(exc, "server", None) or server)
+
+
+def _engine_result(q: Any, index: int, text: str, rtype: str, started: float) -> Result:
+    """The :class:`Result` of a finished engine query.  ``attempts`` counts the
+    queries sent, a CNAME follow-up included (as ``query_stream`` reports)."""
+    elapsed = time.monotonic() - started
+    result = q.result
+    if isinstance(result, Answer):
+        return Result(index, text, q.name, rtype, Status.NOERROR, result.records,
+                      result.canonical_name, result.ttl, attempts=q.tries, elapsed=elapsed,
+                      server=result.server)
+    server = nameserver_text(*q.server) if q.server is not None else None
+    return _error_result(index, text, q.name, rtype, result, q.tries, elapsed, server)
+
+
+def _wire_stream(
+    resolvers: Sequence[Resolver], rtype: str, retry_on: frozenset[Status], attempts: int,
+    timeout: float | None,
+) -> _WireStream | None:
+    """The fast path, when the run allows it: one resolver on a wire backend,
+    one record type, and a retry policy the engine has (any, with one attempt)."""
+    if rtype == ADDR or len(resolvers) != 1:
+        return None
+    try:
+        wire = backend_class("wire")
+    except (_errors.BackendUnavailable, ValueError):
+        return None
+    backend = resolvers[0].backend
+    if not isinstance(backend, wire):
+        return None
+    if attempts > 1 and retry_on not in (DEFAULT_RETRY_ON, _ENGINE_RETRY_ON):
+        return None
+    return _WireStream(backend, attempts=attempts, lifetime=timeout)
+
+
 # -- public entry points -----------------------------------------------------------
 
 
@@ -810,6 +975,17 @@ def resolve_many(
     Duplicate inputs each get their own result; lookups of the same name
     running at the same time share one query (the run's resolvers coalesce
     and do not cache, so memory stays bounded).
+
+    The wire fast path (``run.strategy == "wire-stream"``): when the run's
+    only backend is a wire backend (``nameservers`` with the default backend,
+    or a ``resolver`` on one), ``rtype`` is one type (not ``"ADDR"``), no
+    ``query`` is given and ``retry_on`` is the default (or ``attempts`` is 1),
+    inputs go straight into the wire engine, which retries by itself: no task
+    per lookup, 1.5-2 times the names a second.  Results are the same, except
+    that ``qps`` paces the names started (retries are not paced), a network
+    error such as ICMP port unreachable is retried too, and ``attempts`` counts
+    a CNAME follow-up query as one more.  With a wire backend (either path)
+    duplicates in flight at the same time are asked separately.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, not {concurrency!r}")
@@ -825,12 +1001,14 @@ def resolve_many(
     retry = frozenset(Status(s) for s in retry_on)
     window = window or concurrency * (8 if ordered else 2)
     cleanup: Callable[[], Awaitable[None]] | None = None
+    stream: _WireStream | None = None
     if query is not None:
         server_of: Callable[[int], str | None] = lambda slot: None  # noqa: E731
     else:
         resolvers, owned = _resolvers(resolver, backend, nameservers, timeout, attempts,
                                       concurrency)
         query = _batch_query(resolvers) or _resolver_query_func(resolvers)
+        stream = _wire_stream(resolvers, kind, retry, attempts, timeout)
         server_of = lambda slot: _server_of(resolvers, slot)  # noqa: E731
         if owned:
             async def cleanup() -> None:
@@ -839,7 +1017,7 @@ def resolve_many(
     return BulkRun(
         hosts, query, rtype=kind, concurrency=concurrency, timeout=timeout, attempts=attempts,
         retry_on=retry, qps=qps, ordered=ordered, window=window, server_of=server_of,
-        cleanup=cleanup, skip=skip,
+        cleanup=cleanup, skip=skip, stream=stream,
     )
 
 
