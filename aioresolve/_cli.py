@@ -39,6 +39,7 @@ from .bulk import (
     Status,
     default_backend,
     record_text,
+    system_nameservers,
 )
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
@@ -77,8 +78,8 @@ def _add_resolver_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", action="append", metavar="IP[:PORT]", default=None,
                         help="nameserver to ask (repeatable); default: the system's configuration")
     parser.add_argument("--backend", choices=("system", "cares", "wire"), default=None,
-                        help="resolver backend (default: wire or cares with --server, "
-                             "else system for resolve, cares for query/bulk)")
+                        help="resolver backend (default: system for resolve; wire for "
+                             "query/bulk, asking --server or resolv.conf's nameservers)")
     parser.add_argument("--timeout", type=_positive_float, default=5.0, metavar="SECONDS",
                         help="seconds per name, all attempts included (default 5)")
 
@@ -163,6 +164,8 @@ def _resolver(args: argparse.Namespace, default: str) -> Resolver:
     backend = args.backend or (default_backend(servers) if servers else default)
     if backend == "system" and servers:
         raise UsageError("--backend system cannot ask a --server; use cares or wire")
+    if backend == "wire" and not servers:
+        servers = system_nameservers()  # the wire engine asks resolv.conf's servers
     options: dict[str, Any] = {"nameservers": servers} if servers else {}
     try:
         return Resolver(backend, timeout=args.timeout, **options)
@@ -189,7 +192,7 @@ async def _resolve(args: argparse.Namespace) -> int:
 
 
 async def _query(args: argparse.Namespace) -> int:
-    async with _resolver(args, "cares") as resolver:
+    async with _resolver(args, default_backend(args.server)) as resolver:
         try:
             answer = await resolver.query(args.name, args.rtype)
         except ValueError as exc:
@@ -382,7 +385,7 @@ def _bulk_setup(args: argparse.Namespace) -> _BulkSetup:
     if args.resume and args.output is None:
         raise UsageError("--resume needs --output FILE")
     servers = args.server
-    backend = args.backend or (default_backend(servers) if servers else "cares")
+    backend = args.backend or default_backend(servers)
     if backend == "system" and servers:
         raise UsageError("--backend system cannot ask a --server; use cares or wire")
     done = _Done()

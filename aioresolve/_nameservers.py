@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 
-__all__ = ["DNS_PORT", "nameserver_text", "parse_nameserver"]
+__all__ = ["DNS_PORT", "nameserver_text", "parse_nameserver", "read_resolv_conf"]
 
 DNS_PORT = 53
 
@@ -44,3 +44,17 @@ def parse_nameserver(server: str, default_port: int = DNS_PORT) -> tuple[str, in
 def nameserver_text(ip: str, port: int) -> str:
     """``"ip:port"``, with brackets around an IPv6 address."""
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def read_resolv_conf(path: str) -> list[str]:
+    """The ``nameserver`` lines of a resolv.conf file, in order (zone ids dropped).
+
+    :raises OSError: the file cannot be read.
+    """
+    servers = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] == "nameserver":
+                servers.append(parts[1].partition("%")[0])
+    return servers

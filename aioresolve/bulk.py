@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import dataclasses
 import enum
 import io
@@ -42,7 +41,7 @@ from . import _errors
 from ._api import Resolver
 from ._backends import backend_class, create_backend
 from ._names import to_alabel
-from ._nameservers import nameserver_text
+from ._nameservers import nameserver_text, read_resolv_conf
 from ._records import AAAA, A, Answer, Record, normalize_rtype
 
 __all__ = [
@@ -51,6 +50,7 @@ __all__ = [
     "CSV_FIELDS",
     "DEFAULT_RETRY_ON",
     "default_backend",
+    "system_nameservers",
     "record_text",
     "QueryFunc",
     "Result",
@@ -1029,13 +1029,29 @@ def _batch_query(resolvers: Sequence[Resolver]) -> QueryFunc | None:
     return None
 
 
+#: Where the C library's resolver finds its nameservers.
+RESOLV_CONF = "/etc/resolv.conf"
+
+
+def system_nameservers(path: str | None = None) -> list[str]:
+    """The nameservers the system's resolver asks (``nameserver`` lines of
+    ``path``, by default :data:`RESOLV_CONF`), or ``[]`` where there are none
+    or the file cannot be read."""
+    try:
+        return read_resolv_conf(path or RESOLV_CONF)
+    except OSError:
+        return []
+
+
 def default_backend(nameservers: Sequence[str] | None) -> str:
-    """``"wire"`` where it exists and servers are explicit, else ``"cares"``."""
-    if nameservers:
-        with contextlib.suppress(_errors.BackendUnavailable, ValueError):
-            backend_class("wire")
-            return "wire"
-    return "cares"
+    """The backend a bulk run uses when none is named.
+
+    ``"wire"``, aioresolve's own engine (the fastest), whenever there are
+    servers to ask: given, or listed in resolv.conf.  It asks them directly:
+    names are taken as fully qualified (no search list) and ``/etc/hosts`` is
+    not read.  ``"system"`` (libc) where resolv.conf lists no server.
+    """
+    return "wire" if nameservers or system_nameservers() else "system"
 
 
 def _resolvers(
@@ -1051,6 +1067,12 @@ def _resolvers(
     if isinstance(nameservers, str):
         raise TypeError("nameservers must be a list of strings, not a string")
     name = backend or default_backend(nameservers)
+    if name == "wire" and not nameservers:
+        nameservers = system_nameservers()
+        if not nameservers:
+            raise ValueError(
+                f"the wire backend needs nameservers=; {RESOLV_CONF} lists none"
+            )
     # The run retries itself, so each attempt is a single try of the backend
     # with a share of the per-host deadline.
     per_try = (timeout / attempts) if timeout is not None else 2.0

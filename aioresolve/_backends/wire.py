@@ -26,7 +26,7 @@ from typing import Any, ClassVar, NamedTuple, cast
 
 from .. import _errors
 from .._dns.engine import Engine, Query, Stats
-from .._nameservers import nameserver_text, parse_nameserver
+from .._nameservers import nameserver_text, parse_nameserver, read_resolv_conf
 from .._records import AAAA, PTR, A, Answer
 from .base import AddrInfo, Backend, HostEntry, SockAddr
 
@@ -53,17 +53,6 @@ def _gai_code(error: BaseException) -> int:
     if isinstance(error, _errors.IllegalName):
         return socket.EAI_NONAME
     return socket.EAI_AGAIN
-
-
-def read_resolv_conf(path: str) -> list[str]:
-    """The ``nameserver`` lines of a resolv.conf file, in order."""
-    servers = []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) >= 2 and parts[0] == "nameserver":
-                servers.append(parts[1].partition("%")[0])
-    return servers
 
 
 class StreamResult(NamedTuple):
