@@ -798,10 +798,8 @@ class _WireStream:
     future or timer per lookup.
 
     The same engine calls that :meth:`WireBackend.query_stream
-    <aioresolve._backends.wire.WireBackend.query_stream>` makes, not
-    ``query_stream`` itself: it awaits its next input while holding finished
-    results, which would deadlock a run whose window is full (``ordered`` behind
-    a slow name) or whose input waits for results.
+    <aioresolve._backends.wire.WireBackend.query_stream>` makes; BulkRun keeps
+    its own feed for ``skip``, the ordered window and building each Result.
     """
 
     strategy = "wire-stream"

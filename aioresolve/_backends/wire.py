@@ -21,7 +21,16 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+)
 from typing import Any, ClassVar, NamedTuple, cast
 
 from .. import _errors
@@ -71,6 +80,83 @@ class StreamResult(NamedTuple):
     result: Answer | _errors.ResolveError
     attempts: int
     server: str | None
+
+
+class _AsyncFeed:
+    """Reads an async input for :meth:`WireBackend.query_stream` in a task of its own.
+
+    The stream can then wait for "a name arrived" *or* "a result is ready",
+    whichever comes first: awaiting the input inline would hold finished
+    results back, and an input that waits for them (a crawler's) would never
+    get one.  The task reads at most ``limit`` names ahead of the results
+    handed out (:meth:`release`), so the input stays lazy; while the input
+    yields without waiting, one wake-up brings a whole batch of names.
+    """
+
+    def __init__(self, names: AsyncIterator[str], limit: int, wake: Callable[[], None]) -> None:
+        self.names: deque[str] = deque()
+        self.exhausted = False
+        self._error: BaseException | None = None
+        self._it = names
+        self._limit = limit
+        self._ahead = 0  # names read whose result has not been handed out
+        self._wake = wake
+        self._room: asyncio.Future[None] | None = None
+        self._closing = False
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def release(self) -> None:
+        """One result was handed out: the task may read one more name."""
+        self._ahead -= 1
+        room = self._room
+        if room is not None and not room.done():
+            room.set_result(None)
+
+    def check_exhausted(self) -> bool:
+        """Whether the input has ended (all its names taken); re-raises the
+        input's own error there, as awaiting it inline would."""
+        if self.names or not self.exhausted:
+            return False
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+        return True
+
+    async def aclose(self) -> None:
+        """Cancel a pending read (the input sees CancelledError) and wait until
+        the task has ended, so that closing the stream leaves no task behind."""
+        self._closing = True
+        if not self._task.done():
+            self._task.cancel()
+            # wait() rather than await: a cancellation of the caller still propagates
+            await asyncio.wait({self._task})
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                while self._ahead >= self._limit:
+                    self._room = loop.create_future()
+                    try:
+                        await self._room
+                    finally:
+                        self._room = None
+                name = await anext(self._it)
+                if self._closing:  # the input swallowed our cancellation
+                    return
+                self._ahead += 1
+                self.names.append(name)
+                if len(self.names) == 1:  # the stream only waits for a name when it has none
+                    self._wake()
+        except StopAsyncIteration:
+            pass
+        except (Exception, asyncio.CancelledError) as exc:
+            if self._closing:
+                raise
+            self._error = exc  # the input's own failure: the stream raises it
+        finally:
+            self.exhausted = True
+            self._wake()
 
 
 class WireBackend(Backend):
@@ -212,7 +298,7 @@ class WireBackend(Backend):
         timeout: float | None = None,
         attempts: int | None = None,
         lifetime: float | None = None,
-    ) -> AsyncIterator[StreamResult]:
+    ) -> AsyncGenerator[StreamResult, None]:
         """Resolve many names with no task per name; yield results as they come.
 
         Contract:
@@ -221,6 +307,9 @@ class WireBackend(Backend):
           from a list, generator or async iterable, read lazily: at most
           ``concurrency`` names are in flight and the input is consumed only
           as fast as results leave, so memory does not grow with the input.
+          An async input is read by a helper task, so results are yielded
+          while the next name is pending: an input may wait for results (a
+          crawler feeding name N+1 after result N).
         - ``rtype``: one record type for all names (``"A"``, ``"AAAA"``, ``"MX"`` …).
         - Every name yields exactly one :class:`StreamResult`, in completion
           order (use ``index`` to reorder); a name that cannot be encoded yields
@@ -234,7 +323,10 @@ class WireBackend(Backend):
           the servers and retries fail over.
         - Closing the iterator (``contextlib.aclosing``, or its garbage
           collection after a ``break``) or cancelling the iterating task
-          cancels the names in flight.
+          cancels the names in flight and a pending read of an async input
+          (which sees :exc:`asyncio.CancelledError`); no task is left behind.
+          An error raised by the input is raised here, after the names read
+          before it were started.
         """
         engine = self.engine()
         loop = engine.loop
@@ -253,7 +345,13 @@ class WireBackend(Backend):
             wake_up()
 
         sync_it = iter(names) if isinstance(names, Iterable) else None
-        async_it = aiter(names) if sync_it is None else None  # type: ignore[arg-type]
+        # An async input is read by a helper task, so that finished results
+        # are handed out while the next name is pending (a crawler's input
+        # waits for them).  A sync input cannot wait for anything: read inline.
+        feed = None
+        if sync_it is None:
+            feed = _AsyncFeed(aiter(names), concurrency, wake_up)  # type: ignore[arg-type]
+        release = feed.release if feed is not None else None
         active: dict[int, Query] = {}
         index = 0
         exhausted = False
@@ -267,20 +365,25 @@ class WireBackend(Backend):
                         if due > loop.time():
                             pace_at = due
                             break
-                    try:
-                        if sync_it is not None:
+                    if sync_it is not None:
+                        try:
                             name = next(sync_it)
-                        else:
-                            assert async_it is not None
-                            name = await anext(async_it)
-                    except (StopIteration, StopAsyncIteration):
-                        exhausted = True
-                        break
+                        except StopIteration:
+                            exhausted = True
+                            break
+                    else:
+                        assert feed is not None
+                        if not feed.names:
+                            exhausted = feed.check_exhausted()
+                            break
+                        name = feed.names.popleft()
                     try:
                         q = submit(name, rtype, done, index, timeout=timeout,
                                    attempts=attempts, lifetime=lifetime, offset=index)
                         active[index] = q
                     except _errors.IllegalName as exc:
+                        if release is not None:
+                            release()
                         yield StreamResult(index, name, exc, 0, None)
                     index += 1
                 while ready:
@@ -288,13 +391,17 @@ class WireBackend(Backend):
                     ready.clear()
                     for q in batch:
                         del active[q.tag]
+                        if release is not None:
+                            release()
                         assert q.result is not None
                         server = getattr(q.result, "server", None)
                         yield StreamResult(q.tag, q.name, q.result, q.tries, server)
                 if exhausted and not active:
                     return
-                if len(active) < concurrency and not exhausted and pace_at is None:
+                if (len(active) < concurrency and not exhausted and pace_at is None
+                        and (feed is None or feed.names or feed.exhausted)):
                     continue
+                # Wait for a result, a paced start, or (async input) a name.
                 fut = wake[0] = loop.create_future()
                 handle = loop.call_at(pace_at, wake_up) if pace_at else None
                 try:
@@ -306,6 +413,8 @@ class WireBackend(Backend):
         finally:
             for q in active.values():
                 engine.cancel(q)
+            if feed is not None:
+                await feed.aclose()
 
     # -- socket-style lookups -------------------------------------------------------------
 
