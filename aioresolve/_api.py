@@ -203,7 +203,7 @@ class Resolver:
         wait only, never the lookup shared with others.
         """
         self._check_open()
-        if key is not None:
+        if key is not None and self._lookups.active:
             make = functools.partial(self._lookups.run, key, make, self.backend)
         if timeout is None:
             timeout = self.timeout

@@ -257,6 +257,12 @@ class LookupCache:
 
     # -- public -----------------------------------------------------------------
 
+    @property
+    def active(self) -> bool:
+        """Whether lookups need to pass through :meth:`run` at all (a cache or
+        single-flight is on); when not, callers await the backend directly."""
+        return self.config is not None or self._flight is not None
+
     def info(self) -> CacheInfo:
         return CacheInfo(
             hits=self._hits,
