@@ -1,5 +1,5 @@
 """A real knotd on loopback for the services tests (cache, coalescing, aiohttp, anyio),
-with query counters (knot's mod-stats), and a small DNS backend built on dnspython.
+with query counters (the rig's dnsdist), and a small DNS backend built on dnspython.
 
 The backend stands in for any backend that reports TTLs (the c-ares and wire
 backends are built in parallel); it talks real DNS over UDP to the knotd here.
@@ -9,14 +9,8 @@ Nothing leaves loopback: every query goes to 127.0.0.1:<port>.
 from __future__ import annotations
 
 import contextlib
-import re
-import shutil
 import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, ClassVar
 
 import dns.asyncquery
@@ -26,6 +20,7 @@ import dns.rdatatype
 
 from aioresolve import Answer, Backend, NoData, NXDomain
 from aioresolve._records import record_from_rdata
+from tests.rig.servers import DnsdistServer, RigUnavailable, start_dnsdist, start_knot, unavailable
 
 ZONE = "services.test"
 ZONE_TEXT = """\
@@ -54,94 +49,30 @@ burst6 IN A 192.0.2.26
 #: The SOA's TTL is 120 and its MINIMUM 60: negative answers live min(120, 60) s.
 NEGATIVE_TTL = 60
 
-KNOT_CONF = """\
-server:
-    rundir: "{dir}"
-    listen: 127.0.0.1@{port}
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-database:
-    storage: "{dir}/db"
-log:
-  - target: stderr
-    any: error
-mod-stats:
-  - id: default
-template:
-  - id: default
-    storage: "{dir}"
-    global-module: mod-stats/default
-zone:
-  - domain: {zone}
-    file: zone
-"""
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
-
-
 class Knot:
-    """A running knotd serving :data:`ZONE` on 127.0.0.1:``port``."""
+    """:data:`ZONE` served by the rig's knotd behind the rig's dnsdist, which
+    counts the queries that reach the server."""
 
-    def __init__(self, directory: Path, port: int, proc: subprocess.Popen[bytes]) -> None:
-        self.dir = directory
-        self.host = "127.0.0.1"
-        self.port = port
-        self.address = f"127.0.0.1:{port}"
-        self.proc = proc
+    def __init__(self, dnsdist: DnsdistServer) -> None:
+        self.host = dnsdist.host
+        self.port = dnsdist.port
+        self.address = dnsdist.address
+        self._dnsdist = dnsdist
 
     def queries(self) -> int:
-        """Queries knotd has received so far, over UDP and TCP (mod-stats)."""
-        out = subprocess.run(
-            ["knotc", "-s", str(self.dir / "knot.sock"), "stats", "mod-stats.server-operation"],
-            capture_output=True, text=True, check=True, timeout=30,
-        ).stdout
-        match = re.search(r"server-operation\[query\] = (\d+)", out)
-        return int(match.group(1)) if match else 0
+        """Queries that have reached the server so far, over UDP and TCP."""
+        return self._dnsdist.query_count()
 
 
 @contextlib.contextmanager
 def run_knot() -> Iterator[Knot]:
-    if shutil.which("knotd") is None:
-        import pytest
-
-        pytest.skip("knotd is not installed")
-    directory = Path(tempfile.mkdtemp(prefix="aioresolve-svc-"))
-    port = _free_port()
-    (directory / "zone").write_text(ZONE_TEXT)
-    conf = directory / "knot.conf"
-    conf.write_text(KNOT_CONF.format(dir=directory, port=port, zone=ZONE))
-    proc = subprocess.Popen(["knotd", "-c", str(conf)], stderr=subprocess.PIPE)
-    knot = Knot(directory, port, proc)
+    """Serve :data:`ZONE` (see :mod:`tests.rig.servers`; skips or, under CI,
+    fails where knotd or dnsdist cannot start)."""
     try:
-        _wait_ready(knot)
-        yield knot
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-def _wait_ready(knot: Knot) -> None:
-    query = dns.message.make_query(f"a.{ZONE}", "A").to_wire()
-    deadline = time.monotonic() + 30
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(0.2)
-        while time.monotonic() < deadline:
-            if knot.proc.poll() is not None:
-                raise RuntimeError(f"knotd exited: {knot.proc.stderr.read()!r}")  # type: ignore[union-attr]
-            s.sendto(query, (knot.host, knot.port))
-            try:
-                s.recv(4096)
-                return
-            except OSError:
-                continue
-    raise RuntimeError("knotd did not answer within 30 s")
+        with start_knot({ZONE: ZONE_TEXT}) as knot, start_dnsdist(knot) as dnsdist:
+            yield Knot(dnsdist)
+    except RigUnavailable as exc:
+        unavailable(str(exc))
 
 
 class DnspythonBackend(Backend):
@@ -185,7 +116,8 @@ class DnspythonBackend(Backend):
     ) -> tuple[list[Any], float | None]:
         assert host is not None
         name = host.decode("ascii")
-        kinds = {socket.AF_INET: ["A"], socket.AF_INET6: ["AAAA"]}.get(family, ["AAAA", "A"])
+        by_family: dict[int, list[str]] = {socket.AF_INET: ["A"], socket.AF_INET6: ["AAAA"]}
+        kinds = by_family.get(family, ["AAAA", "A"])
         infos: list[Any] = []
         ttls: list[int] = []
         for kind in kinds:

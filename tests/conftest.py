@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import NoReturn
 
 import pytest
 
+from tests._services_server import Knot, run_knot
 from tests.rig import namespace as _namespace
 from tests.rig.servers import (
     DnsdistServer,
@@ -33,6 +33,7 @@ from tests.rig.servers import (
     RigUnavailable,
     start_dnsdist,
     start_knot,
+    unavailable,
 )
 
 try:
@@ -47,11 +48,7 @@ except OSError as exc:  # not root, no unshare, threads already running...
     _namespace.install_guard(NAMESPACE_REASON)
 
 
-def _unavailable(reason: str) -> NoReturn:
-    """Skip - or fail under CI, where the rig is installed and must work."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"test rig unavailable under CI: {reason}", pytrace=False)
-    pytest.skip(reason)
+_unavailable = unavailable
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +81,10 @@ def libc_dns(knot: KnotServer) -> Iterator[DnsdistServer]:
             yield server
     except RigUnavailable as exc:
         _unavailable(str(exc))
+
+
+@pytest.fixture(scope="session")
+def svc_knot() -> Iterator[Knot]:
+    """The services tests' zone (:data:`tests._services_server.ZONE`), with a query counter."""
+    with run_knot() as server:
+        yield server

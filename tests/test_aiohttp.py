@@ -5,7 +5,7 @@ those of aiohttp's own ``ThreadedResolver`` for the same input."""
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -15,17 +15,7 @@ from aiohttp.resolver import ThreadedResolver  # noqa: E402
 
 from aioresolve import Resolver  # noqa: E402
 from aioresolve.contrib.aiohttp import AioresolveResolver  # noqa: E402
-
-try:
-    from tests._services_server import ZONE, DnspythonBackend, Knot, run_knot
-except ImportError:  # pytest run without the repository root on sys.path
-    from _services_server import ZONE, DnspythonBackend, Knot, run_knot
-
-
-@pytest.fixture(scope="module")
-def svc_knot() -> Iterator[Knot]:
-    with run_knot() as knot:
-        yield knot
+from tests._services_server import ZONE, DnspythonBackend, Knot  # noqa: E402
 
 
 @pytest.fixture

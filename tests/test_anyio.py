@@ -20,7 +20,7 @@ import inspect
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -29,12 +29,7 @@ import pytest
 from aioresolve import BackendUnavailable, ResolverClosed, Timeout
 from aioresolve.anyio import Resolver
 from aioresolve.cache import CacheConfig
-
-try:
-    from tests._services_server import ZONE, DnspythonBackend, Knot, run_knot
-except ImportError:  # pytest run without the repository root on sys.path
-    from _services_server import ZONE, DnspythonBackend, Knot, run_knot
-
+from tests._services_server import ZONE, DnspythonBackend, Knot
 
 
 def on_both_backends(body: Callable[..., Awaitable[None]]) -> Callable[..., None]:
@@ -63,11 +58,6 @@ async def test_really_runs_on_each_backend(anyio_backend: str) -> None:
 
     assert sniffio.current_async_library() == anyio_backend
 
-
-@pytest.fixture(scope="module")
-def svc_knot() -> Iterator[Knot]:
-    with run_knot() as knot:
-        yield knot
 
 
 class LibcCalls:

@@ -9,23 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterator
 
 import pytest
 
 from aioresolve import Answer, NoData, NXDomain, Resolver, ServFail
 from aioresolve.cache import CacheConfig, LookupCache, negative_ttl_of
-
-try:
-    from tests._services_server import NEGATIVE_TTL, ZONE, DnspythonBackend, Knot, run_knot
-except ImportError:  # pytest run without the repository root on sys.path
-    from _services_server import NEGATIVE_TTL, ZONE, DnspythonBackend, Knot, run_knot
-
-
-@pytest.fixture(scope="module")
-def svc_knot() -> Iterator[Knot]:
-    with run_knot() as knot:
-        yield knot
+from tests._services_server import NEGATIVE_TTL, ZONE, DnspythonBackend, Knot
 
 
 class FakeClock:

@@ -10,24 +10,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from aioresolve import Answer, Backend, NXDomain, Resolver, Timeout
 from aioresolve._backends import create_backend
-
-try:
-    from tests._services_server import ZONE, DnspythonBackend, Knot, run_knot
-except ImportError:  # pytest run without the repository root on sys.path
-    from _services_server import ZONE, DnspythonBackend, Knot, run_knot
-
-
-@pytest.fixture(scope="module")
-def svc_knot() -> Iterator[Knot]:
-    with run_knot() as knot:
-        yield knot
+from tests._services_server import ZONE, DnspythonBackend, Knot
 
 
 class GatedBackend(DnspythonBackend):

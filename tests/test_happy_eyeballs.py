@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import asyncio.base_events
 import socket
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
@@ -14,11 +13,7 @@ from hypothesis import strategies as st
 
 from aioresolve import Resolver
 from aioresolve.happy_eyeballs import getaddrinfo_interleaved, interleave_addrinfos
-
-try:
-    from tests._services_server import ZONE, DnspythonBackend, Knot, run_knot
-except ImportError:  # pytest run without the repository root on sys.path
-    from _services_server import ZONE, DnspythonBackend, Knot, run_knot
+from tests._services_server import ZONE, DnspythonBackend, Knot
 
 V4, V6 = socket.AF_INET, socket.AF_INET6
 
@@ -27,11 +22,6 @@ def info(family: int, n: int) -> tuple[int, int, int, str, tuple[str, int]]:
     host = f"192.0.2.{n}" if family == V4 else f"2001:db8::{n}"
     return (family, socket.SOCK_STREAM, 6, "", (host, 80))
 
-
-@pytest.fixture(scope="module")
-def svc_knot() -> Iterator[Knot]:
-    with run_knot() as knot:
-        yield knot
 
 
 def test_rfc8305_example_order() -> None:
