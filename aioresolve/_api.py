@@ -21,12 +21,12 @@ import concurrent.futures
 import functools
 import ipaddress
 import socket
-import sys
 import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
+from . import _compat
 from ._backends import backend_class, create_backend
 from ._backends.base import AddrInfo, Backend, HostEntry, SockAddr
 from ._errors import IllegalName, ResolverClosed, Timeout
@@ -65,10 +65,6 @@ __all__ = [
 T = TypeVar("T")
 
 
-if sys.version_info >= (3, 11):
-    _timeout_scope = asyncio.timeout
-else:  # pragma: no cover - Python 3.10
-    _timeout_scope = None
 
 
 class _AnyProtocol(str):
@@ -210,10 +206,8 @@ class Resolver:
         if timeout is None:
             return await make()
         try:
-            if _timeout_scope is not None:
-                async with _timeout_scope(timeout):
-                    return await make()
-            return await asyncio.wait_for(make(), timeout)  # pragma: no cover - 3.10
+            async with _compat.timeout(timeout):
+                return await make()
         except (TimeoutError, asyncio.TimeoutError) as exc:
             if isinstance(exc, Timeout):
                 raise

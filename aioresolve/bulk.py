@@ -31,13 +31,12 @@ import dataclasses
 import enum
 import io
 import json
-import sys
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
 from typing import IO, Any, Protocol, TypeAlias, cast
 
-from . import _errors
+from . import _compat, _errors
 from ._api import Resolver
 from ._backends import backend_class, create_backend
 from ._names import to_alabel
@@ -62,10 +61,6 @@ __all__ = [
 #: ``rtype="ADDR"``: both A and AAAA, asked at the same time, merged.
 ADDR = "ADDR"
 
-if sys.version_info >= (3, 11):
-    _timeout_scope = asyncio.timeout
-else:  # pragma: no cover - Python 3.10
-    _timeout_scope = None
 
 
 class Status(str, enum.Enum):
@@ -714,11 +709,8 @@ class BulkRun:
     async def _with_deadline(self, index: int, name: str, state: _Attempts) -> Answer:
         assert self.timeout is not None
         try:
-            if _timeout_scope is not None:
-                async with _timeout_scope(self.timeout):
-                    return await self._attempts(index, name, state)
-            return await asyncio.wait_for(  # pragma: no cover - 3.10
-                self._attempts(index, name, state), self.timeout)
+            async with _compat.timeout(self.timeout):
+                return await self._attempts(index, name, state)
         except (TimeoutError, asyncio.TimeoutError) as exc:
             if isinstance(exc, _errors.Timeout):
                 raise

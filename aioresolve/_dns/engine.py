@@ -49,7 +49,7 @@ from typing import Any
 
 import dns.rdatatype
 
-from .. import _errors
+from .. import _compat, _errors
 from .._nameservers import nameserver_text, parse_nameserver
 from .._records import Answer, Record
 from .codec import (
@@ -628,7 +628,8 @@ class Engine:
         self._in_tcp.add(q)
         budget = max(0.01, min(q.timeout * 2, q.deadline - self.loop.time()))
         try:
-            data = await asyncio.wait_for(self._tcp_exchange(q), budget)
+            async with _compat.timeout(budget):
+                data = await self._tcp_exchange(q)
             response = parse_response(data)
             if response.question.lower() != q.question or not response.flags & FLAG_QR:
                 raise ParseError("TCP answer to another question")
