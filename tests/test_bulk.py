@@ -25,13 +25,7 @@ from aioresolve.bulk import (
 from tests.rig import zone as z
 from tests.rig.servers import DnsdistServer, KnotServer
 
-BACKENDS = ["cares"]  # "wire" joins when aioresolve._backends.wire exists
-try:
-    import aioresolve._backends.wire  # noqa: F401
-
-    BACKENDS.append("wire")
-except ImportError:
-    pass
+BACKENDS = ["cares", "wire"]  # wire runs the fast path ("wire-stream")
 
 
 def fresh(parent: str) -> str:
