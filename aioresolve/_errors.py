@@ -14,6 +14,11 @@ backend and, where known, the server that answered.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._records import SOA
+
 __all__ = [
     "BackendUnavailable",
     "ConnectionRefused",
@@ -40,6 +45,11 @@ class ResolveError(Exception):
     :ivar backend: the name of the backend that ran the lookup.
     :ivar server: ``"ip:port"`` of the server that gave the final answer,
         where the backend knows it.
+    :ivar soa: for a negative answer (:class:`NXDomain`, :class:`NoData`), the
+        SOA record of the authority section, where the server sent one.
+    :ivar negative_ttl: for a negative answer, how long it may be cached
+        (RFC 2308 §5: the smaller of the SOA record's TTL and its MINIMUM
+        field); ``None`` when the backend does not know.
     """
 
     #: Short description used when no message is given.
@@ -53,11 +63,15 @@ class ResolveError(Exception):
         rtype: str | None = None,
         backend: str | None = None,
         server: str | None = None,
+        soa: SOA | None = None,
+        negative_ttl: int | None = None,
     ) -> None:
         self.host = host
         self.rtype = rtype
         self.backend = backend
         self.server = server
+        self.soa = soa
+        self.negative_ttl = negative_ttl
         super().__init__(message or self._describe())
 
     def _describe(self) -> str:
@@ -110,7 +124,7 @@ class Timeout(ResolveError, TimeoutError):
     default_message = "lookup timed out"
 
     def __init__(
-        self, message: str | None = None, *, timeout: float | None = None, **evidence: str | None
+        self, message: str | None = None, *, timeout: float | None = None, **evidence: Any
     ) -> None:
         self.timeout = timeout
         super().__init__(message, **evidence)

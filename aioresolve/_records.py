@@ -300,6 +300,8 @@ class Answer:
     :ivar ttl: the smallest TTL of the records and of the CNAMEs followed:
         how long the whole answer may be cached.
     :ivar server: ``"ip:port"`` of the server that answered, where known.
+    :ivar aliases: the CNAME owners followed from ``name`` to
+        ``canonical_name``, in order (empty when there was no CNAME).
     """
 
     name: str
@@ -308,6 +310,7 @@ class Answer:
     canonical_name: str
     ttl: int
     server: str | None = None
+    aliases: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[Record]:
         return iter(self.records)
