@@ -33,7 +33,7 @@ from collections.abc import (
 )
 from typing import Any, ClassVar, NamedTuple, cast
 
-from .. import _errors
+from .. import _config, _errors
 from .._dns.engine import Engine, Query, Stats
 from .._nameservers import nameserver_text, parse_nameserver, read_resolv_conf
 from .._records import AAAA, PTR, A, Answer
@@ -163,10 +163,12 @@ class WireBackend(Backend):
     """Resolve with aioresolve's own DNS engine (UDP with TCP fallback).
 
     :param nameservers: ``"ip"``, ``"ip:port"`` or ``"[v6]:port"`` strings;
-        attempts rotate over them (failover).  Required unless
-        ``resolvconf_path`` is given.
-    :param resolvconf_path: read the nameservers from this file (never read
-        implicitly: the default resolv.conf is not consulted).
+        attempts rotate over them (failover).  ``None`` takes the
+        ``nameserver`` lines of ``resolvconf_path``, by default
+        :data:`aioresolve._config.RESOLV_CONF` (``/etc/resolv.conf``): only
+        those lines, not its ``search`` list, ``ndots`` or ``options``, and the
+        hosts file is never read, so names are asked as given.
+    :param resolvconf_path: read the nameservers from this file instead.
     :param timeout: seconds per attempt.
     :param attempts: queries per name (each retry goes to the next server).
     :param sockets: UDP sockets per address family.
@@ -196,10 +198,14 @@ class WireBackend(Backend):
     ) -> None:
         if isinstance(nameservers, str):
             raise TypeError("nameservers must be a list of strings, not a string")
-        if not nameservers and resolvconf_path:
-            nameservers = read_resolv_conf(resolvconf_path)
         if not nameservers:
-            raise ValueError("the wire backend needs nameservers=[...] or resolvconf_path=")
+            # resolvconf_path must be readable; the default resolv.conf may be absent.
+            nameservers = (read_resolv_conf(resolvconf_path) if resolvconf_path
+                           else _config.system_nameservers())
+        if not nameservers:
+            where = resolvconf_path or _config.RESOLV_CONF
+            raise ValueError(f"the wire backend needs nameservers=[...]: none were given "
+                             f"and {where} lists none (or cannot be read)")
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, not {timeout!r}")
         if attempts < 1 or sockets < 1 or max_in_flight < 1:

@@ -1,0 +1,101 @@
+"""aioresolve._config: the one place that decides default backends and nameservers.
+
+Every test points RESOLV_CONF at a temporary file; the machine's own
+resolv.conf is never read here, and no lookup is made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aioresolve import _config
+from aioresolve._backends.system import SystemBackend
+from aioresolve._backends.wire import WireBackend
+
+
+@pytest.fixture
+def resolv_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    conf = tmp_path / "resolv.conf"
+    conf.write_text(
+        "# comment\nsearch example.test\nnameserver 127.0.0.1\n"
+        "nameserver ::1\nnameserver fe80::1%eth0\noptions ndots:2\n"
+    )
+    monkeypatch.setattr(_config, "RESOLV_CONF", str(conf))
+    return conf
+
+
+@pytest.fixture
+def no_resolv_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    conf = tmp_path / "empty.conf"
+    conf.write_text("search example.test\n")
+    monkeypatch.setattr(_config, "RESOLV_CONF", str(conf))
+    return conf
+
+
+def test_system_nameservers_reads_nameserver_lines(resolv_conf: Path, tmp_path: Path) -> None:
+    assert _config.system_nameservers() == ["127.0.0.1", "::1", "fe80::1"]
+    assert _config.system_nameservers(str(resolv_conf)) == ["127.0.0.1", "::1", "fe80::1"]
+    assert _config.system_nameservers(str(tmp_path / "missing")) == []
+
+
+def test_default_backend_name(resolv_conf: Path) -> None:
+    assert _config.default_backend_name(["127.0.0.1:5353"]) == "wire"
+    assert _config.default_backend_name() == "wire"  # resolv.conf lists servers
+
+
+def test_default_backend_name_without_servers(no_resolv_conf: Path) -> None:
+    assert _config.default_backend_name() == "system"
+    assert _config.default_backend_name(["[::1]:5353"]) == "wire"
+    with pytest.raises(TypeError, match="list of strings"):
+        _config.default_backend_name("127.0.0.1")  # type: ignore[arg-type]
+
+
+def test_backend_options_fills_wire_nameservers(resolv_conf: Path) -> None:
+    assert _config.backend_options("wire") == {"nameservers": ["127.0.0.1", "::1", "fe80::1"]}
+    given = _config.backend_options("wire", ["127.0.0.1:5353"], timeout=1.0)
+    assert given == {"nameservers": ["127.0.0.1:5353"], "timeout": 1.0}
+    assert _config.backend_options("cares") == {}  # c-ares reads the system config itself
+    assert _config.backend_options("cares", ["127.0.0.1:5353"]) == {
+        "nameservers": ["127.0.0.1:5353"]
+    }
+    assert _config.backend_options("system", pool_size=4) == {"pool_size": 4}
+
+
+def test_backend_options_errors(no_resolv_conf: Path) -> None:
+    with pytest.raises(ValueError, match=str(no_resolv_conf)):
+        _config.backend_options("wire")
+    with pytest.raises(ValueError, match="cannot be pointed at servers"):
+        _config.backend_options("system", ["127.0.0.1"])
+    with pytest.raises(TypeError, match="list of strings"):
+        _config.backend_options("wire", "127.0.0.1")  # type: ignore[arg-type]
+
+
+def test_create_backend(resolv_conf: Path) -> None:
+    backend = _config.create_backend()
+    assert isinstance(backend, WireBackend)
+    assert backend.nameservers == ["127.0.0.1:53", "[::1]:53", "[fe80::1]:53"]
+    system = _config.create_backend("system", pool_size=2)
+    assert isinstance(system, SystemBackend)
+    with pytest.raises(ValueError, match="unknown backend"):
+        _config.create_backend("nope")
+
+
+def test_create_backend_without_servers(no_resolv_conf: Path) -> None:
+    assert isinstance(_config.create_backend(), SystemBackend)
+    wire = _config.create_backend(nameservers=["[::1]:5353"])
+    assert isinstance(wire, WireBackend)
+    assert wire.nameservers == ["[::1]:5353"]
+
+
+def test_wire_backend_reads_resolv_conf(resolv_conf: Path) -> None:
+    """WireBackend() with no nameservers asks resolv.conf's (issue 13 item 4)."""
+    assert WireBackend().nameservers == ["127.0.0.1:53", "[::1]:53", "[fe80::1]:53"]
+
+
+def test_wire_backend_without_servers(no_resolv_conf: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=str(no_resolv_conf)):
+        WireBackend()
+    with pytest.raises(OSError):  # an explicit path must exist
+        WireBackend(resolvconf_path=str(tmp_path / "missing"))
