@@ -1,0 +1,84 @@
+"""The package's front door: every public name importable and listed, loaded
+lazily (PEP 562), and the library silent on ``logging`` by default."""
+
+from __future__ import annotations
+
+import ast
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import aioresolve
+
+INIT = Path(aioresolve.__file__)
+
+
+def _type_checking_names() -> set[str]:
+    """Names the ``if TYPE_CHECKING:`` block of ``__init__.py`` re-exports."""
+    tree = ast.parse(INIT.read_text())
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for stmt in node.body:
+                assert isinstance(stmt, ast.ImportFrom)
+                names.update(alias.asname or alias.name for alias in stmt.names)
+    return names
+
+
+def test_all_lazy_and_type_checking_agree() -> None:
+    eager = {"inet_aton", "inet_ntoa", "inet_ntop", "inet_pton"}
+    assert len(aioresolve.__all__) == len(set(aioresolve.__all__))
+    assert set(aioresolve.__all__) == set(aioresolve._LAZY) | eager
+    assert _type_checking_names() == set(aioresolve._LAZY)
+
+
+def test_every_public_name_resolves() -> None:
+    for name in aioresolve.__all__:
+        value = getattr(aioresolve, name)
+        assert value is not None, name
+        assert name in dir(aioresolve)
+    assert aioresolve.NXDomain.__module__.startswith("aioresolve.")
+    namespace: dict[str, object] = {}
+    exec("from aioresolve import *", namespace)
+    assert set(aioresolve.__all__) <= set(namespace)
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    try:
+        aioresolve.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as exc:
+        assert "no_such_name" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("no AttributeError")
+
+
+def _modules_after(code: str) -> list[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return list(json.loads(out.stdout))
+
+
+def test_import_loads_no_heavy_module() -> None:
+    loaded = _modules_after("import aioresolve")
+    heavy = [
+        m
+        for m in loaded
+        if m.startswith(("aioresolve.", "dns", "rich", "pycares", "aiodns", "asyncio"))
+        and m != "dnspython"
+    ]
+    assert heavy == [], heavy
+
+
+def test_submodules_still_import_directly() -> None:
+    loaded = _modules_after("import aioresolve.testing; from aioresolve import bulk")
+    assert "aioresolve.testing" in loaded
+    assert "aioresolve.bulk" in loaded
+
+
+def test_library_is_silent_by_default() -> None:
+    handlers = logging.getLogger("aioresolve").handlers
+    assert any(isinstance(h, logging.NullHandler) for h in handlers)
