@@ -49,7 +49,8 @@ class ResolveError(Exception):
         SOA record of the authority section, where the server sent one.
     :ivar negative_ttl: for a negative answer, how long it may be cached
         (RFC 2308 §5: the smaller of the SOA record's TTL and its MINIMUM
-        field); ``None`` when the backend does not know.
+        field, computed from ``soa`` when only that is given); ``None`` when
+        the backend does not know.
     """
 
     #: Short description used when no message is given.
@@ -71,6 +72,8 @@ class ResolveError(Exception):
         self.backend = backend
         self.server = server
         self.soa = soa
+        if negative_ttl is None and soa is not None:
+            negative_ttl = min(soa.ttl, soa.minimum)  # RFC 2308 §5
         self.negative_ttl = negative_ttl
         super().__init__(message or self._describe())
 

@@ -9,17 +9,19 @@ Every :class:`~aioresolve.Resolver` passes its lookups (``getaddrinfo``,
   A waiter that is cancelled or times out leaves alone; when the last one
   leaves, the shared lookup is cancelled.  An error reaches every waiter.
 * **Caching** (on by default, but only where a TTL is known): an answer is kept
-  for its TTL, clamped to ``[min_ttl, max_ttl]``, in a bounded LRU.  Record
-  queries (``query``/``reverse``) on a backend whose
-  :attr:`~aioresolve.Backend.provides_ttl` is true use the answer's TTL.
-  Socket-style lookups are cached only when the backend reports their TTL
-  (an optional ``getaddrinfo_with_ttl`` method, see :class:`TTLReporting`) or
-  when :attr:`CacheConfig.fixed_ttl` is set: the C library reports no TTL, so
-  the system backend caches nothing unless you choose a fixed TTL.
+  for its TTL, clamped to ``[min_ttl, max_ttl]``, in a bounded LRU.  The TTL
+  comes from the backend contract: the ``*_with_ttl`` lookups of
+  :class:`~aioresolve.Backend` return ``(result, ttl)``; the wire and c-ares
+  backends report the TTLs of the records behind a ``getaddrinfo`` or
+  ``gethostbyname[_ex]`` and of every record query.  Results without a TTL are
+  cached only when :attr:`CacheConfig.fixed_ttl` is set: the C library reports
+  no TTL, so the system backend caches nothing unless you choose a fixed TTL.
 * **Negative caching** (RFC 2308): ``NXDomain``/``NoData`` (and
-  ``gaierror(EAI_NONAME)``) are cached for the TTL the backend reports (an
-  exception attribute ``negative_ttl``, or ``soa``: ``min(soa.ttl, soa.minimum)``),
-  else for :attr:`CacheConfig.negative_ttl` if set, else not at all.
+  ``gaierror(EAI_NONAME/EAI_NODATA)``) are cached for the TTL the backend
+  reports from the zone's SOA (``min(soa.ttl, soa.minimum)``: the error's
+  ``negative_ttl``, or a :class:`~aioresolve._backends.base.NegativeAnswer`
+  from a ``*_with_ttl`` lookup), else for :attr:`CacheConfig.negative_ttl` if
+  set, else not at all.
   Timeouts, SERVFAIL, REFUSED and network errors are never cached.
 * **Serve-stale** (RFC 8767, off by default): for ``serve_stale`` seconds after
   expiry an entry is still returned at once while one background lookup
@@ -40,15 +42,17 @@ import asyncio
 import collections
 import copy
 import dataclasses
+import functools
 import socket
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar
 
+from ._backends.base import Backend, NegativeAnswer, Timed
 from ._coalesce import SingleFlight
-from ._errors import NoData, NXDomain
+from ._errors import NoData, NXDomain, ResolveError
 from ._records import Answer
 
-__all__ = ["CacheConfig", "CacheInfo", "LookupCache", "TTLReporting"]
+__all__ = ["CacheConfig", "CacheInfo", "LookupCache", "timed_lookup"]
 
 T = TypeVar("T")
 
@@ -58,21 +62,32 @@ _NEGATIVE_EAI = {socket.EAI_NONAME} | (
 )
 
 
-@runtime_checkable
-class TTLReporting(Protocol):
-    """Optional backend method: ``getaddrinfo`` that also reports the TTL.
+def timed_lookup(backend: Backend, key: tuple[Any, ...]) -> Callable[[], Awaitable[Timed[Any]]]:
+    """The ``*_with_ttl`` call of the backend contract for a cache key
+    (``key[0]`` names the lookup, ``key[1:]`` are its backend arguments).
 
-    A backend that knows the TTL of the addresses it returns (c-ares does:
-    ``ares_addrinfo_node.ai_ttl``) implements this to make its ``getaddrinfo``
-    results cacheable; ``ttl`` is the smallest TTL of the records used, or
-    ``None`` when unknown.  A negative answer may set ``negative_ttl`` (seconds)
-    on the ``gaierror`` it raises.
+    Only for :meth:`LookupCache.run`'s ``backend=`` form, which predates
+    :meth:`LookupCache.run_timed`; callers that know their lookup pass the
+    timed call themselves.  Lookups without a timed form report no TTL.
     """
+    kind, args = key[0], key[1:]
+    if kind == "getaddrinfo":
+        return functools.partial(backend.getaddrinfo_with_ttl, *args)
+    if kind == "gethostbyname":
+        return functools.partial(backend.gethostbyname_with_ttl, *args)
+    if kind == "gethostbyname_ex":
+        return functools.partial(backend.gethostbyname_ex_with_ttl, *args)
+    if kind == "query":
+        return functools.partial(backend.query_with_ttl, *args)
+    if kind == "gethostbyaddr":
+        return functools.partial(_untimed, backend.gethostbyaddr, *args)
+    if kind == "getnameinfo":
+        return functools.partial(_untimed, backend.getnameinfo, *args)
+    raise ValueError(f"no backend lookup is called {kind!r}")
 
-    async def getaddrinfo_with_ttl(
-        self, host: bytes | None, port: str | int | None, family: int, type: int,
-        proto: int, flags: int,
-    ) -> tuple[list[Any], float | None]: ...
+
+async def _untimed(method: Callable[..., Awaitable[T]], *args: Any) -> Timed[T]:
+    return await method(*args), None
 
 
 class Flight(Protocol):
@@ -205,12 +220,13 @@ def _age_answer(answer: Answer, remaining: int) -> Answer:
 def negative_ttl_of(error: BaseException) -> float | None:
     """The TTL the backend reported for a negative answer (RFC 2308 §5: the
     smaller of the SOA record's TTL and its MINIMUM field), or ``None``."""
-    ttl = getattr(error, "negative_ttl", None)
-    if isinstance(ttl, (int, float)):
-        return float(ttl)
-    soa = getattr(error, "soa", None)
-    if soa is not None and hasattr(soa, "minimum"):
-        return float(min(soa.ttl, soa.minimum))
+    if isinstance(error, NegativeAnswer):
+        return error.ttl
+    if isinstance(error, ResolveError):
+        if error.negative_ttl is not None:
+            return float(error.negative_ttl)
+        if error.soa is not None:
+            return float(min(error.soa.ttl, error.soa.minimum))
     return None
 
 
@@ -296,30 +312,56 @@ class LookupCache:
         self._refreshing.clear()
         self._entries.clear()
 
-    async def run(
-        self, key: tuple[Any, ...], start: Callable[[], Awaitable[T]], backend: object = None
+    async def run_timed(
+        self, key: Hashable, start: Callable[[], Awaitable[Timed[T]]]
     ) -> T:
         """The result of the lookup ``key``: from the cache, from an identical
-        lookup running now, or from ``start()`` (whose result is then cached).
+        lookup running now, or from ``start()``, a ``*_with_ttl`` call of the
+        backend contract whose ``(result, ttl)`` is then cached for ``ttl``
+        (or :attr:`CacheConfig.fixed_ttl` where it is ``None``).
 
-        ``key[0]`` names the lookup (``"getaddrinfo"``, ``"query"`` …) and
-        ``key[1:]`` are its backend arguments.  When ``backend`` implements
-        :class:`TTLReporting` and ``key[0] == "getaddrinfo"``, its
-        ``getaddrinfo_with_ttl`` replaces ``start`` so that the result can be cached.
+        ``key`` is anything hashable that identifies the call with all its
+        arguments, e.g. ``("getaddrinfo", host, port, family, type, proto, flags)``.
+        A :class:`~aioresolve._backends.base.NegativeAnswer` from ``start`` is
+        cached for its TTL and its ``error`` raised.
         """
         if self.config is not None:
             entry = self._entries.get(key)
             if entry is not None:
-                served = self._serve(key, entry, start, backend)
+                served = self._serve(key, entry, start)
                 if served is not None:
                     return served[0]  # type: ignore[no-any-return]
         self._misses += 1
         if self._flight is None:
-            result = await self._fetch(key, start, backend)
+            result = await self._fetch(key, start)
         else:
-            result = await self._flight.run(key, lambda: self._fetch(key, start, backend))
+            result = await self._flight.run(key, lambda: self._fetch(key, start))
         # Waiters of one flight share its result: each gets a copy it may mutate.
         return _copy_result(result)  # type: ignore[no-any-return]
+
+    async def run(
+        self, key: tuple[Any, ...], start: Callable[[], Awaitable[T]],
+        backend: Backend | None = None,
+    ) -> T:
+        """Like :meth:`run_timed` for a plain lookup ``start()``.
+
+        With ``backend``, the lookup named by ``key[0]`` (``"getaddrinfo"``,
+        ``"gethostbyname"``, ``"gethostbyname_ex"``, ``"query"``; ``key[1:]``
+        its arguments) runs as the backend's ``*_with_ttl`` call instead of
+        ``start``, so that its TTL is known (see :func:`timed_lookup`).
+        Without, only a record query's :class:`~aioresolve.Answer` (when the
+        cache was made with ``backend_provides_ttl=True``) or
+        :attr:`CacheConfig.fixed_ttl` gives a TTL.
+        """
+        if backend is not None:
+            return await self.run_timed(key, timed_lookup(backend, key))
+        return await self.run_timed(key, functools.partial(self._plain, start))
+
+    async def _plain(self, start: Callable[[], Awaitable[T]]) -> Timed[T]:
+        result = await start()
+        if self._provides_ttl and isinstance(result, Answer):
+            return result, result.ttl
+        return result, None
 
     # -- hits -----------------------------------------------------------------
 
@@ -328,8 +370,7 @@ class LookupCache:
         return clock() if clock is not None else asyncio.get_running_loop().time()
 
     def _serve(
-        self, key: tuple[Any, ...], entry: _Entry, start: Callable[[], Awaitable[Any]],
-        backend: object,
+        self, key: Hashable, entry: _Entry, start: Callable[[], Awaitable[Timed[Any]]]
     ) -> tuple[Any] | None:
         """``(result,)`` for a usable entry, ``None`` for a miss; raises a cached error."""
         now = self._now()
@@ -339,7 +380,7 @@ class LookupCache:
                 self._expirations += 1
                 return None
             self._stale_hits += 1
-            self._refresh(key, start, backend)
+            self._refresh(key, start)
         self._entries.move_to_end(key)
         self._hits += 1
         if entry.error is not None:
@@ -350,9 +391,7 @@ class LookupCache:
             return (_age_answer(value, max(int(entry.expires - now), 0)),)
         return (_copy_result(value),)
 
-    def _refresh(
-        self, key: tuple[Any, ...], start: Callable[[], Awaitable[Any]], backend: object
-    ) -> None:
+    def _refresh(self, key: Hashable, start: Callable[[], Awaitable[Timed[Any]]]) -> None:
         if key in self._refreshing:
             return
         self._refreshes += 1
@@ -360,9 +399,9 @@ class LookupCache:
         async def refresh() -> None:
             try:
                 if self._flight is None:
-                    await self._fetch(key, start, backend)
+                    await self._fetch(key, start)
                 else:
-                    await self._flight.run(key, lambda: self._fetch(key, start, backend))
+                    await self._flight.run(key, lambda: self._fetch(key, start))
             except Exception:
                 pass  # RFC 8767: keep serving the stale entry until its window closes
             finally:
@@ -376,40 +415,28 @@ class LookupCache:
 
     # -- misses -----------------------------------------------------------------
 
-    async def _fetch(
-        self, key: tuple[Any, ...], start: Callable[[], Awaitable[T]], backend: object
-    ) -> T:
+    async def _fetch(self, key: Hashable, start: Callable[[], Awaitable[Timed[T]]]) -> T:
         """Run the lookup and cache its outcome."""
-        ttl: float | None = None
-        result: Any
         try:
-            # getattr, not isinstance(backend, TTLReporting): a protocol check is slow.
-            with_ttl = getattr(backend, "getaddrinfo_with_ttl", None)
-            if key[0] == "getaddrinfo" and with_ttl is not None:
-                result, ttl = await with_ttl(*key[1:])
-            else:
-                result = await start()
+            result, ttl = await start()
+        except NegativeAnswer as negative:
+            if self.config is not None:
+                self._store_error(key, negative.error, negative.ttl)
+            raise negative.error from None
         except Exception as exc:
             if self.config is not None and is_negative(exc):
-                self._store_error(key, exc)
+                self._store_error(key, exc, negative_ttl_of(exc))
             raise
         if self.config is not None:
-            self._store(key, result, self._positive_ttl(key, result, ttl))
-        return result  # type: ignore[no-any-return]
+            if ttl is None:
+                ttl = self.config.fixed_ttl
+            if ttl is not None:
+                ttl = min(max(ttl, self.config.min_ttl), self.config.max_ttl)
+                self._put(key, _Entry(result, None, 0.0, 0.0), ttl)
+        return result
 
-    def _positive_ttl(self, key: tuple[Any, ...], result: Any, ttl: float | None) -> float | None:
+    def _store_error(self, key: Hashable, error: BaseException, ttl: float | None) -> None:
         assert self.config is not None
-        if isinstance(result, Answer) and self._provides_ttl:
-            ttl = result.ttl
-        if ttl is None:
-            ttl = self.config.fixed_ttl
-        if ttl is None:
-            return None
-        return min(max(ttl, self.config.min_ttl), self.config.max_ttl)
-
-    def _store_error(self, key: tuple[Any, ...], error: BaseException) -> None:
-        assert self.config is not None
-        ttl = negative_ttl_of(error)
         if ttl is None:
             ttl = self.config.negative_ttl
         if ttl is None:
@@ -417,12 +444,7 @@ class LookupCache:
         ttl = min(max(ttl, self.config.min_ttl), self.config.max_negative_ttl)
         self._put(key, _Entry(None, _copy_error(error), 0.0, 0.0), ttl)
 
-    def _store(self, key: tuple[Any, ...], result: Any, ttl: float | None) -> None:
-        if ttl is None:
-            return
-        self._put(key, _Entry(result, None, 0.0, 0.0), ttl)
-
-    def _put(self, key: tuple[Any, ...], entry: _Entry, ttl: float) -> None:
+    def _put(self, key: Hashable, entry: _Entry, ttl: float) -> None:
         assert self.config is not None
         if ttl <= 0:
             self._entries.pop(key, None)  # TTL 0: use once, never cache (RFC 1035 §3.2.1)

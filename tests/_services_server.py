@@ -19,6 +19,7 @@ import dns.rcode
 import dns.rdatatype
 
 from aioresolve import Answer, Backend, NoData, NXDomain
+from aioresolve._backends.base import NegativeAnswer
 from aioresolve._records import record_from_rdata
 from tests.rig.servers import DnsdistServer, RigUnavailable, start_dnsdist, start_knot, unavailable
 
@@ -97,13 +98,13 @@ class DnspythonBackend(Backend):
         negative_ttl = min(soa.ttl, soa[0].minimum) if soa is not None else None
         if reply.rcode() == dns.rcode.NXDOMAIN:
             error = NXDomain(host=name, rtype=rtype, backend=self.name, server=server)
-            error.negative_ttl = negative_ttl  # type: ignore[attr-defined]
+            error.negative_ttl = negative_ttl
             raise error
         wanted = dns.rdatatype.from_text(rtype)
         rrsets = [rr for rr in reply.answer if rr.rdtype == wanted]
         if not rrsets:
             error2 = NoData(host=name, rtype=rtype, backend=self.name, server=server)
-            error2.negative_ttl = negative_ttl  # type: ignore[attr-defined]
+            error2.negative_ttl = negative_ttl
             raise error2
         records = tuple(record_from_rdata(rd, rrsets[0].ttl) for rd in rrsets[0])
         return Answer(name, rtype, records, name, rrsets[0].ttl, server)
@@ -127,8 +128,9 @@ class DnspythonBackend(Backend):
                 continue
             except NXDomain as exc:
                 error = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-                error.negative_ttl = exc.negative_ttl  # type: ignore[attr-defined]
-                raise error from None
+                if exc.negative_ttl is None:
+                    raise error from None
+                raise NegativeAnswer(error, exc.negative_ttl) from None
             ttls.append(answer.ttl)
             af = socket.AF_INET if kind == "A" else socket.AF_INET6
             for address in answer.addresses:

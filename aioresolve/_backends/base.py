@@ -14,18 +14,41 @@ needs to be cancellable.
 
 Record queries (:meth:`Backend.query`) return an :class:`~aioresolve.Answer`
 or raise a :class:`~aioresolve.ResolveError` subclass.
+
+Capabilities beyond the socket mirror, each a typed method with a default, so
+that the cache, bulk and the CLI never probe a backend with ``getattr``:
+
+- **TTLs**: the ``*_with_ttl`` methods (:meth:`Backend.getaddrinfo_with_ttl`,
+  :meth:`Backend.gethostbyname_with_ttl`, :meth:`Backend.gethostbyname_ex_with_ttl`,
+  :meth:`Backend.query_with_ttl`) return ``(result, ttl)``: how long the result
+  may be cached, or ``None`` when the backend does not know (the defaults say
+  so).  A failure the backend knows may be cached (NXDOMAIN or no data, with
+  the zone's SOA: RFC 2308) is raised as :class:`NegativeAnswer` around the
+  error the plain method would raise; for record queries the
+  :class:`~aioresolve.NXDomain`/:class:`~aioresolve.NoData` error itself
+  carries ``soa``/``negative_ttl``, so :meth:`Backend.query_with_ttl` raises
+  it as it is.
+- **Nameservers**: :attr:`Backend.nameservers`, the servers it asks as
+  ``"ip:port"`` text (empty where it does not choose them itself).
+- **Streams**: :meth:`Backend.stream_engine`, the wire engine that
+  :mod:`aioresolve.bulk` and ``query_stream`` feed directly, or ``None``.
 """
 
 from __future__ import annotations
 
 import abc
 import socket
-from typing import ClassVar, TypeAlias
+from typing import TYPE_CHECKING, ClassVar, TypeAlias, TypeVar
 
 from .._errors import BackendUnavailable
 from .._records import Answer
 
-__all__ = ["AddrInfo", "Backend", "HostEntry", "SockAddr"]
+if TYPE_CHECKING:
+    from .._dns.engine import Engine
+
+__all__ = ["AddrInfo", "Backend", "HostEntry", "NegativeAnswer", "SockAddr", "Timed"]
+
+T = TypeVar("T")
 
 #: A socket address: ``(host, port)`` or ``(host, port, flowinfo, scope_id)``;
 #: ``(int, bytes)`` only where Python was built without IPv6 support (as typeshed has it).
@@ -34,6 +57,29 @@ SockAddr: TypeAlias = tuple[str, int] | tuple[str, int, int, int] | tuple[int, b
 AddrInfo: TypeAlias = tuple[socket.AddressFamily, socket.SocketKind, int, str, SockAddr]
 #: ``(hostname, aliaslist, ipaddrlist)`` as :func:`socket.gethostbyname_ex` returns it.
 HostEntry: TypeAlias = tuple[str, list[str], list[str]]
+#: A result and the seconds it may be cached (``None``: unknown, so only a
+#: configured fixed TTL applies).
+Timed: TypeAlias = tuple[T, "float | None"]
+
+
+class NegativeAnswer(Exception):
+    """Raised by a ``*_with_ttl`` lookup for a failure that may be cached.
+
+    The name does not exist or has no address of the family asked, and the
+    backend knows for how long from the zone's SOA (RFC 2308 §5: the smaller
+    of the SOA record's TTL and its MINIMUM field).  Whoever calls the
+    ``*_with_ttl`` methods (the cache) raises :attr:`error` to its own caller;
+    it never reaches user code.
+
+    :ivar error: what the plain lookup raises (``socket.gaierror`` or
+        ``socket.herror``), unchanged.
+    :ivar ttl: seconds the failure may be cached.
+    """
+
+    def __init__(self, error: OSError, ttl: float) -> None:
+        super().__init__(error, ttl)
+        self.error = error
+        self.ttl = ttl
 
 
 class Backend(abc.ABC):
@@ -46,8 +92,21 @@ class Backend(abc.ABC):
     #: Short name used in errors, results and ``Resolver(backend=...)``.
     name: ClassVar[str] = "abstract"
 
-    #: Whether :meth:`query` returns real TTLs (the cache relies on this).
+    #: Whether :meth:`query` returns real TTLs (:meth:`query_with_ttl` relies on this).
     provides_ttl: ClassVar[bool] = False
+
+    @property
+    def nameservers(self) -> list[str]:
+        """The servers this backend asks, as ``"ip:port"`` / ``"[v6]:port"``
+        text, in order; empty where the backend does not pick them itself
+        (the C library, or c-ares reading the system configuration)."""
+        return []
+
+    def stream_engine(self) -> Engine | None:
+        """The wire engine of the running loop, for callers that feed it many
+        names directly (bulk runs, ``query_stream``); ``None`` (the default)
+        for backends without one, which then get one awaited lookup per name."""
+        return None
 
     @abc.abstractmethod
     async def getaddrinfo(
@@ -95,6 +154,40 @@ class Backend(abc.ABC):
             rtype=rtype,
             backend=self.name,
         )
+
+    # -- lookups with TTLs (the cache's side of the contract) ------------------
+
+    async def getaddrinfo_with_ttl(
+        self,
+        host: bytes | None,
+        port: str | int | None,
+        family: int,
+        type: int,
+        proto: int,
+        flags: int,
+    ) -> Timed[list[AddrInfo]]:
+        """:meth:`getaddrinfo` and the smallest TTL of the records behind it.
+
+        The default reports no TTL.  A backend that knows TTLs returns them and
+        raises :class:`NegativeAnswer` for a cacheable failure.
+        """
+        return await self.getaddrinfo(host, port, family, type, proto, flags), None
+
+    async def gethostbyname_with_ttl(self, host: bytes) -> Timed[str]:
+        """:meth:`gethostbyname` and its TTL (see :meth:`getaddrinfo_with_ttl`)."""
+        return await self.gethostbyname(host), None
+
+    async def gethostbyname_ex_with_ttl(self, host: bytes) -> Timed[HostEntry]:
+        """:meth:`gethostbyname_ex` and its TTL (see :meth:`getaddrinfo_with_ttl`)."""
+        return await self.gethostbyname_ex(host), None
+
+    async def query_with_ttl(self, name: str, rtype: str) -> Timed[Answer]:
+        """:meth:`query` and the answer's TTL when :attr:`provides_ttl` says it
+        is real.  Negative answers raise the :class:`~aioresolve.NXDomain` /
+        :class:`~aioresolve.NoData` of :meth:`query`, whose ``soa`` and
+        ``negative_ttl`` say how long they may be cached."""
+        answer = await self.query(name, rtype)
+        return answer, (answer.ttl if self.provides_ttl else None)
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, not abstract
         """Release sockets and threads.  Lookups still running fail with

@@ -314,7 +314,7 @@ class CaresBackend(Backend):
             raise ValueError(f"tries must be at least 1, not {tries}")
         if try_timeout is not None and try_timeout <= 0:
             raise ValueError(f"try_timeout must be positive, not {try_timeout!r}")
-        self.nameservers = [_parse_nameserver(s) for s in nameservers] if nameservers else None
+        self._servers = [_parse_nameserver(s) for s in nameservers] if nameservers else None
         flags = 0
         if use_tcp:
             flags |= pycares.ARES_FLAG_USEVC
@@ -326,18 +326,24 @@ class CaresBackend(Backend):
             "flags": flags or None,
             "lookups": None if hosts_file is None else ("fb" if hosts_file else "b"),
         }
-        if self.nameservers:
-            options["servers"] = self.nameservers
+        if self._servers:
+            options["servers"] = self._servers
         self._options = {k: v for k, v in options.items() if v is not None}
         # The server that answered, when only one can have (c-ares does not say).
-        single = self.nameservers is not None and len(self.nameservers) == 1
-        self._server = self.nameservers[0] if self.nameservers and single else None
+        single = self._servers is not None and len(self._servers) == 1
+        self._server = self._servers[0] if self._servers and single else None
         self._hosts_file = hosts_file
         self._driver: _Loop | None = None
         self._closed = False
 
     def __repr__(self) -> str:
         return f"<CaresBackend nameservers={self.nameservers!r}>"
+
+    @property
+    def nameservers(self) -> list[str]:
+        """The servers given, in c-ares' form (a port only where one was given);
+        empty when c-ares reads them from the system configuration."""
+        return list(self._servers or ())
 
     # plumbing -----------------------------------------------------------------
 

@@ -213,7 +213,7 @@ class WireBackend(Backend):
         if not (udp_payload == 0 or 512 <= udp_payload <= 65535):
             raise ValueError(f"udp_payload must be 0 or 512..65535, not {udp_payload}")
         self.servers = [parse_nameserver(s) for s in nameservers]
-        self.nameservers = [nameserver_text(ip, port) for ip, port in self.servers]
+        self._nameservers = [nameserver_text(ip, port) for ip, port in self.servers]
         self._options: dict[str, Any] = {
             "timeout": timeout, "attempts": attempts, "sockets": sockets,
             "max_in_flight": max_in_flight, "payload": udp_payload,
@@ -225,7 +225,16 @@ class WireBackend(Backend):
     def __repr__(self) -> str:
         return f"<WireBackend nameservers={self.nameservers!r}>"
 
+    @property
+    def nameservers(self) -> list[str]:
+        """The servers asked, as ``"ip:port"`` / ``"[v6]:port"`` text, in order."""
+        return list(self._nameservers)
+
     # -- plumbing -------------------------------------------------------------------
+
+    def stream_engine(self) -> Engine:
+        """The engine of the running loop: the wire backend streams natively."""
+        return self.engine()
 
     def engine(self) -> Engine:
         """The engine of the running loop (made on first use)."""
