@@ -44,6 +44,7 @@ import copy
 import dataclasses
 import functools
 import socket
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, Protocol, TypeVar
 
@@ -116,8 +117,8 @@ class CacheConfig:
         (every result of the system backend); ``None`` (default) caches them not at all.
     :param serve_stale: seconds after expiry during which an entry is still
         served while it is refreshed in the background (RFC 8767); ``0`` disables.
-    :param clock: a monotonic clock in seconds; defaults to the running loop's
-        ``time()``.  For tests of expiry.
+    :param clock: a monotonic clock in seconds; defaults to :func:`time.monotonic`
+        (which asyncio's ``loop.time()`` reads too).  For tests of expiry.
     """
 
     max_size: int = 4096
@@ -367,7 +368,8 @@ class LookupCache:
 
     def _now(self) -> float:
         clock = self.config.clock if self.config is not None else None
-        return clock() if clock is not None else asyncio.get_running_loop().time()
+        # time.monotonic is what asyncio's loop.time() reads, and works under trio too.
+        return clock() if clock is not None else time.monotonic()
 
     def _serve(
         self, key: Hashable, entry: _Entry, start: Callable[[], Awaitable[Timed[Any]]]

@@ -95,6 +95,10 @@ class Backend(abc.ABC):
     #: Whether :meth:`query` returns real TTLs (:meth:`query_with_ttl` relies on this).
     provides_ttl: ClassVar[bool] = False
 
+    #: The async libraries (sniffio names) this backend runs under; the facade
+    #: refuses others with :class:`~aioresolve.BackendUnavailable`.
+    async_libraries: ClassVar[frozenset[str]] = frozenset({"asyncio"})
+
     @property
     def nameservers(self) -> list[str]:
         """The servers this backend asks, as ``"ip:port"`` / ``"[v6]:port"``

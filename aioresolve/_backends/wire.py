@@ -31,13 +31,13 @@ from collections.abc import (
     Iterable,
     Sequence,
 )
-from typing import Any, ClassVar, NamedTuple, cast
+from typing import Any, ClassVar, NamedTuple, NoReturn, cast
 
 from .. import _config, _errors
 from .._dns.engine import Engine, Query, Stats
 from .._nameservers import nameserver_text, parse_nameserver, read_resolv_conf
 from .._records import AAAA, PTR, A, Answer
-from .base import AddrInfo, Backend, HostEntry, SockAddr
+from .base import AddrInfo, Backend, HostEntry, NegativeAnswer, SockAddr
 
 __all__ = ["StreamResult", "WireBackend"]
 
@@ -433,26 +433,43 @@ class WireBackend(Backend):
 
     # -- socket-style lookups -------------------------------------------------------------
 
-    async def _addresses(self, host: bytes, family: int) -> tuple[list[Answer], list[str]]:
-        """A and/or AAAA answers for ``host`` and the CNAME owners followed;
-        raises gaierror as glibc would."""
+    async def _addresses(
+        self, host: bytes, family: int
+    ) -> tuple[list[Answer], list[str], float | None]:
+        """A and/or AAAA answers for ``host``, the CNAME owners followed and
+        the TTL of the whole (the smallest of the answers' and of the known
+        negative TTLs of the families without addresses).
+
+        :raises socket.gaierror: as glibc would (plain, or in a
+            :class:`NegativeAnswer` when the zone's SOA gave the negative TTL).
+        :raises ResolverClosed: the backend was closed meanwhile.
+        """
         name = host.decode("ascii")
         kinds = {int(socket.AF_INET): ["A"], int(socket.AF_INET6): ["AAAA"]}.get(
             family, ["A", "AAAA"])
         queries = await asyncio.gather(*(self._resolve(name, k) for k in kinds))
         answers = [q.result for q in queries if isinstance(q.result, Answer)]
+        errors = [cast(_errors.ResolveError, q.result) for q in queries
+                  if not isinstance(q.result, Answer)]
+        closed = next((e for e in errors if isinstance(e, _errors.ResolverClosed)), None)
+        if closed is not None:
+            raise closed
+        negative = [e.negative_ttl for e in errors if isinstance(e, (_errors.NXDomain,
+                                                                       _errors.NoData))]
+        ttls: list[float] = [a.ttl for a in answers]
+        ttls += [t for t in negative if t is not None]
+        ttl = min(ttls) if ttls and None not in negative else (
+            min(a.ttl for a in answers) if answers else None)
         if not answers:
-            errors = [cast(BaseException, q.result) for q in queries]
-            hard = [e for e in errors if _gai_code(e) == socket.EAI_AGAIN]
-            if hard:
+            if any(_gai_code(e) == socket.EAI_AGAIN for e in errors):
                 raise _gaierror(socket.EAI_AGAIN)
-            if any(isinstance(e, _errors.NXDomain) for e in errors):
-                raise _gaierror(socket.EAI_NONAME)
-            raise _gaierror(_EAI_NODATA)
+            code = (socket.EAI_NONAME if any(isinstance(e, _errors.NXDomain) for e in errors)
+                    else _EAI_NODATA)
+            _raise_negative(_gaierror(code), ttl)
         aliases = next((q.aliases for q in queries if isinstance(q.result, Answer)), [])
-        return answers, aliases
+        return answers, aliases, ttl
 
-    async def getaddrinfo(
+    async def getaddrinfo_with_ttl(
         self,
         host: bytes | None,
         port: str | int | None,
@@ -460,13 +477,16 @@ class WireBackend(Backend):
         type: int,
         proto: int,
         flags: int,
-    ) -> list[AddrInfo]:
+    ) -> tuple[list[AddrInfo], float | None]:
+        """:meth:`getaddrinfo` and the smallest TTL of the A/AAAA records (and
+        CNAMEs) behind it; NXDOMAIN / no data raise a :class:`NegativeAnswer`
+        carrying the SOA's negative TTL where the server sent one."""
         if host is None:  # no DNS involved
             return cast("list[AddrInfo]", socket.getaddrinfo(None, port, family, type,
-                                                             proto, flags))
+                                                             proto, flags)), None
         template = _Template(port, family, type, proto, flags)
         mapped = family == socket.AF_INET6 and flags & socket.AI_V4MAPPED
-        answers, _ = await self._addresses(host, socket.AF_UNSPEC if mapped else family)
+        answers, _, ttl = await self._addresses(host, socket.AF_UNSPEC if mapped else family)
         addrs: list[tuple[int, str]] = []
         for answer in answers:
             for r in answer.records:
@@ -481,14 +501,45 @@ class WireBackend(Backend):
                   if a[0] == socket.AF_INET]
             addrs = v6 + v4 if flags & socket.AI_ALL else (v6 or v4)
         if not addrs:
-            raise _gaierror(_EAI_NODATA)
+            _raise_negative(_gaierror(_EAI_NODATA), ttl)
         canon = answers[0].canonical_name if flags & socket.AI_CANONNAME else ""
-        return template.expand(addrs, canon)
+        return template.expand(addrs, canon), ttl
+
+    async def getaddrinfo(
+        self,
+        host: bytes | None,
+        port: str | int | None,
+        family: int,
+        type: int,
+        proto: int,
+        flags: int,
+    ) -> list[AddrInfo]:
+        try:
+            return (await self.getaddrinfo_with_ttl(host, port, family, type, proto, flags))[0]
+        except NegativeAnswer as negative:
+            raise negative.error from None
+
+    async def gethostbyname_with_ttl(self, host: bytes) -> tuple[str, float | None]:
+        infos, ttl = await self.getaddrinfo_with_ttl(host, None, socket.AF_INET, 0, 0, 0)
+        return str(infos[0][4][0]), ttl
+
+    async def gethostbyname(self, host: bytes) -> str:
+        try:
+            return (await self.gethostbyname_with_ttl(host))[0]
+        except NegativeAnswer as negative:
+            raise negative.error from None
+
+    async def gethostbyname_ex_with_ttl(self, host: bytes) -> tuple[HostEntry, float | None]:
+        answers, aliases, ttl = await self._addresses(host, socket.AF_INET)
+        answer = answers[0]
+        entry = answer.canonical_name, list(aliases), list(dict.fromkeys(answer.addresses))
+        return entry, ttl
 
     async def gethostbyname_ex(self, host: bytes) -> HostEntry:
-        answers, aliases = await self._addresses(host, socket.AF_INET)
-        answer = answers[0]
-        return answer.canonical_name, list(aliases), list(dict.fromkeys(answer.addresses))
+        try:
+            return (await self.gethostbyname_ex_with_ttl(host))[0]
+        except NegativeAnswer as negative:
+            raise negative.error from None
 
     async def _ptr(self, address: str) -> str | None:
         """The first PTR name of ``address``; None if there is none; herror-free."""
@@ -539,6 +590,13 @@ class WireBackend(Backend):
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+
+
+def _raise_negative(error: socket.gaierror, ttl: float | None) -> NoReturn:
+    """Raise ``error``, in a :class:`NegativeAnswer` when its TTL is known."""
+    if ttl is None:
+        raise error
+    raise NegativeAnswer(error, ttl)
 
 
 def _set_future(q: Query) -> None:
