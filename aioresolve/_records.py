@@ -2,10 +2,15 @@
 
 Every record is a small frozen dataclass with the fields of its RDATA, named
 as in its RFC, plus ``ttl`` (seconds, as the answering server gave it).  Names
-are returned as text without the trailing dot (``"mail.example"``); binary
-data as :class:`bytes`.  :func:`record_from_rdata` converts a dnspython rdata,
-so every backend that can produce wire data or dnspython objects builds the
-same records.
+are returned as text without the trailing dot (``"mail.example"``), in
+dnspython's escaped presentation form (``\\.`` for a dot inside a label,
+``\\DDD`` for other bytes); binary data as :class:`bytes`.
+:func:`record_from_rdata` converts a dnspython rdata, so every backend that
+can produce wire data or dnspython objects builds the same records.
+
+:func:`record_text` (also :meth:`Record.to_text`) gives a record's RDATA as dig
+prints it, via dnspython's ``to_text()``: there, names are absolute, with their
+trailing dot (``10 mail.example.``), as in a zone file.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+import dns.exception
+import dns.name
 import dns.rdata
+import dns.rdataclass
 import dns.rdatatype
 import dns.rdtypes.svcbbase
 
@@ -41,6 +49,7 @@ __all__ = [
     "Unknown",
     "normalize_rtype",
     "record_from_rdata",
+    "record_text",
 ]
 
 
@@ -50,6 +59,10 @@ class Record:
 
     rtype: ClassVar[str] = ""
     ttl: int
+
+    def to_text(self) -> str:
+        """The RDATA as dig prints it: same as :func:`record_text`."""
+        return record_text(self)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -165,7 +178,10 @@ class NAPTR(Record):
 @dataclasses.dataclass(frozen=True, slots=True)
 class SVCB(Record):
     """Service binding (RFC 9460).  ``params`` maps key names
-    (``"alpn"``, ``"port"``, ``"ipv4hint"`` …) to their presentation text."""
+    (``"mandatory"``, ``"alpn"``, ``"port"``, ``"ipv4hint"``, ``"ech"``,
+    ``"key65000"`` …), in wire order, to their presentation text without the
+    quotes (``"h2,h3"``); a key without a value (``"no-default-alpn"``) maps
+    to ``""``."""
 
     rtype: ClassVar[str] = "SVCB"
     priority: int
@@ -242,14 +258,27 @@ def _name(value: Any) -> str:
 def _svcb_params(rdata: Any) -> dict[str, str]:
     params: dict[str, str] = {}
     for key, value in rdata.params.items():
-        key_text = dns.rdtypes.svcbbase.ParamKey.to_text(key).lower()
-        params[key_text] = value.to_text().strip('"')
+        key_text = dns.rdtypes.svcbbase.ParamKey.to_text(key).lower().replace("_", "-")
+        # no-default-alpn has no value (dnspython stores None)
+        text = "" if value is None else value.to_text()
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            text = text[1:-1]
+        params[key_text] = text
     return params
 
 
 def record_from_rdata(rdata: dns.rdata.Rdata, ttl: int) -> Record:
-    """Convert one dnspython rdata into the matching :class:`Record`."""
+    """Convert one dnspython rdata into the matching :class:`Record`.
+
+    Only class IN rdata get a typed record: another class (CH, HS, ANY,
+    NONE) or rdata dnspython keeps generic give :class:`Unknown` with the
+    rdata's text, so a CH ``A`` never looks like an IPv4 address.
+    """
     kind = dns.rdatatype.to_text(rdata.rdtype)
+    if rdata.rdclass != dns.rdataclass.IN or isinstance(rdata, dns.rdata.GenericRdata):
+        if rdata.rdclass != dns.rdataclass.IN:
+            kind = f"{dns.rdataclass.to_text(rdata.rdclass)} {kind}"
+        return Unknown(ttl, kind, rdata.to_text())
     r: Any = rdata
     if kind == "A":
         return A(ttl, r.address)
@@ -285,9 +314,90 @@ def record_from_rdata(rdata: dns.rdata.Rdata, ttl: int) -> Record:
     return Unknown(ttl, kind, rdata.to_text())
 
 
+def _abs(name: str) -> dns.name.Name:
+    return dns.name.from_text(name)  # relative text is read as absolute (origin: root)
+
+
+def _rdata_fields(record: Record) -> tuple[Any, ...]:
+    """The constructor arguments of ``record``'s dnspython rdata class, after
+    the class and type (they follow the RFC's field order, as ours do)."""
+    if isinstance(record, (A, AAAA)):
+        return (record.address,)
+    if isinstance(record, CNAME):
+        return (_abs(record.target),)
+    if isinstance(record, NS):
+        return (_abs(record.host),)
+    if isinstance(record, PTR):
+        return (_abs(record.name),)
+    if isinstance(record, MX):
+        return (record.priority, _abs(record.exchange))
+    if isinstance(record, SOA):
+        return (_abs(record.mname), _abs(record.rname), record.serial, record.refresh,
+                record.retry, record.expire, record.minimum)
+    if isinstance(record, SRV):
+        return (record.priority, record.weight, record.port, _abs(record.target))
+    if isinstance(record, TXT):
+        return (record.strings,)
+    if isinstance(record, CAA):
+        return (record.flags, record.tag.encode("ascii"), record.value)
+    if isinstance(record, NAPTR):
+        return (record.order, record.preference, record.flags, record.service,
+                record.regexp, _abs(record.replacement))
+    if isinstance(record, TLSA):
+        return (record.usage, record.selector, record.mtype, record.data)
+    if isinstance(record, URI):
+        return (record.priority, record.weight, record.target.encode("utf-8"))
+    raise ValueError(f"no presentation format for {type(record).__name__}")
+
+
+def _rdata(record: Record) -> dns.rdata.Rdata:
+    """The dnspython rdata of ``record`` (class IN)."""
+    rdclass = dns.rdataclass.IN
+    rdtype = dns.rdatatype.from_text(record.rtype)
+    if isinstance(record, SVCB):  # HTTPS too; params are kept as presentation text
+        params = "".join(f" {key}" if value == "" else f' {key}="{value}"'
+                         for key, value in record.params.items())
+        return dns.rdata.from_text(rdclass, rdtype,
+                                   f"{record.priority} {_abs(record.target)}{params}")
+    cls: Any = dns.rdata.get_rdata_class(rdclass, rdtype)  # type: ignore[no-untyped-call]
+    rdata: dns.rdata.Rdata = cls(rdclass, rdtype, *_rdata_fields(record))
+    return rdata
+
+
+def record_text(record: Record) -> str:
+    """The RDATA of ``record`` in presentation format, exactly as dig (and
+    dnspython's ``to_text()``) prints it: ``10 mail.example.``,
+    ``0 issue "ca.example"``, ``"a" "b"``, ``1 . alpn="h2" no-default-alpn``.
+
+    Names are absolute, with the trailing dot, as dig prints them (the record
+    fields themselves keep names without it).  An :class:`Unknown` record
+    gives its text as it was received.
+
+    :raises ValueError: the record's fields cannot be written (a record built
+        by hand with, e.g., an invalid address).
+    """
+    if isinstance(record, Unknown):
+        return record.text
+    try:
+        return _rdata(record).to_text()
+    except (dns.exception.DNSException, ValueError, TypeError) as exc:
+        raise ValueError(f"cannot write {record!r}: {exc}") from exc
+
+
+if TYPE_CHECKING:
+    # PEP 696 default: a bare ``Answer`` means ``Answer[Record]`` (mypy --strict
+    # accepts it); at run time no default is needed.
+    from typing_extensions import TypeVar as _DefaultTypeVar
+
+    R = _DefaultTypeVar("R", bound=Record, covariant=True, default=Record)
+else:
+    R = TypeVar("R", bound=Record, covariant=True)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
-class Answer:
-    """The answer to one record query.
+class Answer(Generic[R]):
+    """The answer to one record query, generic over its record type
+    (``Answer[MX]``; a bare ``Answer`` is ``Answer[Record]``).
 
     Iterating over an answer yields its records; ``len()`` counts them.
 
@@ -306,13 +416,13 @@ class Answer:
 
     name: str
     rtype: str
-    records: tuple[Record, ...]
+    records: tuple[R, ...]
     canonical_name: str
     ttl: int
     server: str | None = None
     aliases: tuple[str, ...] = ()
 
-    def __iter__(self) -> Iterator[Record]:
+    def __iter__(self) -> Iterator[R]:
         return iter(self.records)
 
     def __len__(self) -> int:
@@ -323,3 +433,13 @@ class Answer:
         """The addresses of the A/AAAA records, in order."""
         return [r.address for r in self.records if isinstance(r, (A, AAAA))]
 
+
+def _frozen_setattr(self: object, name: str, value: object) -> None:
+    raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+# ``Answer[MX](...)`` sets ``__orig_class__`` on the new instance; the
+# __setattr__ that dataclass(frozen=True, slots=True) generates then fails
+# with TypeError on Python < 3.13 (its super() refers to the pre-slots
+# class).  A plain refusal raises FrozenInstanceError, which typing ignores.
+Answer.__setattr__ = _frozen_setattr  # type: ignore[method-assign]
