@@ -417,8 +417,10 @@ async def test_connection_refused() -> None:
 
 
 def test_options_are_checked(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.conf"
+    empty.write_text("# no nameserver lines\n")
     with pytest.raises(ValueError):
-        WireBackend()
+        WireBackend(resolvconf_path=str(empty))
     with pytest.raises(ValueError):
         WireBackend(nameservers=["ns.example"])
     with pytest.raises(TypeError):
