@@ -1,0 +1,129 @@
+"""Bulk resolution on a Dask cluster, with exactly one record per input.
+
+Needs the ``dask`` extra (``pip install 'aioresolve[dask]'``: ``dask`` and
+``distributed``).  Each partition of the input runs
+:func:`aioresolve.resolve_many` on a worker (one event loop per task) with
+the options of a single-process run; what comes out is the same records,
+only from several processes or machines.
+
+* :func:`resolve_files`: text files (one name per line, blank and ``#``
+  lines skipped exactly as ``resolve_many`` skips them) into a *run
+  directory* of atomically written partition files and a manifest; worker
+  crashes, Dask's retries and ``resume=True`` after the whole run died never
+  double or lose a record.  One combined JSONL/CSV/text output in input
+  order, or the per-partition files.
+* :func:`resolve_bag` / :func:`resolve_names`: a Dask bag or any iterable
+  of names into a lazy bag of result dicts (``bag.to_dataframe()`` where
+  pandas is installed); in memory, nothing to resume.
+* :func:`read_bag`: a finished JSONL run directory as a bag of dicts.
+
+See ``docs/dask.md`` for the run directory, resume and what a crash costs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ._bag import resolve_bag, resolve_iterable
+from ._manifest import Manifest, RunMismatch
+from ._run import DEFAULT_PARTITION_NAMES, RunSummary, combine_parts
+from ._run import resolve_files as _resolve_files
+
+__all__ = [
+    "DEFAULT_PARTITION_NAMES",
+    "RunMismatch",
+    "RunSummary",
+    "combine",
+    "local_client",
+    "read_bag",
+    "resolve_bag",
+    "resolve_files",
+    "resolve_names",
+]
+
+
+def resolve_files(client: Any, paths: Any, run_dir: Any, **kwargs: Any) -> RunSummary:
+    """Resolve the names of text files on ``client``'s workers into ``run_dir``.
+
+    Blocks until every partition is finished (or KeyboardInterrupt: the
+    tasks are cancelled, the run directory keeps every whole record and
+    ``resume=True`` continues it).
+
+    :param client: a :class:`distributed.Client` (every worker must see
+        ``paths`` and ``run_dir`` at the same paths: one machine, or a
+        shared filesystem).
+    :param paths: a file or a list of files, read in order; indexes count
+        over all of them.
+    :param run_dir: the run directory (created; must not hold another run
+        unless ``resume``).
+    :keyword output: also combine the partitions into this file, in input
+        order (atomically); ``None``: leave the per-partition files
+        (:attr:`RunSummary.part_files`, or :func:`combine` later).
+    :keyword fmt: ``"jsonl"`` (default), ``"csv"`` or ``"text"``, the
+        formats of ``aioresolve bulk``.
+    :keyword keep: ``"all"`` (default), ``"ok"`` or ``"failed"``: records written.
+    :keyword resume: continue the run in ``run_dir`` (same files, unchanged,
+        same format and type): finished partitions are skipped, partial
+        ones continue after their last checkpoint.
+    :keyword partition_names: names per partition (default
+        :data:`DEFAULT_PARTITION_NAMES`).
+    :keyword retries: Dask retries of a partition that raised (a worker that
+        dies is retried by the scheduler itself).
+    :keyword progress: ``progress(names_done, counts)``, called every ``poll``
+        seconds with this call's names done and the run's counts per status.
+    :keyword options: :func:`aioresolve.resolve_many`'s ``rtype``,
+        ``concurrency`` (per worker task), ``timeout``, ``attempts``,
+        ``retry_on``, ``qps`` (for the whole run: split over the tasks running
+        at once), ``backend``, ``nameservers``.
+    :raises RunMismatch: ``run_dir`` holds another run, or resuming with
+        other inputs (changed size or mtime), format or type.
+    """
+    return _resolve_files(client, paths, run_dir, **kwargs)
+
+
+def resolve_names(names: Iterable[Any], *,
+                  partition_names: int = DEFAULT_PARTITION_NAMES, **options: Any) -> Any:
+    """Resolve an iterable of names (held in memory) as a Dask bag of
+    result dicts; see :func:`resolve_bag`.  Compute it with the client you
+    want (``client.compute(bag)`` or ``bag.compute()`` under a default client)."""
+    return resolve_iterable(names, partition_names=partition_names, **options)
+
+
+def combine(run_dir: str | os.PathLike[str], output: str | os.PathLike[str]) -> None:
+    """Combine a finished run directory's partitions into ``output``, in
+    input order (atomically).  :raises ValueError: a partition is unfinished."""
+    manifest = Manifest.read(os.fspath(run_dir))
+    missing = [p.number for p in manifest.partitions
+               if p.number not in manifest.scan_done()]
+    if missing:
+        raise ValueError(f"{run_dir}: partitions {missing[:10]} are not finished: resume first")
+    combine_parts(manifest, os.fspath(output))
+
+
+def read_bag(run_dir: str | os.PathLike[str]) -> Any:
+    """A finished JSONL run directory's records as a Dask bag of dicts, in input order."""
+    db: Any = importlib.import_module("dask.bag")
+    manifest = Manifest.read(os.fspath(run_dir))
+    if manifest.format != "jsonl":
+        raise ValueError(f"{run_dir} holds {manifest.format}, not jsonl")
+    files = [manifest.final_path(p.number) for p in manifest.partitions]
+    return db.read_text(files).map(json.loads)
+
+
+@contextlib.contextmanager
+def local_client(workers: int, **cluster_options: Any) -> Iterator[Any]:
+    """A :class:`distributed.Client` on a new ``LocalCluster`` of ``workers``
+    worker processes, one thread each, listening on 127.0.0.1 only, no
+    dashboard; both closed on exit."""
+    distributed: Any = importlib.import_module("distributed")
+    options: dict[str, Any] = {"n_workers": workers, "threads_per_worker": 1,
+                               "processes": True, "host": "127.0.0.1",
+                               "dashboard_address": None}
+    options.update(cluster_options)
+    with distributed.LocalCluster(**options) as cluster, distributed.Client(cluster) as client:
+        yield client

@@ -1,0 +1,274 @@
+"""One partition on one worker: resolve it with :func:`aioresolve.resolve_many`
+and write its output so that, whatever happens to the process, the partition
+ends up with exactly one record per input.
+
+How (see :mod:`._manifest` for the file names):
+
+* results come in input order (``ordered=True``), so what is on disk is always
+  a prefix of the partition; every ``flush_seconds`` (or ``flush_bytes``) the
+  writer appends whole records to ``part-N.partial`` and then replaces
+  ``part-N.ckpt`` with the count of inputs, bytes and statuses written;
+* an attempt that finds a ``.partial`` it can lock (``flock``: the previous
+  writer is dead, locks die with their process) cuts it back to the
+  checkpoint's bytes and resumes after the checkpoint's inputs (the skipped
+  ones are read, not asked); one that cannot lock it (a writer still alive,
+  e.g. a worker the scheduler gave up on) writes a private file from scratch;
+* at the end: fsync, the counts to ``part-N.json``, then an atomic rename to
+  ``part-N.<ext>``.  Two attempts that both finish each rename a whole
+  output, so the last rename wins and nothing is doubled.
+
+Results carry global indexes: ``resolve_many`` numbers a partition's inputs
+from 0 and the writer adds the partition's first index.
+
+This module knows nothing of the driver (:mod:`._run`) or of Dask itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import json
+import os
+import time
+import uuid
+from typing import Any
+
+from ..bulk import CSV_FIELDS, Result, Status, resolve_many
+from ._manifest import atomic_write, fsync_dir, part_path
+from ._partition import Partition, open_partition
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no adoption of partial files
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["partition_status", "run_partition"]
+
+_INDEX = CSV_FIELDS.index("index")
+
+
+def _keep(keep: str, result: Result) -> bool:
+    if keep == "ok":
+        return result.ok
+    if keep == "failed":
+        return not result.ok
+    return True
+
+
+class _Formatter:
+    """Results as lines of ``fmt``, renumbered by ``offset`` (global indexes)."""
+
+    def __init__(self, fmt: str, offset: int) -> None:
+        self.fmt = fmt
+        self.offset = offset
+        self._buffer = io.StringIO()
+        self._csv = csv.writer(self._buffer, lineterminator="\n")
+
+    def header(self) -> str:
+        if self.fmt != "csv":
+            return ""
+        self._csv.writerow(CSV_FIELDS)
+        return self._take()
+
+    def _take(self) -> str:
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text
+
+    def line(self, result: Result) -> str:
+        index = result.index + self.offset
+        if self.fmt == "jsonl":
+            text = result.to_json()
+            head = f'{{"index":{result.index},'
+            if text.startswith(head):  # the common case: splice the new index in
+                return f'{{"index":{index},{text[len(head):]}\n'
+            data = result.to_dict()
+            data["index"] = index
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+        if self.fmt == "csv":
+            row = result.csv_row()
+            row[_INDEX] = str(index)
+            self._csv.writerow(row)
+            return self._take()
+        detail = result.data_text() if result.ok else (result.error or "")
+        return f"{result.input}\t{result.status.value}\t{detail}\n"
+
+
+class _PartWriter:
+    """Appends whole records to an open file and checkpoints after each batch."""
+
+    flush_bytes = 256 * 1024
+    flush_seconds = 0.5
+
+    def __init__(self, fd: int, ckpt: str, formatter: _Formatter, keep: str, *,
+                 inputs: int, size: int, counts: dict[str, int]) -> None:
+        self.fd = fd
+        self.ckpt = ckpt
+        self.formatter = formatter
+        self.keep = keep
+        self.inputs = inputs
+        self.size = size
+        self.counts = counts
+        self.records = 0
+        self._parts: list[str] = []
+        self._pending = 0
+        self._flushed_inputs = inputs
+        self._since = time.monotonic()
+
+    def add(self, result: Result) -> None:
+        self.inputs += 1
+        status = result.status.value
+        self.counts[status] = self.counts.get(status, 0) + 1
+        if _keep(self.keep, result):
+            line = self.formatter.line(result)
+            self._parts.append(line)
+            self._pending += len(line)
+            self.records += 1
+        if self._pending >= self.flush_bytes or time.monotonic() - self._since > self.flush_seconds:
+            self.flush()
+
+    def write_text(self, text: str) -> None:
+        data = text.encode("utf-8", "surrogateescape")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+        self.size += len(data)
+
+    def flush(self) -> None:
+        self._since = time.monotonic()
+        if self._parts:
+            self.write_text("".join(self._parts))
+            self._parts.clear()
+            self._pending = 0
+        if self.inputs != self._flushed_inputs:
+            self._flushed_inputs = self.inputs
+            state = {"inputs": self.inputs, "bytes": self.size, "counts": self.counts}
+            atomic_write(self.ckpt, json.dumps(state).encode(), durable=False)
+
+
+def _read_ckpt(path: str) -> dict[str, Any] | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            state = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(state, dict):
+        return None
+    return state
+
+
+def _lock(fd: int) -> bool:
+    if fcntl is None:  # pragma: no cover
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def partition_status(run_dir: str, number: int) -> dict[str, Any] | None:
+    """The counts of a finished partition, or ``None`` when it is not finished."""
+    try:
+        with open(part_path(run_dir, number, "json"), encoding="utf-8") as f:
+            stats: dict[str, Any] = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return stats
+
+
+async def _resolve(part: Partition, writer: _PartWriter, options: dict[str, Any],
+                   skip: int) -> None:
+    source = open_partition(part)
+
+    async def flush_now_and_then() -> None:  # a slow tail still checkpoints
+        while True:
+            await asyncio.sleep(writer.flush_seconds)
+            writer.flush()
+
+    ticker = asyncio.create_task(flush_now_and_then())
+    try:
+        run = resolve_many(source, ordered=True,
+                           skip=(lambda i, _t: i < skip) if skip else None, **options)
+        async with run:
+            async for result in run:
+                writer.add(result)
+    finally:
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
+        source.close()
+
+
+def run_partition(run_dir: str, part_dict: dict[str, Any], fmt: str, ext: str, keep: str,
+                  options: dict[str, Any]) -> dict[str, Any]:
+    """Resolve one partition into ``run_dir/parts`` (a Dask task); returns its
+    counts (also written to ``part-N.json``).  Idempotent: a partition already
+    finished is not redone."""
+    part = Partition.from_dict(part_dict)
+    final = part_path(run_dir, part.number, ext)
+    stats_path = part_path(run_dir, part.number, "json")
+    done = partition_status(run_dir, part.number)
+    if done is not None and os.path.exists(final):
+        return done
+    started = time.monotonic()
+    attempt = uuid.uuid4().hex[:12]
+    shared = part_path(run_dir, part.number, "partial")
+    fd = os.open(shared, os.O_RDWR | os.O_CREAT, 0o644)
+    ckpt = part_path(run_dir, part.number, "ckpt")
+    if _lock(fd):
+        path = shared
+        done = partition_status(run_dir, part.number)
+        if done is not None and os.path.exists(final):  # finished while we waited
+            os.close(fd)
+            return done
+        state = _read_ckpt(ckpt)
+        size = os.fstat(fd).st_size
+        if state is None or not 0 <= int(state.get("bytes", -1)) <= size:
+            state = {"inputs": 0, "bytes": 0, "counts": {}}
+    else:  # another attempt is alive and writing: start a private file
+        os.close(fd)
+        path = part_path(run_dir, part.number, f"{attempt}.partial")
+        ckpt = part_path(run_dir, part.number, f"{attempt}.ckpt")
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        state = {"inputs": 0, "bytes": 0, "counts": {}}
+    try:
+        resumed = int(state["inputs"])
+        os.ftruncate(fd, int(state["bytes"]))
+        os.lseek(fd, 0, os.SEEK_END)
+        writer = _PartWriter(fd, ckpt, _Formatter(fmt, part.first_index), keep,
+                             inputs=resumed, size=int(state["bytes"]),
+                             counts=dict(state["counts"]))
+        if writer.size == 0:
+            writer.write_text(writer.formatter.header())
+        asyncio.run(_resolve(part, writer, options, resumed))
+        writer.flush()
+        if writer.inputs != part.names:
+            raise RuntimeError(f"partition {part.number} of {part.path}: {writer.inputs} "
+                               f"results for {part.names} names (input changed?)")
+        os.fsync(fd)
+        stats = {
+            "number": part.number, "names": part.names, "counts": writer.counts,
+            "records": writer.records, "resumed_from": resumed,
+            "seconds": round(time.monotonic() - started, 3), "attempt": attempt,
+            "pid": os.getpid(),
+        }
+        atomic_write(stats_path, json.dumps(stats).encode())
+        os.replace(path, final)
+        fsync_dir(os.path.dirname(final))
+        with contextlib.suppress(OSError):
+            os.unlink(ckpt)
+    finally:
+        os.close(fd)
+    return stats
+
+
+def count_statuses(counts: dict[str, int]) -> dict[Status, int]:
+    """``{"NOERROR": n}`` as ``{Status.NOERROR: n}`` (every status present)."""
+    out = dict.fromkeys(Status, 0)
+    for name, n in counts.items():
+        out[Status(name)] += n
+    return out
