@@ -35,6 +35,7 @@ __all__ = [
     "backend_options",
     "create_backend",
     "default_backend_name",
+    "search_domains",
     "system_nameservers",
 ]
 
@@ -57,6 +58,26 @@ def system_nameservers(path: str | None = None) -> list[str]:
         return read_resolv_conf(path if path is not None else RESOLV_CONF)
     except OSError:
         return []
+
+
+def search_domains(path: str | None = None) -> list[str]:
+    """The search list of a resolv.conf file (its last ``search`` or ``domain``
+    line, as the C library reads it); ``[]`` where there is none or the file
+    cannot be read.
+
+    :param path: a resolv.conf file; ``None`` reads :data:`RESOLV_CONF`.
+    """
+    domains: list[str] = []
+    try:
+        with open(path if path is not None else RESOLV_CONF, encoding="utf-8",
+                  errors="replace") as f:
+            for line in f:
+                parts = line.split()
+                if parts and parts[0] in ("search", "domain"):
+                    domains = parts[1:]
+    except OSError:
+        return []
+    return [d.rstrip(".") for d in domains if d.rstrip(".")]
 
 
 def default_backend_name(nameservers: Sequence[str] | None = None) -> str:

@@ -36,7 +36,10 @@ from .._records import (
     record_from_rdata,
 )
 
-__all__ = ["QUERY_TYPES", "answer_from_result", "error_for_status"]
+__all__ = [
+    "QUERY_TYPES", "answer_from_result", "error_for_status", "negative_ttl_from_result",
+    "soa_from_result",
+]
 
 #: Record types pycares 5 can both ask for and parse.  SVCB is missing: pycares
 #: neither accepts type 64 nor parses it (its parser silently drops the records).
@@ -65,12 +68,43 @@ _STATUS_ERRORS: dict[int, type[_errors.ResolveError]] = {
 }
 
 
+def soa_from_result(result: pycares.DNSResult | None) -> SOA | None:
+    """The SOA record of a negative response's authority section (RFC 2308 §3)."""
+    if result is None:
+        return None
+    for r in result.authority:
+        if r.type == pycares.QUERY_TYPE_SOA:
+            record = _record("SOA", r.ttl, r.data)
+            assert isinstance(record, SOA)
+            return record
+    return None
+
+
+def negative_ttl_from_result(result: pycares.DNSResult | None) -> float | None:
+    """How long a negative response may be cached: ``min(SOA TTL, SOA MINIMUM)``
+    of its authority section (RFC 2308 §5), or of an SOA answer (the name is
+    a zone apex); ``None`` without an SOA."""
+    soa = soa_from_result(result)
+    if soa is None and result is not None:
+        for r in result.answer:
+            if r.type == pycares.QUERY_TYPE_SOA:
+                soa = _record("SOA", r.ttl, r.data)  # type: ignore[assignment]
+                break
+    if soa is None:
+        return None
+    return float(min(soa.ttl, soa.minimum))
+
+
 def error_for_status(
-    status: int, *, host: str, rtype: str | None, backend: str, server: str | None
+    status: int, *, host: str, rtype: str | None, backend: str, server: str | None,
+    result: pycares.DNSResult | None = None,
 ) -> _errors.ResolveError:
-    """The aioresolve error for a failed c-ares lookup (``status`` is ``ARES_E*``)."""
+    """The aioresolve error for a failed c-ares lookup (``status`` is ``ARES_E*``);
+    a negative answer carries the SOA of ``result``'s authority section."""
     cls = _STATUS_ERRORS.get(status, _errors.ResolveError)
     evidence: dict[str, Any] = {"host": host, "rtype": rtype, "backend": backend, "server": server}
+    if cls is _errors.NXDomain or cls is _errors.NoData:
+        evidence["soa"] = soa_from_result(result)
     if cls is _errors.ResolveError or cls is _errors.ResolverClosed:
         # Unusual codes keep c-ares' own wording, so nothing is lost.
         code = pycares.errno.errorcode.get(status, str(status))

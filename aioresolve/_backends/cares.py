@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import functools
 import ipaddress
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -27,11 +28,18 @@ from typing import Any, ClassVar, cast
 
 import pycares
 
-from .._errors import IllegalName, ResolverClosed
+from .. import _config
+from .._errors import IllegalName, ResolveError, ResolverClosed
 from .._nameservers import nameserver_text, parse_nameserver
 from .._records import Answer
-from ._cares_records import QUERY_TYPES, answer_from_result, error_for_status
-from .base import AddrInfo, Backend, HostEntry, SockAddr
+from . import _cares_ffi
+from ._cares_records import (
+    QUERY_TYPES,
+    answer_from_result,
+    error_for_status,
+    negative_ttl_from_result,
+)
+from .base import AddrInfo, Backend, HostEntry, NegativeAnswer, SockAddr
 
 __all__ = ["CaresBackend"]
 
@@ -46,6 +54,7 @@ _EAI_MESSAGES = {
     getattr(socket, "EAI_NODATA", -5): "No address associated with hostname",
 }
 _EAI_NODATA = getattr(socket, "EAI_NODATA", -5)
+_EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", -9)
 _HOST_NOT_FOUND, _TRY_AGAIN = 1, 2
 
 #: Submissions between two reads of answers that already arrived (see _Loop._drain).
@@ -146,12 +155,18 @@ def _keep_option_strings() -> Iterator[list[Any]]:
 class _Loop:
     """One pycares channel driven by one asyncio loop (see the module docstring)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, options: dict[str, Any]) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, options: dict[str, Any], deadline: float
+    ) -> None:
         self.loop = loop
         self.readers: set[int] = set()
         self.writers: set[int] = set()
-        self.pending: set[asyncio.Future[Any]] = set()
+        #: future -> its last-resort deadline (loop time); insertion order is
+        #: deadline order, since every lookup gets the same ``deadline``.
+        self.pending: dict[asyncio.Future[Any], float] = {}
+        self.deadline = deadline
         self.timer: asyncio.TimerHandle | None = None
+        self.sweeper: asyncio.TimerHandle | None = None
         self.closed = False
         self.burst = 0  # lookups started, for _drain()
         self.options = options
@@ -212,24 +227,47 @@ class _Loop:
         if self.closed:
             raise ResolverClosed(backend=CaresBackend.name)
         fut: asyncio.Future[Any] = self.loop.create_future()
-        self.pending.add(fut)
+        self.pending[fut] = self.loop.time() + self.deadline
 
         def done(result: Any, status: int | None) -> None:
             # Runs on the loop thread inside process_fd (or at once in submit).
-            self.pending.discard(fut)
+            self.pending.pop(fut, None)
             if not fut.done():  # a cancelled caller's result is dropped here
                 fut.set_result((result, status))
 
         try:
             submit(done)
         except BaseException:
-            self.pending.discard(fut)
+            self.pending.pop(fut, None)
             raise
         self._arm_timer()
+        if self.sweeper is None:
+            self.sweeper = self.loop.call_later(self._sweep_every(), self._sweep)
         self.burst += 1
         if self.burst % _DRAIN_EVERY == 0:
             self._drain()
         return fut
+
+    def _sweep_every(self) -> float:
+        return max(self.deadline / 4, 0.05)
+
+    def _sweep(self) -> None:
+        """The last resort: end lookups c-ares has not called back for within
+        ``deadline`` (c-ares' own retries end long before; this catches a
+        callback that never comes) with ``ARES_ETIMEOUT``."""
+        self.sweeper = None
+        now = self.loop.time()
+        expired = []
+        for fut, deadline in self.pending.items():
+            if deadline > now:
+                break
+            expired.append(fut)
+        for fut in expired:
+            del self.pending[fut]
+            if not fut.done():
+                fut.set_result((None, _E.ARES_ETIMEOUT))
+        if self.pending and not self.closed:
+            self.sweeper = self.loop.call_later(self._sweep_every(), self._sweep)
 
     def _drain(self) -> None:
         """Read answers that already arrived, without waiting for the loop.
@@ -259,6 +297,9 @@ class _Loop:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+        if self.sweeper is not None:
+            self.sweeper.cancel()
+            self.sweeper = None
         for fd in self.readers:
             self.loop.remove_reader(fd)
         for fd in self.writers:
@@ -290,6 +331,10 @@ class CaresBackend(Backend):
     :param use_tcp: send every query over TCP instead of UDP.
     :param hosts_file: consult the hosts file before DNS (``None``: as the
         system configuration says).  Record queries never use it.
+    :param deadline: the last-resort bound of one lookup, in seconds: should
+        c-ares never call back (a bug below us), the lookup ends then as a
+        timeout.  ``None`` takes a bound well beyond c-ares' own retries
+        (``8 * tries * try_timeout * servers``, at least 30 s).
     """
 
     name: ClassVar[str] = "cares"
@@ -307,6 +352,7 @@ class CaresBackend(Backend):
         resolvconf_path: str | None = None,
         use_tcp: bool = False,
         hosts_file: bool | None = None,
+        deadline: float | None = None,
     ) -> None:
         if isinstance(nameservers, str):
             raise TypeError("nameservers must be a list of strings, not a string")
@@ -314,6 +360,8 @@ class CaresBackend(Backend):
             raise ValueError(f"tries must be at least 1, not {tries}")
         if try_timeout is not None and try_timeout <= 0:
             raise ValueError(f"try_timeout must be positive, not {try_timeout!r}")
+        if deadline is not None and deadline <= 0:
+            raise ValueError(f"deadline must be positive, not {deadline!r}")
         self._servers = [_parse_nameserver(s) for s in nameservers] if nameservers else None
         flags = 0
         if use_tcp:
@@ -333,6 +381,14 @@ class CaresBackend(Backend):
         single = self._servers is not None and len(self._servers) == 1
         self._server = self._servers[0] if self._servers and single else None
         self._hosts_file = hosts_file
+        if deadline is None:
+            servers = len(self._servers) if self._servers else 3  # resolv.conf: MAXNS
+            deadline = max(30.0, 8 * (tries or 3) * (try_timeout or 2.0) * servers)
+        self.deadline = deadline
+        # A negative answer's SOA is asked for the name itself, which is only
+        # what c-ares asked when no search domain can have been appended.
+        self._searchless = (domains is not None and not list(domains)) or (
+            domains is None and _no_system_search(resolvconf_path))
         self._driver: _Loop | None = None
         self._closed = False
 
@@ -355,7 +411,7 @@ class CaresBackend(Backend):
         if driver is None or driver.loop is not loop:
             if driver is not None:  # the old loop is gone or elsewhere: start afresh
                 driver.close()
-            driver = self._driver = _Loop(loop, self._options)
+            driver = self._driver = _Loop(loop, self._options, self.deadline)
         return driver
 
     async def _call(self, submit: Callable[..., None]) -> tuple[Any, int | None]:
@@ -366,17 +422,40 @@ class CaresBackend(Backend):
         return result
 
     async def _addresses(self, host: bytes, family: int, flags: int = 0) -> Any:
-        """c-ares getaddrinfo for ``host``; raises gaierror as glibc would."""
+        """c-ares getaddrinfo for ``host``; raises gaierror as glibc would, in
+        a :class:`NegativeAnswer` when the zone's SOA gives its negative TTL."""
         name = host.decode("ascii")
+        if not name:  # glibc: an empty name is not found, not a temporary failure
+            raise _gaierror(socket.EAI_NONAME)
+        channel = self._loop_driver().channel
         result, status = await self._call(
-            lambda cb: self._loop_driver().channel.getaddrinfo(
-                name, None, family=socket.AddressFamily(family),
-                flags=flags | _ARES_AI_CANONNAME, callback=cb
-            )
+            lambda cb: _cares_ffi.getaddrinfo(
+                channel, name, family, flags | _ARES_AI_CANONNAME, cb)
         )
-        if status is not None:
-            raise _gaierror(_gai_code(status))
-        return result
+        if status is None:
+            return result
+        code = _gai_code(status)
+        if code == socket.EAI_AGAIN:
+            raise _gaierror(code)
+        code, ttl = await self._negative(name, code, family)
+        if ttl is None:
+            raise _gaierror(code)
+        raise NegativeAnswer(_gaierror(code), ttl)
+
+    async def _negative(self, name: str, code: int, family: int) -> tuple[int, float | None]:
+        """glibc's code and the negative TTL of a name c-ares found no address
+        for: one SOA query for the name brings the zone's SOA (RFC 2308) and
+        any CNAME chain (a CNAME loop is EAI_NONAME in glibc, EAI_NODATA in
+        c-ares).  Skipped where a search domain may have been appended (the
+        answer would be about another name) and for hosts-file-only channels."""
+        if not self._searchless:
+            return code, None
+        probe, status = await self._query_raw(name.rstrip("."), "SOA")
+        if probe is None or status not in (None, _E.ARES_ENOTFOUND, _E.ARES_ENODATA):
+            return code, None
+        if family == socket.AF_UNSPEC and _cname_loop(name, probe.answer):
+            code = socket.EAI_NONAME  # glibc's answer for AF_UNSPEC (AF_INET: EAI_NODATA)
+        return code, negative_ttl_from_result(probe)
 
     async def _ptr(self, address: str) -> tuple[list[str], int | None]:
         """PTR names of an address in answer order, or ``([], status)``."""
@@ -403,12 +482,47 @@ class CaresBackend(Backend):
         return result.name, list(result.aliases), [address.partition("%")[0]]
 
     async def _query_raw(self, name: str, rtype: str) -> tuple[Any, int | None]:
+        """``(DNSResult, status)``: the response also for NXDOMAIN / no data
+        (its authority section holds the SOA), ``None`` where there was none."""
         code = QUERY_TYPES[rtype]
-        return await self._call(
-            lambda cb: self._loop_driver().channel.query(name, code, callback=cb)
-        )
+        channel = self._loop_driver().channel
+        return await self._call(lambda cb: _cares_ffi.query(channel, name, code, cb))
 
     # socket mirror -------------------------------------------------------------
+
+    async def getaddrinfo_with_ttl(
+        self,
+        host: bytes | None,
+        port: str | int | None,
+        family: int,
+        type: int,
+        proto: int,
+        flags: int,
+    ) -> tuple[list[AddrInfo], float | None]:
+        """:meth:`getaddrinfo` and the smallest TTL of the addresses and CNAMEs
+        (c-ares' ``ai_ttl``); ``None`` for hosts-file answers, which carry none."""
+        if host is None:  # AI_PASSIVE/loopback with a service name: no DNS involved
+            infos = socket.getaddrinfo(None, port, family, type, proto, flags)
+            return cast("list[AddrInfo]", infos), None
+        # Services, socket types and argument errors exactly as libc (raises first,
+        # as glibc resolves the service before the host).
+        template = _template(port, family, type, proto, flags)
+        if flags & socket.AI_NUMERICHOST:  # not a literal (the facade answers those)
+            raise _gaierror(socket.EAI_NONAME)
+        mapped = family == socket.AF_INET6 and flags & socket.AI_V4MAPPED
+        ares_family = socket.AF_UNSPEC if mapped else family
+        result = await self._addresses(host, ares_family)
+        addrs = _select(result.nodes, family, flags)
+        ttl = _ttl(result)
+        if not addrs:
+            error = _gaierror(_EAI_NODATA)
+            if ttl is None:
+                raise error
+            raise NegativeAnswer(error, ttl)
+        canon = ""
+        if flags & socket.AI_CANONNAME:
+            canon = _canonical(host.decode("ascii"), result.cnames).rstrip(".")
+        return template.expand(addrs, canon), ttl
 
     async def getaddrinfo(
         self,
@@ -419,33 +533,40 @@ class CaresBackend(Backend):
         proto: int,
         flags: int,
     ) -> list[AddrInfo]:
-        if host is None:  # AI_PASSIVE/loopback with a service name: no DNS involved
-            infos = socket.getaddrinfo(None, port, family, type, proto, flags)
-            return cast("list[AddrInfo]", infos)
-        # Services, socket types and argument errors exactly as libc (raises first,
-        # as glibc resolves the service before the host).
-        template = _template(port, family, type, proto, flags)
-        mapped = family == socket.AF_INET6 and flags & socket.AI_V4MAPPED
-        ares_family = socket.AF_UNSPEC if mapped else family
-        result = await self._addresses(host, ares_family)
-        addrs = _select(result.nodes, family, flags)
-        if not addrs:
-            raise _gaierror(_EAI_NODATA)
-        canon = ""
-        if flags & socket.AI_CANONNAME:
-            canon = _canonical(host.decode("ascii"), result.cnames)
-        return template.expand(addrs, canon)
+        try:
+            return (await self.getaddrinfo_with_ttl(host, port, family, type, proto, flags))[0]
+        except NegativeAnswer as negative:
+            raise negative.error from None
 
-    async def gethostbyname_ex(self, host: bytes) -> HostEntry:
+    async def gethostbyname_with_ttl(self, host: bytes) -> tuple[str, float | None]:
+        _check_ipv4_name(host)
+        infos, ttl = await self.getaddrinfo_with_ttl(host, None, socket.AF_INET, 0, 0, 0)
+        return str(infos[0][4][0]), ttl
+
+    async def gethostbyname(self, host: bytes) -> str:
+        try:
+            return (await self.gethostbyname_with_ttl(host))[0]
+        except NegativeAnswer as negative:
+            raise negative.error from None
+
+    async def gethostbyname_ex_with_ttl(self, host: bytes) -> tuple[HostEntry, float | None]:
+        _check_ipv4_name(host)
         result = await self._addresses(host, socket.AF_INET, _ARES_AI_NOSORT)
         name = host.decode("ascii")
         canonical = _canonical(name, result.cnames)
         if _from_hosts_file(result):  # c-ares shows hosts-file aliases as CNAMEs
-            aliases = _unique(c.alias for c in result.cnames if c.name == canonical)
+            aliases = _unique(c.alias for c in result.cnames
+                              if c.name == canonical and c.alias and c.alias != canonical)
         else:
-            aliases = _alias_chain(name, result.cnames)
+            aliases = [a.rstrip(".") for a in _alias_chain(name, result.cnames)]
         addrs = _unique(_text(n.addr[0]) for n in result.nodes)
-        return canonical, aliases, addrs
+        return (canonical.rstrip("."), aliases, addrs), _ttl(result)
+
+    async def gethostbyname_ex(self, host: bytes) -> HostEntry:
+        try:
+            return (await self.gethostbyname_ex_with_ttl(host))[0]
+        except NegativeAnswer as negative:
+            raise negative.error from None
 
     async def gethostbyaddr(self, host: bytes) -> HostEntry:
         text = host.decode("ascii")
@@ -499,12 +620,19 @@ class CaresBackend(Backend):
             raise IllegalName(host=name, rtype=rtype, backend=self.name)
         result, status = await self._query_raw(name, rtype)
         if status is None:
-            answer = answer_from_result(name, rtype, result, self._server)
+            try:
+                answer = answer_from_result(name, rtype, result, self._server)
+            except Exception as exc:  # a record our types cannot hold: typed, not a crash
+                raise ResolveError(
+                    f"the {rtype} answer for {name!r} cannot be read: {exc!r}",
+                    host=name, rtype=rtype, backend=self.name, server=self._server,
+                ) from exc
             if answer is not None:
                 return answer
             status = _E.ARES_ENODATA  # only CNAMEs (or a CNAME loop)
         raise error_for_status(
-            status, host=name, rtype=rtype, backend=self.name, server=self._server
+            status, host=name, rtype=rtype, backend=self.name, server=self._server,
+            result=result,
         )
 
     async def reverse(self, address: str) -> Answer:
@@ -542,6 +670,50 @@ def _from_hosts_file(result: Any) -> bool:
     return bool(result.cnames) and all(
         item.ttl == 0 for item in [*result.cnames, *result.nodes]
     )
+
+
+def _ttl(result: Any) -> float | None:
+    """The smallest TTL of the addresses and CNAMEs; ``None`` when every one
+    is 0, as c-ares reports hosts-file answers (a DNS answer of TTL 0 then
+    counts as unknown too: cached only under a configured ``fixed_ttl``)."""
+    ttls = [item.ttl for item in [*result.cnames, *result.nodes]]
+    if not ttls or not any(ttls):
+        return None
+    return float(min(ttls))
+
+
+def _cname_loop(name: str, answer: Sequence[Any]) -> bool:
+    """Whether the CNAME records of an answer section lead from ``name`` back to itself."""
+    hops = {r.name.lower().rstrip("."): r.data.cname.lower().rstrip(".")
+            for r in answer if r.type == pycares.QUERY_TYPE_CNAME}
+    current, seen = name.lower().rstrip("."), set()
+    while current in hops:
+        if current in seen:
+            return True
+        seen.add(current)
+        current = hops[current]
+    return False
+
+
+def _check_ipv4_name(host: bytes) -> None:
+    """gethostbyname* of an IPv6 literal: glibc's EAI_ADDRFAMILY (c-ares: not found)."""
+    if b":" in host:
+        try:
+            ipaddress.IPv6Address(host.decode("ascii").partition("%")[0])
+        except ValueError:
+            return
+        raise socket.gaierror(_EAI_ADDRFAMILY, "Address family for hostname not supported")
+
+
+def _no_system_search(resolvconf_path: str | None) -> bool:
+    """Whether c-ares, reading the system configuration, has no search domain
+    to append: none in resolv.conf (``search``/``domain``), none in
+    ``LOCALDOMAIN``, and a host name without a domain (c-ares' fallback)."""
+    if os.environ.get("LOCALDOMAIN", "").strip():
+        return False
+    if _config.search_domains(resolvconf_path):
+        return False
+    return "." not in socket.gethostname()
 
 
 def _alias_chain(name: str, cnames: Sequence[Any]) -> list[str]:
