@@ -66,6 +66,8 @@ def resolve_files(client: Any, paths: Any, run_dir: Any, **kwargs: Any) -> RunSu
         (:attr:`RunSummary.part_files`, or :func:`combine` later).
     :keyword fmt: ``"jsonl"`` (default), ``"csv"`` or ``"text"``, the
         formats of ``aioresolve bulk``.
+    :keyword detail: JSONL only: the full-detail objects of ``aioresolve bulk
+        --detail`` (:meth:`~aioresolve.Result.to_detail_dict`).
     :keyword keep: ``"all"`` (default), ``"ok"`` or ``"failed"``: records written.
     :keyword resume: continue the run in ``run_dir`` (same files, unchanged,
         same format and type): finished partitions are skipped, partial

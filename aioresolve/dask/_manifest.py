@@ -178,6 +178,8 @@ class Manifest:
         if fmt != self.format or keep != self.keep:
             raise RunMismatch(f"{self.run_dir} was made for --format {self.format} "
                               f"(records: {self.keep}), not {fmt} ({keep})")
+        if bool(options.get("detail")) != bool(self.options.get("detail")):
+            raise RunMismatch(f"{self.run_dir} was made with detail={self.options.get('detail')}")
         if options.get("rtype") != self.options.get("rtype"):
             raise RunMismatch(f"{self.run_dir} was made for type {self.options.get('rtype')}, "
                               f"not {options.get('rtype')}")

@@ -147,6 +147,7 @@ def resolve_files(
     keep: str = "all",
     resume: bool = False,
     partition_names: int = DEFAULT_PARTITION_NAMES,
+    detail: bool = False,
     retries: int = 2,
     progress: Callable[[int, dict[Status, int]], None] | None = None,
     poll: float = 0.25,
@@ -163,6 +164,7 @@ def resolve_files(
     files = [os.path.abspath(os.fspath(p)) for p in paths]
     run_dir = os.path.abspath(os.fspath(run_dir))
     opts = _json_options(options)
+    opts["detail"] = bool(detail)
     started = time.monotonic()
     manifest: Manifest | None = None
     if os.path.exists(os.path.join(run_dir, "manifest.json")):
@@ -188,11 +190,13 @@ def resolve_files(
     pending = [p for p in manifest.partitions if p.number not in finished]
 
     task_opts = dict(opts)
+    del task_opts["detail"]
     if opts.get("qps"):  # a budget for the whole run: split over the tasks running at once
         task_opts["qps"] = opts["qps"] / max(1, min(_cluster_threads(client), len(pending)))
     tag = uuid.uuid4().hex[:8]
     futures = {
         client.submit(run_partition, run_dir, p.to_dict(), fmt, manifest.ext, keep, task_opts,
+                      bool(detail),
                       key=f"aioresolve-part-{p.number:05d}-{tag}", pure=False,
                       retries=retries): p.number
         for p in pending

@@ -5,9 +5,10 @@ ends up with exactly one record per input.
 How (see :mod:`._manifest` for the file names):
 
 * results come in input order (``ordered=True``), so what is on disk is always
-  a prefix of the partition; every ``flush_seconds`` (or ``flush_bytes``) the
-  writer appends whole records to ``part-N.partial`` and then replaces
-  ``part-N.ckpt`` with the count of inputs, bytes and statuses written;
+  a prefix of the partition; every ``flush_seconds`` the writer appends whole
+  records (the CLI's line writer: ``aioresolve bulk``'s bytes) to
+  ``part-N.partial``, then replaces ``part-N.ckpt`` with the inputs, bytes
+  and statuses written;
 * an attempt that finds a ``.partial`` it can lock (``flock``: the previous
   writer is dead, locks die with their process) cuts it back to the
   checkpoint's bytes and resumes after the checkpoint's inputs (the skipped
@@ -27,15 +28,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
-import io
+import copy
+import dataclasses
 import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from ..bulk import CSV_FIELDS, Result, Status, resolve_many
+from .._cli_output import Writer
+from ..bulk import Result, Status, resolve_many
 from ._manifest import atomic_write, fsync_dir, part_path
 from ._partition import Partition, open_partition
 
@@ -46,105 +49,61 @@ except ImportError:  # pragma: no cover - not POSIX: no adoption of partial file
 
 __all__ = ["partition_status", "run_partition"]
 
-_INDEX = CSV_FIELDS.index("index")
-
-
-def _keep(keep: str, result: Result) -> bool:
+def _keep_func(keep: str) -> Callable[[Result], bool] | None:
     if keep == "ok":
-        return result.ok
+        return lambda result: result.ok
     if keep == "failed":
-        return not result.ok
-    return True
+        return lambda result: not result.ok
+    return None
 
 
-class _Formatter:
-    """Results as lines of ``fmt``, renumbered by ``offset`` (global indexes)."""
-
-    def __init__(self, fmt: str, offset: int) -> None:
-        self.fmt = fmt
-        self.offset = offset
-        self._buffer = io.StringIO()
-        self._csv = csv.writer(self._buffer, lineterminator="\n")
-
-    def header(self) -> str:
-        if self.fmt != "csv":
-            return ""
-        self._csv.writerow(CSV_FIELDS)
-        return self._take()
-
-    def _take(self) -> str:
-        text = self._buffer.getvalue()
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        return text
-
-    def line(self, result: Result) -> str:
-        index = result.index + self.offset
-        if self.fmt == "jsonl":
-            text = result.to_json()
-            head = f'{{"index":{result.index},'
-            if text.startswith(head):  # the common case: splice the new index in
-                return f'{{"index":{index},{text[len(head):]}\n'
-            data = result.to_dict()
-            data["index"] = index
-            return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
-        if self.fmt == "csv":
-            row = result.csv_row()
-            row[_INDEX] = str(index)
-            self._csv.writerow(row)
-            return self._take()
-        detail = result.data_text() if result.ok else (result.error or "")
-        return f"{result.input}\t{result.status.value}\t{detail}\n"
+def _with_index(result: Result, index: int) -> Result:
+    """``result`` renumbered (``resolve_many`` counts a partition's inputs from 0)."""
+    if dataclasses.is_dataclass(result):
+        return dataclasses.replace(result, index=index)
+    clone = copy.copy(result)  # pragma: no cover - should Result stop being a dataclass
+    object.__setattr__(clone, "index", index)
+    return clone
 
 
 class _PartWriter:
-    """Appends whole records to an open file and checkpoints after each batch."""
+    """Writes a partition's records through the CLI's line writer (the same
+    jsonl/csv/text bytes as ``aioresolve bulk``) and checkpoints after each
+    batch: the checkpoint's byte count always ends a whole record."""
 
-    flush_bytes = 256 * 1024
     flush_seconds = 0.5
 
-    def __init__(self, fd: int, ckpt: str, formatter: _Formatter, keep: str, *,
+    def __init__(self, fd: int, ckpt: str, *, fmt: str, offset: int, keep: str, detail: bool,
                  inputs: int, size: int, counts: dict[str, int]) -> None:
         self.fd = fd
         self.ckpt = ckpt
-        self.formatter = formatter
-        self.keep = keep
+        self.offset = offset
         self.inputs = inputs
         self.size = size
         self.counts = counts
-        self.records = 0
-        self._parts: list[str] = []
-        self._pending = 0
+        self._lines = Writer(fd, fmt, header=size == 0, keep=_keep_func(keep), detail=detail)
+        self._lines.flush()  # the CSV header of a new file
         self._flushed_inputs = inputs
         self._since = time.monotonic()
+
+    @property
+    def records(self) -> int:
+        return int(self._lines.written)
 
     def add(self, result: Result) -> None:
         self.inputs += 1
         status = result.status.value
         self.counts[status] = self.counts.get(status, 0) + 1
-        if _keep(self.keep, result):
-            line = self.formatter.line(result)
-            self._parts.append(line)
-            self._pending += len(line)
-            self.records += 1
-        if self._pending >= self.flush_bytes or time.monotonic() - self._since > self.flush_seconds:
+        self._lines.write(_with_index(result, result.index + self.offset))
+        if time.monotonic() - self._since > self.flush_seconds:
             self.flush()
-
-    def write_text(self, text: str) -> None:
-        data = text.encode("utf-8", "surrogateescape")
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
-        self.size += len(data)
 
     def flush(self) -> None:
         self._since = time.monotonic()
-        if self._parts:
-            self.write_text("".join(self._parts))
-            self._parts.clear()
-            self._pending = 0
+        self._lines.flush()
         if self.inputs != self._flushed_inputs:
             self._flushed_inputs = self.inputs
+            self.size = os.lseek(self.fd, 0, os.SEEK_CUR)
             state = {"inputs": self.inputs, "bytes": self.size, "counts": self.counts}
             atomic_write(self.ckpt, json.dumps(state).encode(), durable=False)
 
@@ -204,7 +163,7 @@ async def _resolve(part: Partition, writer: _PartWriter, options: dict[str, Any]
 
 
 def run_partition(run_dir: str, part_dict: dict[str, Any], fmt: str, ext: str, keep: str,
-                  options: dict[str, Any]) -> dict[str, Any]:
+                  options: dict[str, Any], detail: bool = False) -> dict[str, Any]:
     """Resolve one partition into ``run_dir/parts`` (a Dask task); returns its
     counts (also written to ``part-N.json``).  Idempotent: a partition already
     finished is not redone."""
@@ -239,11 +198,9 @@ def run_partition(run_dir: str, part_dict: dict[str, Any], fmt: str, ext: str, k
         resumed = int(state["inputs"])
         os.ftruncate(fd, int(state["bytes"]))
         os.lseek(fd, 0, os.SEEK_END)
-        writer = _PartWriter(fd, ckpt, _Formatter(fmt, part.first_index), keep,
-                             inputs=resumed, size=int(state["bytes"]),
+        writer = _PartWriter(fd, ckpt, fmt=fmt, offset=part.first_index, keep=keep,
+                             detail=detail, inputs=resumed, size=int(state["bytes"]),
                              counts=dict(state["counts"]))
-        if writer.size == 0:
-            writer.write_text(writer.formatter.header())
         asyncio.run(_resolve(part, writer, options, resumed))
         writer.flush()
         if writer.inputs != part.names:
