@@ -501,8 +501,10 @@ class CaresBackend(Backend):
     ) -> tuple[list[AddrInfo], float | None]:
         """:meth:`getaddrinfo` and the smallest TTL of the addresses and CNAMEs
         (c-ares' ``ai_ttl``); ``None`` for hosts-file answers, which carry none."""
-        if host is None:  # AI_PASSIVE/loopback with a service name: no DNS involved
-            infos = socket.getaddrinfo(None, port, family, type, proto, flags)
+        if host is None or _ip_literal(host):
+            # No DNS involved (a service name, or a family the literal is not
+            # of): libc answers from the services file, or fails, as socket does.
+            infos = socket.getaddrinfo(host, port, family, type, proto, flags)
             return cast("list[AddrInfo]", infos), None
         # Services, socket types and argument errors exactly as libc (raises first,
         # as glibc resolves the service before the host).
@@ -693,6 +695,15 @@ def _cname_loop(name: str, answer: Sequence[Any]) -> bool:
         seen.add(current)
         current = hops[current]
     return False
+
+
+def _ip_literal(host: bytes) -> bool:
+    """Whether ``host`` is an IPv4 or IPv6 address (with an optional zone id)."""
+    try:
+        ipaddress.ip_address(host.decode("ascii").partition("%")[0])
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return True
 
 
 def _check_ipv4_name(host: bytes) -> None:

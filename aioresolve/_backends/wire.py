@@ -21,20 +21,19 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections import deque
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
-    AsyncIterator,
     Awaitable,
     Callable,
     Iterable,
     Sequence,
 )
-from typing import Any, ClassVar, NamedTuple, NoReturn, cast
+from typing import Any, ClassVar, NoReturn, cast
 
 from .. import _config, _errors
 from .._dns.engine import Engine, Query, Stats
+from .._dns.stream import Stream, StreamResult
 from .._nameservers import nameserver_text, parse_nameserver, read_resolv_conf
 from .._records import AAAA, PTR, A, Answer
 from .base import AddrInfo, Backend, HostEntry, NegativeAnswer, SockAddr
@@ -47,6 +46,7 @@ _EAI_MESSAGES = {
     socket.EAI_AGAIN: "Temporary failure in name resolution",
     _EAI_NODATA: "No address associated with hostname",
 }
+_EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", -9)
 _HOST_NOT_FOUND, _TRY_AGAIN = 1, 2
 
 
@@ -62,101 +62,6 @@ def _gai_code(error: BaseException) -> int:
     if isinstance(error, _errors.IllegalName):
         return socket.EAI_NONAME
     return socket.EAI_AGAIN
-
-
-class StreamResult(NamedTuple):
-    """One result of :meth:`WireBackend.query_stream`.
-
-    :ivar index: position of the name in the input (from 0).
-    :ivar name: the name as given.
-    :ivar result: an :class:`~aioresolve.Answer`, or the
-        :class:`~aioresolve.ResolveError` that ended the lookup.
-    :ivar attempts: queries sent for it (retries and CNAME follow-ups included).
-    :ivar server: ``"ip:port"`` of the server that gave the final answer.
-    """
-
-    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose
-    name: str
-    result: Answer | _errors.ResolveError
-    attempts: int
-    server: str | None
-
-
-class _AsyncFeed:
-    """Reads an async input for :meth:`WireBackend.query_stream` in a task of its own.
-
-    The stream can then wait for "a name arrived" *or* "a result is ready",
-    whichever comes first: awaiting the input inline would hold finished
-    results back, and an input that waits for them (a crawler's) would never
-    get one.  The task reads at most ``limit`` names ahead of the results
-    handed out (:meth:`release`), so the input stays lazy; while the input
-    yields without waiting, one wake-up brings a whole batch of names.
-    """
-
-    def __init__(self, names: AsyncIterator[str], limit: int, wake: Callable[[], None]) -> None:
-        self.names: deque[str] = deque()
-        self.exhausted = False
-        self._error: BaseException | None = None
-        self._it = names
-        self._limit = limit
-        self._ahead = 0  # names read whose result has not been handed out
-        self._wake = wake
-        self._room: asyncio.Future[None] | None = None
-        self._closing = False
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    def release(self) -> None:
-        """One result was handed out: the task may read one more name."""
-        self._ahead -= 1
-        room = self._room
-        if room is not None and not room.done():
-            room.set_result(None)
-
-    def check_exhausted(self) -> bool:
-        """Whether the input has ended (all its names taken); re-raises the
-        input's own error there, as awaiting it inline would."""
-        if self.names or not self.exhausted:
-            return False
-        error, self._error = self._error, None
-        if error is not None:
-            raise error
-        return True
-
-    async def aclose(self) -> None:
-        """Cancel a pending read (the input sees CancelledError) and wait until
-        the task has ended, so that closing the stream leaves no task behind."""
-        self._closing = True
-        if not self._task.done():
-            self._task.cancel()
-            # wait() rather than await: a cancellation of the caller still propagates
-            await asyncio.wait({self._task})
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                while self._ahead >= self._limit:
-                    self._room = loop.create_future()
-                    try:
-                        await self._room
-                    finally:
-                        self._room = None
-                name = await anext(self._it)
-                if self._closing:  # the input swallowed our cancellation
-                    return
-                self._ahead += 1
-                self.names.append(name)
-                if len(self.names) == 1:  # the stream only waits for a name when it has none
-                    self._wake()
-        except StopAsyncIteration:
-            pass
-        except (Exception, asyncio.CancelledError) as exc:
-            if self._closing:
-                raise
-            self._error = exc  # the input's own failure: the stream raises it
-        finally:
-            self.exhausted = True
-            self._wake()
 
 
 class WireBackend(Backend):
@@ -305,7 +210,7 @@ class WireBackend(Backend):
 
     async def query_stream(
         self,
-        names: Iterable[str] | AsyncIterable[str],
+        names: Iterable[str | tuple[str, str]] | AsyncIterable[str | tuple[str, str]],
         rtype: str = "A",
         *,
         concurrency: int = 256,
@@ -316,120 +221,37 @@ class WireBackend(Backend):
     ) -> AsyncGenerator[StreamResult, None]:
         """Resolve many names with no task per name; yield results as they come.
 
-        Contract:
+        A thin wrapper of :class:`aioresolve.Stream` over this backend's engine
+        (see there for the contract); the public spelling is
+        :func:`aioresolve.stream` / ``aioresolve.Stream(backend, names)``.
 
-        - ``names``: A-label names (see :func:`aioresolve._names.to_alabel`),
-          from a list, generator or async iterable, read lazily: at most
-          ``concurrency`` names are in flight and the input is consumed only
-          as fast as results leave, so memory does not grow with the input.
-          An async input is read by a helper task, so results are yielded
-          while the next name is pending: an input may wait for results (a
-          crawler feeding name N+1 after result N).
-        - ``rtype``: one record type for all names (``"A"``, ``"AAAA"``, ``"MX"`` …).
+        - ``names``: A-label names (or ``(name, rtype)`` pairs), from a list,
+          generator or async iterable, read lazily: at most ``concurrency``
+          in flight.  An async input is read by a helper task, so results
+          flow while the next name is pending (a crawler feeding name N+1
+          after result N).
         - Every name yields exactly one :class:`StreamResult`, in completion
-          order (use ``index`` to reorder); a name that cannot be encoded yields
-          an :class:`~aioresolve.IllegalName` result; failures are results,
-          never raised.
-        - ``qps``: at most that many names started per second (retries are
-          not paced).  ``timeout``/``attempts`` override the backend's per
-          attempt timeout and attempts; ``lifetime`` bounds each name's whole
-          resolution (default: attempts * timeout + timeout).
-        - Attempt k of name i goes to server ``(i + k) % n``: load spreads over
-          the servers and retries fail over.
-        - Closing the iterator (``contextlib.aclosing``, or its garbage
-          collection after a ``break``) or cancelling the iterating task
-          cancels the names in flight and a pending read of an async input
-          (which sees :exc:`asyncio.CancelledError`); no task is left behind.
-          An error raised by the input is raised here, after the names read
-          before it were started.
+          order (use ``index`` to reorder); a name that cannot be encoded
+          yields an :class:`~aioresolve.IllegalName` result; failures are
+          results, never raised.
+        - ``qps``: at most that many names started per second (token bucket,
+          burst ``qps / 20``; retries are not paced).  ``timeout``/``attempts``
+          override the backend's per attempt timeout and attempts; ``lifetime``
+          bounds each name's whole resolution (default: attempts * timeout +
+          timeout).  Attempt k of name i goes to server ``(i + k) % n``.
+        - Closing the iterator, or cancelling the iterating task, cancels the
+          names in flight and a pending read of an async input; no task is
+          left behind.  An error raised by the input is raised here, after
+          the results of the names read before it.
         """
-        engine = self.engine()
-        loop = engine.loop
-        submit = engine.submit
-        ready: list[Query] = []
-        wake: list[asyncio.Future[None] | None] = [None]
-        concurrency = max(1, concurrency)
-
-        def wake_up() -> None:
-            fut = wake[0]
-            if fut is not None and not fut.done():
-                fut.set_result(None)
-
-        def done(q: Query) -> None:
-            ready.append(q)
-            wake_up()
-
-        sync_it = iter(names) if isinstance(names, Iterable) else None
-        # An async input is read by a helper task, so that finished results
-        # are handed out while the next name is pending (a crawler's input
-        # waits for them).  A sync input cannot wait for anything: read inline.
-        feed = None
-        if sync_it is None:
-            feed = _AsyncFeed(aiter(names), concurrency, wake_up)  # type: ignore[arg-type]
-        release = feed.release if feed is not None else None
-        active: dict[int, Query] = {}
-        index = 0
-        exhausted = False
-        started = loop.time()
+        stream = Stream(self.stream_engine(), names, rtype=rtype, concurrency=max(1, concurrency),
+                        qps=qps or None, timeout=timeout, attempts=attempts, lifetime=lifetime)
         try:
-            while True:
-                pace_at = None
-                while not exhausted and len(active) < concurrency:
-                    if qps:
-                        due = started + index / qps
-                        if due > loop.time():
-                            pace_at = due
-                            break
-                    if sync_it is not None:
-                        try:
-                            name = next(sync_it)
-                        except StopIteration:
-                            exhausted = True
-                            break
-                    else:
-                        assert feed is not None
-                        if not feed.names:
-                            exhausted = feed.check_exhausted()
-                            break
-                        name = feed.names.popleft()
-                    try:
-                        q = submit(name, rtype, done, index, timeout=timeout,
-                                   attempts=attempts, lifetime=lifetime, offset=index)
-                        active[index] = q
-                    except _errors.IllegalName as exc:
-                        if release is not None:
-                            release()
-                        yield StreamResult(index, name, exc, 0, None)
-                    index += 1
-                while ready:
-                    batch = ready[:]
-                    ready.clear()
-                    for q in batch:
-                        del active[q.tag]
-                        if release is not None:
-                            release()
-                        assert q.result is not None
-                        server = getattr(q.result, "server", None)
-                        yield StreamResult(q.tag, q.name, q.result, q.tries, server)
-                if exhausted and not active:
-                    return
-                if (len(active) < concurrency and not exhausted and pace_at is None
-                        and (feed is None or feed.names or feed.exhausted)):
-                    continue
-                # Wait for a result, a paced start, or (async input) a name.
-                fut = wake[0] = loop.create_future()
-                handle = loop.call_at(pace_at, wake_up) if pace_at else None
-                try:
-                    await fut
-                finally:
-                    wake[0] = None
-                    if handle is not None:
-                        handle.cancel()
+            async for batch in stream.batches():
+                for item in batch:
+                    yield item
         finally:
-            for q in active.values():
-                engine.cancel(q)
-            if feed is not None:
-                await feed.aclose()
+            await stream.aclose()
 
     # -- socket-style lookups -------------------------------------------------------------
 
@@ -445,6 +267,10 @@ class WireBackend(Backend):
         :raises ResolverClosed: the backend was closed meanwhile.
         """
         name = host.decode("ascii")
+        if not name.rstrip("."):  # glibc: an empty name is not found
+            raise _gaierror(socket.EAI_NONAME)
+        if family == socket.AF_INET and _ip_literal(host):  # gethostbyname*("::1")
+            raise socket.gaierror(_EAI_ADDRFAMILY, "Address family for hostname not supported")
         kinds = {int(socket.AF_INET): ["A"], int(socket.AF_INET6): ["AAAA"]}.get(
             family, ["A", "AAAA"])
         queries = await asyncio.gather(*(self._resolve(name, k) for k in kinds))
@@ -481,10 +307,14 @@ class WireBackend(Backend):
         """:meth:`getaddrinfo` and the smallest TTL of the A/AAAA records (and
         CNAMEs) behind it; NXDOMAIN / no data raise a :class:`NegativeAnswer`
         carrying the SOA's negative TTL where the server sent one."""
-        if host is None:  # no DNS involved
-            return cast("list[AddrInfo]", socket.getaddrinfo(None, port, family, type,
+        if host is None or _ip_literal(host):
+            # No DNS involved (a service name, or a family the literal is not
+            # of): libc answers from the services file, or fails, as socket does.
+            return cast("list[AddrInfo]", socket.getaddrinfo(host, port, family, type,
                                                              proto, flags)), None
         template = _Template(port, family, type, proto, flags)
+        if flags & socket.AI_NUMERICHOST:  # not a literal: no lookup, as libc
+            raise _gaierror(socket.EAI_NONAME)
         mapped = family == socket.AF_INET6 and flags & socket.AI_V4MAPPED
         answers, _, ttl = await self._addresses(host, socket.AF_UNSPEC if mapped else family)
         addrs: list[tuple[int, str]] = []
@@ -532,7 +362,8 @@ class WireBackend(Backend):
     async def gethostbyname_ex_with_ttl(self, host: bytes) -> tuple[HostEntry, float | None]:
         answers, aliases, ttl = await self._addresses(host, socket.AF_INET)
         answer = answers[0]
-        entry = answer.canonical_name, list(aliases), list(dict.fromkeys(answer.addresses))
+        entry = (answer.canonical_name.rstrip("."), [a.rstrip(".") for a in aliases],
+                 list(dict.fromkeys(answer.addresses)))
         return entry, ttl
 
     async def gethostbyname_ex(self, host: bytes) -> HostEntry:
@@ -590,6 +421,15 @@ class WireBackend(Backend):
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+
+
+def _ip_literal(host: bytes) -> bool:
+    """Whether ``host`` is an IPv4 or IPv6 address (with an optional zone id)."""
+    try:
+        ipaddress.ip_address(host.decode("ascii").partition("%")[0])
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return True
 
 
 def _raise_negative(error: socket.gaierror, ttl: float | None) -> NoReturn:
