@@ -1,121 +1,156 @@
 """The ``aioresolve`` command line: ``resolve``, ``query``, ``bulk`` and ``demo``.
 
-Exit codes (every command):
+Exit codes (see ``docs/cli.md``):
 
-* 0 - every lookup succeeded (status NOERROR);
-* 1 - at least one lookup failed (any other status; the output says which);
+* 0 - the command completed: ``bulk`` went through its whole input (whatever
+  the per-name statuses, as massdns, zdns and dnsx do; ``--fail-on-error``
+  makes it 1 when any result is not NOERROR); ``resolve``/``query`` got an answer;
+* 1 - ``resolve``/``query``: a lookup failed; ``bulk --fail-on-error``: some result
+  was not NOERROR;
 * 2 - usage error: bad arguments, unreadable input, unusable backend;
 * 130 - interrupted by SIGINT (Ctrl-C), 143 - terminated by SIGTERM; ``bulk``
-  first writes every finished result, so ``--resume`` continues the run.
+  first writes every finished result, so ``--resume`` continues the run;
+* 141 - stdout was closed before the end (``| head``): quietly, as a C tool
+  killed by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
-import contextlib
-import csv
-import io
-import json
+import itertools
+import logging
 import os
-import signal
 import socket
 import sys
-import time
 from collections.abc import Callable, Sequence
-from typing import IO, Any
+from typing import Any
 
-from rich.console import Console
-
-from ._api import Resolver
-from ._errors import ResolveError
-from ._progress import BulkProgress, summary_lines
-from .bulk import (
-    CSV_FIELDS,
-    DEFAULT_RETRY_ON,
-    BulkRun,
-    Result,
-    Status,
-    default_backend,
-    record_text,
-    system_nameservers,
+from . import __version__
+from ._cli_bulk import bulk_command, bulk_run_options
+from ._cli_common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PIPE,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    UsageError,
 )
+from ._cli_output import FORMATS
+from ._config import default_backend_name
+from ._errors import ResolveError
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
-
-FORMATS = ("jsonl", "csv", "text")
-
-
-class UsageError(Exception):
-    """Reported as ``aioresolve: error: ...`` with exit code 2."""
-
-
-# -- argument parsing ---------------------------------------------------------------
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_PIPE",
+    "EXIT_TERMINATED",
+    "EXIT_USAGE",
+    "build_parser",
+    "bulk_run_options",
+    "main",
+]
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+# -- argument types: their messages name the value, never a function --------------------
+
+
+def _number(text: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        return kind(text)
+    except ValueError:
+        noun = "an integer" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+
+
+def positive_float(text: str) -> float:
+    """A number > 0 (``--timeout``, ``--qps``)."""
+    value = float(_number(text, float))
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
     return value
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
+def positive_int(text: str) -> int:
+    """An integer >= 1 (``--concurrency``, ``--attempts`` ...)."""
+    value = int(_number(text, int))
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
     return value
 
 
-def _add_resolver_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", action="append", metavar="IP[:PORT]", default=None,
-                        help="nameserver to ask (repeatable); default: the system's configuration")
+_EPILOG = ("exit codes: 0 completed, 1 a lookup failed (resolve/query; bulk with "
+           "--fail-on-error), 2 usage error, 130 interrupted (SIGINT), 143 terminated "
+           "(SIGTERM), 141 output closed (| head)")
+
+
+def _verbosity(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument("-v", "--verbose", action="count", default=default,
+                        help="log retries, failover and server errors on stderr "
+                             "(-v: INFO, -vv: DEBUG)")
+
+
+def _add_resolver_options(parser: argparse.ArgumentParser, *, resolvers_file: bool) -> None:
+    parser.add_argument("--server", "-s", action="append", metavar="IP[:PORT]", default=None,
+                        help="nameserver to ask (repeatable: spread and failover); "
+                             "IPv6 with a port as [v6]:port; default: resolv.conf's")
+    if resolvers_file:
+        parser.add_argument("-r", "--resolvers", metavar="FILE", default=None,
+                            help="file of nameservers, one ip[:port] or [v6]:port a line "
+                                 "(# comments); used as repeated --server")
     parser.add_argument("--backend", choices=("system", "cares", "wire"), default=None,
                         help="resolver backend (default: system for resolve; wire for "
                              "query/bulk, asking --server or resolv.conf's nameservers)")
-    parser.add_argument("--timeout", type=_positive_float, default=5.0, metavar="SECONDS",
+    parser.add_argument("--timeout", type=positive_float, default=5.0, metavar="SECONDS",
                         help="seconds per name, all attempts included (default 5)")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``aioresolve`` argument parser."""
     parser = argparse.ArgumentParser(
         prog="aioresolve", description="Asyncio name resolution: lookups, record queries, "
-        "bulk resolution.", epilog="exit codes: 0 all ok, 1 some lookups failed, 2 usage "
-        "error, 130 interrupted (SIGINT), 143 terminated (SIGTERM)")
+        "bulk resolution.", epilog=_EPILOG)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _verbosity(parser, 0)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("resolve", help="addresses of names, like getaddrinfo")
+    p = sub.add_parser("resolve", help="addresses of names, like getaddrinfo", epilog=_EPILOG)
     p.add_argument("names", nargs="+", metavar="NAME")
     p.add_argument("-4", dest="family", action="store_const", const=socket.AF_INET,
                    default=socket.AF_UNSPEC, help="IPv4 only")
     p.add_argument("-6", dest="family", action="store_const", const=socket.AF_INET6,
                    help="IPv6 only")
-    _add_resolver_options(p)
+    _add_resolver_options(p, resolvers_file=False)
+    _verbosity(p, argparse.SUPPRESS)
 
-    p = sub.add_parser("query", help="DNS records of one type at one name")
+    p = sub.add_parser("query", help="DNS records of one type at one name", epilog=_EPILOG)
     p.add_argument("name", metavar="NAME")
     p.add_argument("rtype", metavar="TYPE", nargs="?", default="A")
-    _add_resolver_options(p)
+    _add_resolver_options(p, resolvers_file=False)
+    _verbosity(p, argparse.SUPPRESS)
 
-    p = sub.add_parser("bulk", help="resolve a file of names (one per line)")
+    p = sub.add_parser(
+        "bulk", help="resolve a file of names (one per line)", epilog=_EPILOG,
+        description="Resolve every line of FILE; one result per input and record type.")
     p.add_argument("input", nargs="?", default="-", metavar="FILE|-",
                    help="names, one per line; blank and #-lines skipped (default: stdin)")
-    p.add_argument("--type", dest="rtype", default="A", metavar="TYPE",
-                   help="record type, or ADDR for A and AAAA (default A)")
-    p.add_argument("--concurrency", type=_positive_int, default=200, metavar="N",
+    p.add_argument("--type", "-t", dest="type_text", default="A", metavar="TYPE[,TYPE...]",
+                   help="record type(s): A, AAAA, MX...; ADDR for A and AAAA merged; "
+                        "several (A,AAAA,MX) give one result per input and type; PTR takes "
+                        "addresses and networks (192.0.2.0/24) too (default A)")
+    p.add_argument("--concurrency", "-c", type=positive_int, default=200, metavar="N",
                    help="lookups in flight at most (default 200)")
-    p.add_argument("--qps", type=_positive_float, default=None, metavar="N",
+    p.add_argument("--qps", type=positive_float, default=None, metavar="N",
                    help="at most this many queries per second")
-    p.add_argument("--attempts", type=_positive_int, default=3, metavar="N",
+    p.add_argument("--attempts", type=positive_int, default=3, metavar="N",
                    help="queries per name at most (retries on TIMEOUT/SERVFAIL/REFUSED)")
-    p.add_argument("--format", choices=FORMATS, default="jsonl")
+    p.add_argument("--format", "-f", choices=FORMATS, default="jsonl",
+                   help="jsonl (default), csv, or text (input TAB status TAB data)")
+    p.add_argument("--detail", action="store_true",
+                   help="jsonl: full detail per line (answer and authority sections, "
+                        "class, negative TTL, resolver, timestamp; see docs/output.md)")
     p.add_argument("--output", "-o", default=None, metavar="FILE",
                    help="write here instead of stdout")
     p.add_argument("--resume", action="store_true",
@@ -123,49 +158,89 @@ def build_parser() -> argparse.ArgumentParser:
     only = p.add_mutually_exclusive_group()
     only.add_argument("--only-ok", action="store_true", help="write NOERROR results only")
     only.add_argument("--only-failed", action="store_true", help="write failures only")
+    p.add_argument("--fail-on-error", action="store_true",
+                   help="exit 1 when any result is not NOERROR (default: 0 once the run "
+                        "completes)")
     bar = p.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None,
                      help="show the progress bar even when stderr is not a terminal")
-    bar.add_argument("--no-progress", dest="progress", action="store_false")
+    bar.add_argument("--no-progress", dest="progress", action="store_false",
+                     help="no progress bar (default: a bar when stderr is a terminal)")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
-    _add_resolver_options(p)
+    dask = p.add_argument_group("distributed runs (the dask extra)")
+    dask.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                      help="spread the run over a local dask cluster of N worker processes")
+    dask.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                      help="spread the run over an existing dask cluster (tcp://host:port)")
+    _add_resolver_options(p, resolvers_file=True)
+    _verbosity(p, argparse.SUPPRESS)
 
     p = sub.add_parser("demo", help="an embedded DNS server, facade lookups and a bulk run")
-    p.add_argument("--names", type=_positive_int, default=100_000,
+    p.add_argument("--names", type=positive_int, default=100_000,
                    help="names in the generated zone (default 100000)")
-    p.add_argument("--concurrency", type=_positive_int, default=200)
+    p.add_argument("--concurrency", type=positive_int, default=200)
     p.add_argument("--backend", choices=("cares", "wire"), default=None)
     bar = p.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None)
     bar.add_argument("--no-progress", dest="progress", action="store_false")
+    _verbosity(p, argparse.SUPPRESS)
     return parser
+
+
+def configure_logging(verbose: int) -> None:
+    """``-v``: INFO, ``-vv``: DEBUG records of the ``aioresolve`` loggers on
+    stderr, clearing the progress bar while they are written."""
+    if verbose <= 0:
+        return
+    from ._progress import BarLogHandler
+
+    handler = BarLogHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("aioresolve")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
+
+
+def _quiet_stdout() -> None:
+    """After EPIPE on stdout: point it at /dev/null so that the interpreter's
+    final flush does not print a BrokenPipeError of its own."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``aioresolve`` and ``python -m aioresolve``; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands: dict[str, Callable[[argparse.Namespace], Any]] = {
-        "resolve": _resolve, "query": _query, "demo": _demo,
-        # file work (resume scan, line count) happens before the loop starts
-        "bulk": lambda a: _bulk(a, _bulk_setup(a)),
+    configure_logging(args.verbose)
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "resolve": lambda a: asyncio.run(_resolve(a)),
+        "query": lambda a: asyncio.run(_query(a)),
+        "bulk": bulk_command,
+        "demo": lambda a: asyncio.run(_demo(a)),
     }
     try:
-        code: int = asyncio.run(commands[args.command](args))
+        return commands[args.command](args)
     except UsageError as exc:
         parser.exit(EXIT_USAGE, f"aioresolve: error: {exc}\n")
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    return code
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_PIPE
 
 
-def _resolver(args: argparse.Namespace, default: str) -> Resolver:
+def _resolver(args: argparse.Namespace, default: str | None) -> Any:
+    from ._api import Resolver
+
     servers = args.server
-    backend = args.backend or (default_backend(servers) if servers else default)
+    backend = args.backend or default or default_backend_name(servers)
     if backend == "system" and servers:
         raise UsageError("--backend system cannot ask a --server; use cares or wire")
-    if backend == "wire" and not servers:
-        servers = system_nameservers()  # the wire engine asks resolv.conf's servers
     options: dict[str, Any] = {"nameservers": servers} if servers else {}
     try:
         return Resolver(backend, timeout=args.timeout, **options)
@@ -178,7 +253,7 @@ def _resolver(args: argparse.Namespace, default: str) -> Resolver:
 
 async def _resolve(args: argparse.Namespace) -> int:
     code = EXIT_OK
-    async with _resolver(args, "system") as resolver:
+    async with _resolver(args, None if args.server else "system") as resolver:
         for name in args.names:
             try:
                 infos = await resolver.getaddrinfo(name, None, args.family, socket.SOCK_STREAM)
@@ -192,7 +267,9 @@ async def _resolve(args: argparse.Namespace) -> int:
 
 
 async def _query(args: argparse.Namespace) -> int:
-    async with _resolver(args, default_backend(args.server)) as resolver:
+    from .bulk import record_text
+
+    async with _resolver(args, None) as resolver:
         try:
             answer = await resolver.query(args.name, args.rtype)
         except ValueError as exc:
@@ -200,303 +277,18 @@ async def _query(args: argparse.Namespace) -> int:
         except ResolveError as exc:
             print(f"{args.name}: {exc}", file=sys.stderr)
             return EXIT_FAILED
+    chain = [*answer.aliases, answer.canonical_name] if answer.aliases else []
+    for owner, target in itertools.pairwise(chain):  # the CNAME chain first, as dig prints it
+        print(f"{owner}.\t{answer.ttl}\tIN\tCNAME\t{target}.")
     for record in answer.records:
         text = record_text(record)
         print(f"{answer.canonical_name}.\t{record.ttl}\tIN\t{record.rtype}\t{text}")
     return EXIT_OK
 
 
-# -- bulk: output ---------------------------------------------------------------------------
-
-
-class _Writer:
-    """Formats results and writes whole lines with ``os.write``, in batches.
-
-    A batch goes out when it reaches :attr:`batch_bytes`, and at least every
-    :attr:`batch_seconds`, so a killed run loses at most that much (which
-    ``--resume`` redoes) and never leaves half a record behind (except, at
-    worst, one partial last line, which ``--resume`` cuts off).
-    """
-
-    batch_bytes = 64 * 1024
-    batch_seconds = 0.25
-
-    def __init__(self, fd: int, fmt: str, *, header: bool,
-                 keep: Callable[[Result], bool]) -> None:
-        self.fd = fd
-        self.fmt = fmt
-        self.keep = keep
-        self._parts: list[str] = []
-        self._size = 0
-        self._since = time.monotonic()
-        self._csv_buffer = io.StringIO()
-        self._csv = csv.writer(self._csv_buffer, lineterminator="\n")
-        if header and fmt == "csv":
-            self._csv.writerow(CSV_FIELDS)
-            self._take_csv()
-
-    def _take_csv(self) -> None:
-        line = self._csv_buffer.getvalue()
-        self._csv_buffer.seek(0)
-        self._csv_buffer.truncate()
-        self._add(line)
-
-    def _add(self, line: str) -> None:
-        self._parts.append(line)
-        self._size += len(line)
-
-    def write(self, result: Result) -> None:
-        if not self.keep(result):
-            return
-        if self.fmt == "jsonl":
-            self._add(result.to_json() + "\n")
-        elif self.fmt == "csv":
-            self._csv.writerow(result.csv_row())
-            self._take_csv()
-        else:
-            detail = result.data_text() if result.ok else (result.error or "")
-            self._add(f"{result.input}\t{result.status.value}\t{detail}\n")
-        if self._size >= self.batch_bytes or time.monotonic() - self._since > self.batch_seconds:
-            self.flush()
-
-    def flush(self) -> None:
-        self._since = time.monotonic()
-        if not self._parts:
-            return
-        data = "".join(self._parts).encode("utf-8", "surrogateescape")
-        self._parts.clear()
-        self._size = 0
-        view = memoryview(data)
-        while view:
-            written = os.write(self.fd, view)
-            view = view[written:]
-
-
-# -- bulk: resume -----------------------------------------------------------------------------
-
-
-def _cut_partial_line(path: str) -> None:
-    """Drop a last line without its newline (a run killed mid-write)."""
-    with open(path, "rb+") as f:
-        f.seek(0, os.SEEK_END)
-        size = f.tell()
-        if size == 0:
-            return
-        f.seek(size - 1)
-        if f.read(1) == b"\n":
-            return
-        # Walk back in blocks to the last newline.
-        pos = size
-        while pos > 0:
-            start = max(0, pos - 65536)
-            f.seek(start)
-            block = f.read(pos - start)
-            newline = block.rfind(b"\n")
-            if newline >= 0:
-                f.truncate(start + newline + 1)
-                return
-            pos = start
-        f.truncate(0)
-
-
-class _Done:
-    """What an output file already holds: indices (jsonl, csv) or, for the
-    text format, how many times each input appears."""
-
-    def __init__(self) -> None:
-        self.indices: set[int] = set()
-        self.inputs: collections.Counter[str] = collections.Counter()
-        self.count = 0
-
-    def __len__(self) -> int:
-        return len(self.indices) + sum(self.inputs.values())
-
-    def skip(self, index: int, text: str) -> bool:
-        if self.indices:
-            if index in self.indices:
-                self.indices.discard(index)
-                self.count += 1
-                return True
-            return False
-        if self.inputs.get(text):
-            self.inputs[text] -= 1
-            self.count += 1
-            return True
-        return False
-
-
-def _read_done(path: str, fmt: str) -> _Done:
-    done = _Done()
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
-        if fmt == "jsonl":
-            for line in f:
-                try:
-                    done.indices.add(int(json.loads(line)["index"]))
-                except (ValueError, KeyError, TypeError):
-                    continue  # not one of our records
-        elif fmt == "csv":
-            for row in csv.reader(f):
-                if row and row[0].isdigit():
-                    done.indices.add(int(row[0]))
-        else:
-            for line in f:
-                done.inputs[line.rstrip("\n").split("\t", 1)[0]] += 1
-    return done
-
-
-# -- bulk: input -------------------------------------------------------------------------------
-
-
-def _open_input(path: str) -> IO[str]:
-    if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape")
-    try:
-        return open(path, encoding="utf-8", errors="surrogateescape")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def count_names(path: str) -> int | None:
-    """Lines of a regular file that are neither blank nor ``#`` comments
-    (``None`` for stdin, pipes and devices: the total is then unknown)."""
-    if path == "-" or not os.path.isfile(path):
-        return None
-    count = 0
-    with open(path, "rb") as f:
-        for line in f:
-            text = line.strip()
-            if text and not text.startswith(b"#"):
-                count += 1
-    return count
-
-
-# -- bulk ----------------------------------------------------------------------------------------
-
-
-class _BulkSetup:
-    def __init__(self, backend: str, done: _Done, header: bool, total: int | None) -> None:
-        self.backend = backend
-        self.done = done
-        self.header = header
-        self.total = total
-
-
-def _bulk_setup(args: argparse.Namespace) -> _BulkSetup:
-    if args.resume and args.output is None:
-        raise UsageError("--resume needs --output FILE")
-    servers = args.server
-    backend = args.backend or default_backend(servers)
-    if backend == "system" and servers:
-        raise UsageError("--backend system cannot ask a --server; use cares or wire")
-    done = _Done()
-    header = True
-    if args.resume and os.path.exists(args.output):
-        _cut_partial_line(args.output)
-        done = _read_done(args.output, args.format)
-        header = os.path.getsize(args.output) == 0
-    total = count_names(args.input)
-    if total is not None:
-        total = max(0, total - len(done))  # resumed: the bar counts what is left
-    return _BulkSetup(backend, done, header, total)
-
-
-async def _bulk(args: argparse.Namespace, setup: _BulkSetup) -> int:
-    from .bulk import resolve_many
-
-    servers, done, total = args.server, setup.done, setup.total
-    source = _open_input(args.input)
-    try:
-        # Checks the options (record type, servers...) before the output is touched.
-        run = resolve_many(
-            source, rtype=args.rtype, concurrency=args.concurrency, timeout=args.timeout,
-            attempts=args.attempts, retry_on=DEFAULT_RETRY_ON, qps=args.qps,
-            backend=setup.backend, nameservers=servers,
-            skip=done.skip if (done.indices or done.inputs) else None,
-        )
-    except (ResolveError, ValueError, TypeError) as exc:
-        source.close()
-        raise UsageError(str(exc)) from None
-    if args.output is None:
-        fd = sys.stdout.fileno()
-    else:
-        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if args.resume else os.O_TRUNC)
-        try:
-            fd = os.open(args.output, flags, 0o644)
-        except OSError as exc:
-            source.close()
-            await run.aclose()
-            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-
-    def keep(result: Result) -> bool:
-        if args.only_ok:
-            return result.ok
-        if args.only_failed:
-            return not result.ok
-        return True
-
-    writer = _Writer(fd, args.format, header=setup.header, keep=keep)
-    console = Console(stderr=True)
-    show = console.is_terminal if args.progress is None else args.progress
-    try:
-        signum = await _drive(run, writer, total, show, console, skipped=lambda: done.count,
-                              quiet=args.quiet)
-    finally:
-        writer.flush()
-        source.close()
-        if args.output is not None:
-            os.close(fd)
-    if signum is not None:
-        return EXIT_INTERRUPTED if signum == signal.SIGINT else EXIT_TERMINATED
-    failed = sum(n for status, n in run.counts.items() if status is not Status.NOERROR)
-    return EXIT_FAILED if failed else EXIT_OK
-
-
-async def _drive(run: BulkRun, writer: _Writer, total: int | None, show: bool,
-                 console: Console, *, skipped: Callable[[], int], quiet: bool) -> int | None:
-    """Consume the run into the writer under the progress bar; returns the
-    signal that stopped it, if any."""
-    loop = asyncio.get_running_loop()
-    stopped_by: list[int] = []
-
-    def on_signal(signum: int) -> None:
-        stopped_by.append(signum)
-        run.stop()
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, on_signal, signum)
-    started = time.monotonic()
-
-    async def flush_now_and_then() -> None:
-        # A slow tail (timeouts) must not keep finished records in memory only.
-        while True:
-            await asyncio.sleep(writer.batch_seconds)
-            writer.flush()
-
-    ticker = asyncio.create_task(flush_now_and_then())
-    try:
-        with BulkProgress(total, enabled=show, console=console) as bar:
-            async for result in run:
-                writer.write(result)
-                bar.update(run.done, run.counts)
-            bar.update(run.done, run.counts, force=True)
-    finally:
-        ticker.cancel()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
-        await run.aclose()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ticker
-    writer.flush()
-    if not quiet:
-        for line in summary_lines(run.counts, time.monotonic() - started, skipped=skipped(),
-                                  interrupted=bool(stopped_by)):
-            console.print(line, highlight=False, markup=False)
-    return stopped_by[0] if stopped_by else None
-
-
 async def _demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
 
     code: int = await run_demo(names=args.names, concurrency=args.concurrency,
-                          backend=args.backend, progress=args.progress)
+                               backend=args.backend, progress=args.progress)
     return code

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import shutil
 import socket
+import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import IO, Any
 
-from rich.console import Console
-
+from ._config import default_backend_name
 from ._progress import BulkProgress, summary_lines
-from .bulk import default_backend, resolve_many
+from .bulk import resolve_many
 
 __all__ = ["ZONE", "demo_names", "demo_records", "run_demo"]
 
@@ -72,9 +73,24 @@ def demo_names(count: int, seed: int = 8) -> list[str]:
     return names
 
 
-async def _facade(console: Console, server: Any, backend: str) -> None:
+def _rule(out: IO[str], title: str) -> None:
+    """A heading line: as wide as the terminal, 80 columns elsewhere (a
+    heading, never wrapped text: the other lines are printed as they are)."""
+    try:
+        width = min(shutil.get_terminal_size().columns, 100) if out.isatty() else 80
+    except (AttributeError, ValueError, OSError):
+        width = 80
+    pad = max(4, width - len(title) - 2)
+    print(f"{'─' * (pad // 2)} {title} {'─' * (pad - pad // 2)}", file=out, flush=True)
+
+
+def _say(out: IO[str], text: str) -> None:
+    print(text, file=out, flush=True)
+
+
+async def _facade(out: IO[str], server: Any, backend: str) -> None:
     async with server.resolver(backend, timeout=2.0) as resolver:
-        console.rule(f"[bold]1. Lookups through a Resolver ({backend} backend, {server.address})")
+        _rule(out, f"1. Lookups through a Resolver ({backend} backend, {server.address})")
         async def addresses() -> list[str]:
             infos = await resolver.getaddrinfo(f"www.{ZONE}", 443, type=socket.SOCK_STREAM)
             return [f"{family.name} {sockaddr[0]!s}" for family, _, _, _, sockaddr in infos]
@@ -89,8 +105,7 @@ async def _facade(console: Console, server: Any, backend: str) -> None:
             try:
                 value = await call()
             except Exception as exc:  # the demo shows errors as results
-                console.print(f"  {label}\n    -> {type(exc).__name__}: {exc}",
-                              highlight=False, markup=False)
+                _say(out, f"  {label}\n    -> {type(exc).__name__}: {exc}")
                 continue
             shown = value
             if hasattr(value, "records"):
@@ -99,44 +114,55 @@ async def _facade(console: Console, server: Any, backend: str) -> None:
                     f" (ttl {r.ttl})" for r in value.records)
                 if value.canonical_name != value.name:
                     shown += f"  [canonical name {value.canonical_name}]"
-            console.print(f"  {label}\n    -> {shown}", highlight=False, markup=False)
+            _say(out, f"  {label}\n    -> {shown}")
 
 
 async def run_demo(*, names: int = 100_000, concurrency: int = 200, backend: str | None = None,
-                   progress: bool | None = None, console: Console | None = None) -> int:
-    """Run the demo; returns the exit code (0 unless the demo itself failed)."""
+                   progress: bool | None = None, stream: IO[str] | None = None) -> int:
+    """Run the demo; returns the exit code (0 unless the demo itself failed).
+
+    :param stream: where to print (default ``sys.stderr``); the progress bar
+        is drawn there when it is a terminal (or ``progress=True``).
+    """
     from .testing import DNSServer, Fault
 
-    console = console or Console(stderr=True)
-    backend = backend or default_backend(["127.0.0.1"])
+    out = stream if stream is not None else sys.stderr
+    backend = backend or default_backend_name(["127.0.0.1"])
     started = time.monotonic()
-    with console.status(f"building a zone of {names:,} names..."):
-        server = DNSServer(
-            demo_records(names), zones=[ZONE], seed=8,
-            faults={f"flaky.{ZONE}": Fault(drop_rate=0.3),
-                    f"broken.{ZONE}": Fault(servfail_rate=1.0)},
-        )
+    _say(out, f"building a zone of {names:,} names...")
+    server = DNSServer(
+        demo_records(names), zones=[ZONE], seed=8,
+        faults={f"flaky.{ZONE}": Fault(drop_rate=0.3),
+                f"broken.{ZONE}": Fault(servfail_rate=1.0)},
+    )
     async with server:
-        console.print(f"embedded DNS server on {server.address} serving {ZONE} "
-                      f"({names:,} names, built in {time.monotonic() - started:.1f}s); "
-                      "nothing leaves loopback", highlight=False)
-        await _facade(console, server, backend)
-        console.rule(f"[bold]2. Bulk: {names:,} names, concurrency {concurrency}")
+        _say(out, f"embedded DNS server on {server.address} serving {ZONE} "
+                  f"({names:,} names, built in {time.monotonic() - started:.1f}s); "
+                  "nothing leaves loopback")
+        await _facade(out, server, backend)
+        _rule(out, f"2. Bulk: {names:,} names, concurrency {concurrency}")
         inputs = demo_names(names)
         run = resolve_many(inputs, nameservers=server.nameservers, backend=backend,
                            concurrency=concurrency, timeout=2.0, attempts=3)
-        show = console.is_terminal if progress is None else progress
+        show = _isatty(out) if progress is None else progress
         began = time.monotonic()
-        with BulkProgress(len(inputs), enabled=show, console=console) as bar:
+        with BulkProgress(len(inputs), enabled=show, stream=out) as bar:
             async for _result in run:
                 bar.update(run.done, run.counts)
             bar.update(run.done, run.counts, force=True)
         elapsed = time.monotonic() - began
         for line in summary_lines(run.counts, elapsed):
-            console.print(line, highlight=False, markup=False)
+            _say(out, line)
         stats = server.stats
         rcodes = ", ".join(f"{k} {v:,}" for k, v in sorted(stats.by_rcode.items()))
-        console.print(f"server saw {stats.queries:,} queries ({rcodes}); the retries "
-                      "account for the difference", highlight=False)
+        _say(out, f"server saw {stats.queries:,} queries ({rcodes}); the retries "
+                  "account for the difference")
     ok = run.done == len(inputs)
     return 0 if ok else 1
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

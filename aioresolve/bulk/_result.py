@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
 import enum
+import itertools
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
-from .. import _errors
-from .._records import AAAA, A, Record
+from .. import _errors, _records
+from .._records import AAAA, SOA, A, Answer, Record
 
-__all__ = ["ADDR", "CSV_FIELDS", "DEFAULT_RETRY_ON", "Result", "Status", "record_text"]
+__all__ = [
+    "ADDR",
+    "CSV_FIELDS",
+    "DEFAULT_RETRY_ON",
+    "Result",
+    "Status",
+    "answer_result",
+    "error_result",
+    "record_text",
+]
 
 #: ``rtype="ADDR"``: both A and AAAA, asked at the same time, merged.
 ADDR = "ADDR"
@@ -94,18 +107,24 @@ class Result:
         lines that are not skipped), from 0.
     :ivar input: the input as given (bytes decoded as UTF-8; file lines stripped).
     :ivar name: the normalised name asked for (IDNA A-labels, lower case, no
-        trailing dot); ``None`` when the input is not a valid name.
+        trailing dot; the reverse name of an address for PTR); ``None`` when
+        the input is not a valid name.
     :ivar rtype: the record type asked for (``"ADDR"`` for A and AAAA).
     :ivar status: the :class:`Status`.
     :ivar records: the records found (typed, each with its TTL).
     :ivar canonical_name: the owner of the records after CNAMEs.
     :ivar ttl: smallest TTL of the answer (``0`` from the system backend, which
-        knows none); ``None`` without records.
+        knows none); for NXDOMAIN/NODATA the negative TTL (RFC 2308) where the
+        server sent an SOA; otherwise ``None``.
     :ivar error: the error message, for every status but NOERROR.
     :ivar attempts: queries made (``0`` for ILLEGAL_INPUT or when cancelled
         before the first); with ``"ADDR"`` a pair of A+AAAA counts once.
     :ivar elapsed: seconds from the first attempt to the result.
     :ivar server: ``"ip:port"`` that gave the final answer, where known.
+    :ivar aliases: the CNAME chain: the owners followed from ``name`` to
+        ``canonical_name``, in order (empty without CNAMEs).
+    :ivar soa: the SOA record of a negative answer's authority section, where
+        the server sent one (NXDOMAIN, NODATA).
     """
 
     index: int
@@ -120,6 +139,8 @@ class Result:
     attempts: int = 0
     elapsed: float = 0.0
     server: str | None = None
+    aliases: tuple[str, ...] = ()
+    soa: SOA | None = None
 
     @property
     def ok(self) -> bool:
@@ -132,7 +153,7 @@ class Result:
         return [r.address for r in self.records if isinstance(r, (A, AAAA))]
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of :meth:`to_json` (see the README's JSONL schema)."""
+        """The JSON object of :meth:`to_json` (see ``docs/output.md``)."""
         return {
             "index": self.index,
             "input": self.input,
@@ -149,13 +170,48 @@ class Result:
             "server": self.server,
         }
 
+    def to_detail_dict(self, *, timestamp: float | None = None) -> dict[str, Any]:
+        """The full-detail JSON object (``aioresolve bulk --detail``): the
+        question, the answer section with the CNAME chain, the authority
+        section of a negative answer, and where and when it was answered.
+        Fields a backend does not report are ``null``; see ``docs/output.md``.
+
+        :param timestamp: when the result came (``time.time()``); default now.
+        """
+        when = time.time() if timestamp is None else timestamp
+        owner = self.canonical_name or self.name
+        answers = _chain_dicts(self.name, self.aliases, self.canonical_name)
+        answers += [_section_dict(owner, r) for r in self.records]
+        authorities = [] if self.soa is None else [_section_dict(None, self.soa)]
+        return {
+            "index": self.index,
+            "input": self.input,
+            "name": self.name,
+            "type": self.rtype,
+            "class": "IN",
+            "status": self.status.value,
+            "flags": None,
+            "answers": answers,
+            "authorities": authorities,
+            "ttl": self.ttl,
+            "negative_ttl": self.ttl if self.soa is not None and not self.ok else None,
+            "canonical_name": self.canonical_name,
+            "aliases": list(self.aliases),
+            "error": self.error,
+            "attempts": self.attempts,
+            "elapsed_ms": round(self.elapsed * 1000, 3),
+            "resolver": self.server,
+            "protocol": None,
+            "timestamp": _iso_time(when),
+        }
+
     def to_json(self) -> str:
         """One line of JSON (no newline), non-ASCII kept as is."""
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
     def data_text(self) -> str:
-        """The records as one text field: addresses, or each record's fields
-        joined by spaces, records separated by ``" | "``."""
+        """The records as one text field: addresses separated by spaces, or
+        each record's presentation text (as dig prints it) separated by ``" | "``."""
         if self.records and all(isinstance(r, (A, AAAA)) for r in self.records):
             return " ".join(self.addresses)
         return " | ".join(record_text(r) for r in self.records)
@@ -168,6 +224,53 @@ class Result:
             self.canonical_name or "", self.error or "", str(self.attempts),
             f"{self.elapsed * 1000:.3f}", self.server or "",
         ]
+
+
+def answer_result(index: int, text: str, name: str, rtype: str, answer: Answer, *,
+                  attempts: int, elapsed: float, server: str | None = None) -> Result:
+    """The NOERROR :class:`Result` of ``answer`` (records, CNAME chain, server)."""
+    return Result(index, text, name, rtype, Status.NOERROR, answer.records,
+                  answer.canonical_name, answer.ttl, None, attempts, elapsed,
+                  answer.server or server, answer.aliases)
+
+
+def error_result(index: int, text: str, name: str | None, rtype: str, exc: BaseException, *,
+                 attempts: int, elapsed: float, server: str | None = None) -> Result:
+    """The :class:`Result` of a lookup that raised ``exc``: its status and
+    message, the server that answered, and for a negative answer its SOA and
+    negative TTL (as :attr:`Result.ttl`)."""
+    status = Status.from_exception(exc)
+    message = str(exc) or type(exc).__name__
+    if status is Status.ERROR and not isinstance(exc, _errors.ResolveError):
+        message = f"{type(exc).__name__}: {message}"
+    return Result(index, text, name, rtype, status, (), None,
+                  getattr(exc, "negative_ttl", None), message, attempts, elapsed,
+                  getattr(exc, "server", None) or server, (), getattr(exc, "soa", None))
+
+
+def _iso_time(when: float) -> str:
+    stamp = datetime.datetime.fromtimestamp(when, datetime.timezone.utc)
+    return stamp.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _chain_dicts(name: str | None, aliases: tuple[str, ...],
+                 canonical: str | None) -> list[dict[str, Any]]:
+    """The CNAME records of the chain ``aliases`` -> ``canonical`` (their TTLs
+    are not reported by the backends: ``null``)."""
+    chain = [*aliases, canonical] if aliases else []
+    return [{"name": _fqdn(owner), "type": "CNAME", "class": "IN", "ttl": None,
+             "data": _fqdn(target)} for owner, target in itertools.pairwise(chain)]
+
+
+def _fqdn(name: str | None) -> str | None:
+    if name is None or name.endswith("."):
+        return name
+    return name + "."
+
+
+def _section_dict(owner: str | None, record: Record) -> dict[str, Any]:
+    return {"name": _fqdn(owner), "type": record.rtype, "class": "IN", "ttl": record.ttl,
+            "data": record_text(record)}
 
 
 def _field_value(value: object) -> object:
@@ -199,8 +302,9 @@ def _record_dict(record: Record) -> dict[str, Any]:
     return out
 
 
-def record_text(record: Record) -> str:
-    """A record's fields (all but the TTL) as text, separated by spaces."""
+def _fields_text(record: Record) -> str:
+    """A record's fields (all but the TTL) as text, separated by spaces (the
+    fallback until :mod:`aioresolve._records` has ``record_text``)."""
     parts: list[str] = []
     for name in _field_names(record):
         if name == "ttl":
@@ -216,3 +320,9 @@ def record_text(record: Record) -> str:
         else:
             parts.append(str(value))
     return " ".join(parts)
+
+
+#: A record's RDATA in presentation format, as dig prints it (``0 issue
+#: "ca.example"`` for CAA): :func:`aioresolve._records.record_text` where the
+#: codec has it, else the record's fields separated by spaces.
+record_text: Callable[[Record], str] = getattr(_records, "record_text", _fields_text)

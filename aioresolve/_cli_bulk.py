@@ -1,0 +1,371 @@
+"""``aioresolve bulk``: a names file through :func:`~aioresolve.bulk.resolve_many`.
+
+Several record types (``--type A,AAAA,MX``) give one result per input and
+type: the input is read once and fanned out to one run per type, each with
+its share of ``--concurrency`` and ``--qps`` (the engine's fast path takes
+one type at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from ._cli_common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PIPE,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    UsageError,
+)
+from ._cli_inputs import (
+    InputError,
+    count_inputs,
+    input_texts,
+    open_input,
+    parse_types,
+    read_resolvers,
+)
+from ._cli_output import Done, Writer, cut_partial_line, read_done
+from ._config import default_backend_name
+from ._errors import ResolveError
+from ._progress import BulkProgress, summary_lines
+from .bulk import DEFAULT_RETRY_ON, BulkRun, Result, Status
+
+__all__ = ["bulk_command", "bulk_run_options", "prepare_bulk_args"]
+
+_END: Any = object()
+
+
+def prepare_bulk_args(args: argparse.Namespace) -> None:
+    """Check and complete ``args`` in place: ``args.types`` (the parsed
+    ``--type`` list) and ``args.nameservers`` (``--server`` then ``-r FILE``).
+
+    :raises UsageError: a bad type list, resolvers file or option combination.
+    """
+    try:
+        args.types = parse_types(args.type_text)
+        servers = list(args.server or [])
+        if args.resolvers is not None:
+            servers += read_resolvers(args.resolvers)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    args.nameservers = servers or None
+    if args.resume and args.output is None:
+        raise UsageError("--resume needs --output FILE")
+    if args.detail and args.format != "jsonl":
+        raise UsageError("--detail needs --format jsonl")
+    if args.workers is not None and args.scheduler is not None:
+        raise UsageError("give --workers or --scheduler, not both")
+    backend = args.backend or default_backend_name(args.nameservers)
+    if backend == "system" and args.nameservers:
+        raise UsageError("--backend system cannot ask a --server; use cares or wire")
+    args.backend_name = backend
+
+
+def bulk_run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments the bulk command passes to
+    :func:`~aioresolve.bulk.resolve_many` (after :func:`prepare_bulk_args`):
+    ``rtype`` (the first type; one run per type when there are several),
+    ``concurrency``, ``timeout``, ``attempts``, ``retry_on``, ``qps``,
+    ``backend`` and ``nameservers``."""
+    if not hasattr(args, "types"):
+        prepare_bulk_args(args)
+    return {
+        "rtype": args.types[0], "concurrency": args.concurrency, "timeout": args.timeout,
+        "attempts": args.attempts, "retry_on": DEFAULT_RETRY_ON, "qps": args.qps,
+        "backend": args.backend_name, "nameservers": args.nameservers,
+    }
+
+
+def bulk_command(args: argparse.Namespace) -> int:
+    """Run ``aioresolve bulk``; returns the exit code."""
+    prepare_bulk_args(args)
+    if args.workers is not None or args.scheduler is not None:
+        return _distributed(args)
+    done = Done(len(args.types) > 1)
+    header = True
+    networks = "PTR" in args.types
+    if args.resume and os.path.exists(args.output):
+        cut_partial_line(args.output)
+        done = read_done(args.output, args.format, multi_type=len(args.types) > 1)
+        header = os.path.getsize(args.output) == 0
+    try:
+        total = count_inputs(args.input, networks=networks)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.input}: {exc.strerror}") from None
+    if total is not None:
+        total = max(0, total * len(args.types) - len(done))  # resumed: what is left
+    return asyncio.run(_bulk(args, done, header, total))
+
+
+def _distributed(args: argparse.Namespace) -> int:
+    try:
+        from .dask._cli import run_bulk  # type: ignore[import-not-found, unused-ignore]
+    except ImportError as exc:
+        print("aioresolve: error: --workers/--scheduler need the dask extra: "
+              f"pip install 'aioresolve[dask]' ({exc})", file=sys.stderr)
+        return EXIT_USAGE
+    code: int = run_bulk(args, bulk_run_options(args))
+    return code
+
+
+async def _queue_iter(queue: asyncio.Queue[Any]) -> AsyncIterator[str]:
+    while True:
+        item = await queue.get()
+        if item is _END:
+            return
+        yield item
+
+
+async def _fan_out(texts: Iterator[str], queues: list[asyncio.Queue[Any]],
+                   failed: list[BaseException]) -> None:
+    """Every input to every queue (one per record type), in order."""
+    try:
+        for count, text in enumerate(texts):
+            for queue in queues:
+                await queue.put(text)
+            if count % 256 == 255:
+                await asyncio.sleep(0)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # the input failed (unreadable, a network too big)
+        failed.append(exc)
+    for queue in queues:
+        await queue.put(_END)
+
+
+class _Runs:
+    """One run per record type, consumed as one stream of results."""
+
+    def __init__(self, runs: list[BulkRun], feeder: asyncio.Task[None] | None) -> None:
+        self.runs = runs
+        self.feeder = feeder
+        self.input_errors: list[BaseException] = []
+
+    @property
+    def done(self) -> int:
+        return sum(run.done for run in self.runs)
+
+    @property
+    def counts(self) -> dict[Status, int]:
+        if len(self.runs) == 1:
+            return self.runs[0].counts
+        merged = dict.fromkeys(Status, 0)
+        for run in self.runs:
+            for status, count in run.counts.items():
+                merged[status] += count
+        return merged
+
+    def stop(self) -> None:
+        for run in self.runs:
+            run.stop()
+        if self.feeder is not None:
+            self.feeder.cancel()
+
+    async def aclose(self) -> None:
+        if self.feeder is not None:
+            self.feeder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.feeder
+        for run in self.runs:
+            await run.aclose()
+
+    async def results(self) -> AsyncIterator[Result]:
+        if len(self.runs) == 1:
+            try:
+                async for result in self.runs[0]:
+                    yield result
+            except (OSError, ValueError, UnicodeError) as exc:  # the input failed
+                self.input_errors.append(exc)
+            return
+        out: asyncio.Queue[Any] = asyncio.Queue(maxsize=1024)
+
+        async def pump(run: BulkRun) -> None:
+            try:
+                async for result in run:
+                    await out.put(result)
+            except (OSError, ValueError, UnicodeError) as exc:  # the input failed
+                self.input_errors.append(exc)
+            finally:
+                await out.put(_END)
+
+        pumps = [asyncio.create_task(pump(run)) for run in self.runs]
+        try:
+            pending = len(pumps)
+            while pending:
+                item = await out.get()
+                if item is _END:
+                    pending -= 1
+                    continue
+                yield item
+        finally:
+            for task in pumps:
+                task.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+
+
+def _open_runs(args: argparse.Namespace, source: Any, done: Done) -> _Runs:
+    from .bulk import resolve_many
+
+    types: list[str] = args.types
+    options = bulk_run_options(args)
+    networks = "PTR" in types
+    share = len(types)
+    options["concurrency"] = max(1, args.concurrency // share)
+    if args.qps is not None:
+        options["qps"] = args.qps / share
+    queues: list[asyncio.Queue[Any]] = []
+    runs: list[BulkRun] = []
+    if share == 1:
+        hosts: Any = input_texts(source, networks=True) if networks else source
+        inputs = [hosts]
+    else:
+        window = 2 * options["concurrency"]
+        queues = [asyncio.Queue(maxsize=window) for _ in types]
+        inputs = [_queue_iter(queue) for queue in queues]
+    try:
+        for rtype, hosts in zip(types, inputs, strict=False):
+            options["rtype"] = rtype
+            runs.append(resolve_many(hosts, skip=done.skipper(rtype) if done else None,
+                                     **options))
+    except (ResolveError, ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from None
+    feeder = None
+    runs_obj = _Runs(runs, None)
+    if queues:
+        texts = input_texts(source, networks=networks)
+        feeder = asyncio.create_task(_fan_out(texts, queues, runs_obj.input_errors))
+        runs_obj.feeder = feeder
+    return runs_obj
+
+
+async def _bulk(args: argparse.Namespace, done: Done, header: bool, total: int | None) -> int:
+    try:
+        source = open_input(args.input)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        # Checks the options (record type, servers...) before the output is touched.
+        runs = _open_runs(args, source, done)
+    except BaseException:
+        source.close()
+        raise
+    if args.output is None:
+        fd = sys.stdout.fileno()
+    else:
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if args.resume else os.O_TRUNC)
+        try:
+            fd = os.open(args.output, flags, 0o644)
+        except OSError as exc:
+            source.close()
+            await runs.aclose()
+            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+
+    keep: Callable[[Result], bool] | None = None
+    if args.only_ok:
+        keep = _is_ok
+    elif args.only_failed:
+        keep = _is_failed
+    show = _isatty(sys.stderr) if args.progress is None else args.progress
+    bar = BulkProgress(total, enabled=show)
+    # Results to the terminal the bar is on: clear it around each write.
+    same_terminal = args.output is None and bar.live and _isatty(sys.stdout)
+    writer = Writer(fd, args.format, header=header, keep=keep, detail=args.detail,
+                    types=args.types, around_write=bar.suspended if same_terminal else None)
+    writer.on_broken = runs.stop
+    try:
+        signum = await _drive(runs, writer, bar, skipped=lambda: done.count,
+                              quiet=args.quiet, noun="names" if len(args.types) == 1
+                              else "lookups")
+    finally:
+        writer.flush()
+        source.close()
+        if args.output is not None:
+            os.close(fd)
+    if writer.broken:
+        return EXIT_PIPE
+    if signum is not None:
+        return EXIT_INTERRUPTED if signum == signal.SIGINT else EXIT_TERMINATED
+    if runs.input_errors:
+        print(f"aioresolve: error: the input failed: {runs.input_errors[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.fail_on_error and any(
+            n for status, n in runs.counts.items() if status is not Status.NOERROR):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _is_ok(result: Result) -> bool:
+    return result.ok
+
+
+def _is_failed(result: Result) -> bool:
+    return not result.ok
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+async def _drive(runs: _Runs, writer: Writer, bar: BulkProgress, *,
+                 skipped: Callable[[], int], quiet: bool, noun: str) -> int | None:
+    """Consume the runs into the writer under the progress bar; returns the
+    signal that stopped them, if any."""
+    loop = asyncio.get_running_loop()
+    stopped_by: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        stopped_by.append(signum)
+        runs.stop()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
+    started = time.monotonic()
+
+    async def flush_now_and_then() -> None:
+        # A slow tail (timeouts) must not keep finished records in memory only.
+        while True:
+            await asyncio.sleep(writer.batch_seconds)
+            writer.flush()
+
+    ticker = asyncio.create_task(flush_now_and_then())
+    single = runs.runs[0] if len(runs.runs) == 1 else None
+    try:
+        with bar:
+            async for result in runs.results():
+                writer.write(result)
+                if single is not None:
+                    bar.update(single.done, single.counts)
+                elif bar.due():
+                    bar.update(runs.done, runs.counts, force=True)
+            writer.flush()
+            bar.update(runs.done, runs.counts, force=True)
+    finally:
+        ticker.cancel()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await runs.aclose()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
+    writer.flush()
+    if not quiet and not writer.broken:
+        lines = summary_lines(runs.counts, time.monotonic() - started, skipped=skipped(),
+                              interrupted=bool(stopped_by), noun=noun)
+        with contextlib.suppress(OSError, ValueError):
+            print("\n".join(lines), file=sys.stderr, flush=True)
+    return stopped_by[0] if stopped_by else None

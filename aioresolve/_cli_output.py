@@ -1,0 +1,328 @@
+"""``aioresolve bulk`` output: the line writer (jsonl, csv, text) and ``--resume``.
+
+JSON lines are encoded with orjson when it is installed (the ``fast`` extra),
+byte for byte what :meth:`Result.to_json <aioresolve.bulk.Result.to_json>`
+gives (stdlib :mod:`json`, the fallback); see ``benchmarks/bench_output.py``
+for what it buys.  The text format escapes what would break its columns
+(``\\``, TAB, newline, other control characters), so ``--resume`` reads back
+exactly the inputs it wrote.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import io
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .bulk import CSV_FIELDS, Result
+
+try:
+    import orjson
+except ImportError:  # the ``fast`` extra is not installed: stdlib json
+    orjson = None  # type: ignore[assignment]
+
+__all__ = [
+    "FORMATS",
+    "Done",
+    "Writer",
+    "cut_partial_line",
+    "escape_text",
+    "json_line",
+    "read_done",
+    "unescape_text",
+]
+
+FORMATS = ("jsonl", "csv", "text")
+
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_NEEDS_ESCAPE = re.compile(r"[\\\x00-\x1f\x7f]")
+_ESCAPED = re.compile(r"\\(x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    char = match.group()
+    return _ESCAPES.get(char) or f"\\x{ord(char):02x}"
+
+
+def escape_text(text: str) -> str:
+    """``text`` safe for one column of the text format: backslash, TAB, LF
+    and CR as ``\\\\ \\t \\n \\r``, other control characters as ``\\xHH``."""
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
+    return _NEEDS_ESCAPE.sub(_escape_one, text)
+
+
+def _unescape_one(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if len(code) == 3:
+        return chr(int(code[1:], 16))
+    return _UNESCAPES.get(code, code)
+
+
+def unescape_text(text: str) -> str:
+    """The inverse of :func:`escape_text`."""
+    if "\\" not in text:
+        return text
+    return _ESCAPED.sub(_unescape_one, text)
+
+
+def _json_line_stdlib(obj: dict[str, Any]) -> bytes:
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogateescape") + b"\n"
+
+
+def json_line(obj: dict[str, Any]) -> bytes:
+    """One JSON line, newline included, as ``json.dumps(obj, ensure_ascii=False,
+    separators=(",", ":"))`` encodes it.  orjson where installed: the same
+    bytes for every object a :class:`Result` makes (its floats are rounded to
+    milliseconds with 3 decimals, where both print the shortest repr); inputs
+    that are not valid UTF-8 (lone surrogates from ``surrogateescape``) fall
+    back to :mod:`json`, which writes the original bytes back."""
+    if orjson is None:
+        return _json_line_stdlib(obj)
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # orjson.JSONEncodeError: a lone surrogate
+        return _json_line_stdlib(obj)
+
+
+class Writer:
+    """Formats results and writes whole lines with ``os.write``, in batches.
+
+    A batch goes out when it reaches :attr:`batch_bytes`, and at least every
+    :attr:`batch_seconds`, so a killed run loses at most that much (which
+    ``--resume`` redoes) and never leaves half a record behind (except, at
+    worst, one partial last line, which ``--resume`` cuts off).
+
+    :param fd: the file descriptor to write to.
+    :param fmt: ``"jsonl"``, ``"csv"`` or ``"text"``.
+    :param header: write the CSV header first.
+    :param keep: which results to write (``--only-ok``/``--only-failed``).
+    :param detail: jsonl only: the full-detail objects (:meth:`Result.to_detail_dict`).
+    :param types: the record types of the run: with several, the text format
+        gets a type column (``input<TAB>type<TAB>status<TAB>data``).
+    :param around_write: a context manager factory entered around each
+        ``os.write`` (the progress bar clears itself while results go to the
+        same terminal).
+    """
+
+    batch_bytes = 64 * 1024
+    batch_seconds = 0.25
+
+    def __init__(self, fd: int, fmt: str, *, header: bool,
+                 keep: Callable[[Result], bool] | None = None, detail: bool = False,
+                 types: Sequence[str] = ("A",),
+                 around_write: Callable[[], Any] | None = None) -> None:
+        self.fd = fd
+        self.fmt = fmt
+        self.keep = keep
+        self.detail = detail
+        self.multi_type = len(types) > 1
+        self.around_write = around_write
+        #: called once when stdout turns out closed (EPIPE): the run should stop
+        self.on_broken: Callable[[], Any] | None = None
+        #: stdout was closed: nothing more is written
+        self.broken = False
+        self.written = 0
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._since = time.monotonic()
+        self._csv_buffer = io.StringIO()
+        self._csv = csv.writer(self._csv_buffer, lineterminator="\n")
+        if header and fmt == "csv":
+            self._csv.writerow(CSV_FIELDS)
+            self._take_csv()
+        self._format: Callable[[Result], None] = {
+            "jsonl": self._jsonl, "csv": self._csv_row, "text": self._text,
+        }[fmt]
+
+    def _take_csv(self) -> None:
+        data = self._csv_buffer.getvalue().encode("utf-8", "surrogateescape")
+        self._csv_buffer.seek(0)
+        self._csv_buffer.truncate()
+        self._add(data)
+
+    def _add(self, data: bytes) -> None:
+        self._parts.append(data)
+        self._size += len(data)
+
+    def _jsonl(self, result: Result) -> None:
+        obj = result.to_detail_dict() if self.detail else result.to_dict()
+        self._add(json_line(obj))
+
+    def _csv_row(self, result: Result) -> None:
+        self._csv.writerow(result.csv_row())
+        if self._csv_buffer.tell() >= 4096:
+            self._take_csv()
+
+    def _text(self, result: Result) -> None:
+        detail = result.data_text() if result.ok else (result.error or "")
+        head = escape_text(result.input)
+        if self.multi_type:
+            head += "\t" + result.rtype
+        line = f"{head}\t{result.status.value}\t{escape_text(detail)}\n"
+        self._add(line.encode("utf-8", "surrogateescape"))
+
+    def write(self, result: Result) -> None:
+        """Format ``result`` (unless ``keep`` drops it); write the batch when due."""
+        if self.keep is not None and not self.keep(result):
+            return
+        self._format(result)
+        self.written += 1
+        if self._size >= self.batch_bytes or time.monotonic() - self._since > self.batch_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is pending.  A closed pipe (``| head``) sets
+        :attr:`broken` and calls :attr:`on_broken` instead of raising."""
+        self._since = time.monotonic()
+        if self.fmt == "csv" and self._csv_buffer.tell():
+            self._take_csv()
+        if not self._parts:
+            return
+        data = b"".join(self._parts)
+        self._parts.clear()
+        self._size = 0
+        if self.broken:
+            return
+        try:
+            if self.around_write is None:
+                _write_all(self.fd, data)
+            else:
+                with self.around_write():
+                    _write_all(self.fd, data)
+        except BrokenPipeError:
+            self.broken = True
+            _quiet_fd(self.fd)
+            if self.on_broken is not None:
+                self.on_broken()
+
+
+def _quiet_fd(fd: int) -> None:
+    """Point ``fd`` at /dev/null (the interpreter's last flush of stdout must
+    not print a BrokenPipeError of its own)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+# -- resume ---------------------------------------------------------------------------
+
+
+def cut_partial_line(path: str) -> None:
+    """Drop a last line without its newline (a run killed mid-write)."""
+    with open(path, "rb+") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        if size == 0:
+            return
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return
+        # Walk back in blocks to the last newline.
+        pos = size
+        while pos > 0:
+            start = max(0, pos - 65536)
+            f.seek(start)
+            block = f.read(pos - start)
+            newline = block.rfind(b"\n")
+            if newline >= 0:
+                f.truncate(start + newline + 1)
+                return
+            pos = start
+        f.truncate(0)
+
+
+class Done:
+    """What an output file already holds, per record type: the indices
+    (jsonl, csv) or, for the text format, how many times each input appears
+    (the text format has no index: each occurrence of an input counts once).
+
+    With a single record type the type is not compared (``key_type=None``).
+    """
+
+    def __init__(self, multi_type: bool = False) -> None:
+        self.multi_type = multi_type
+        self.indices: set[tuple[int, str | None]] = set()
+        self.inputs: collections.Counter[tuple[str, str | None]] = collections.Counter()
+        self.count = 0
+
+    def __len__(self) -> int:
+        return len(self.indices) + sum(self.inputs.values())
+
+    def __bool__(self) -> bool:
+        return bool(self.indices or self.inputs)
+
+    def skipper(self, rtype: str) -> Callable[[int, str], bool]:
+        """The ``skip(index, input)`` of the run asking ``rtype``."""
+        key_type = rtype if self.multi_type else None
+        indices, inputs = self.indices, self.inputs
+
+        def skip(index: int, text: str) -> bool:
+            if indices:
+                key = (index, key_type)
+                if key in indices:
+                    indices.discard(key)
+                    self.count += 1
+                    return True
+                return False
+            pair = (text, key_type)
+            if inputs.get(pair):
+                inputs[pair] -= 1
+                self.count += 1
+                return True
+            return False
+
+        return skip
+
+
+def _loads(line: bytes) -> Any:
+    if orjson is not None:
+        try:
+            return orjson.loads(line)
+        except ValueError:  # e.g. an input that is not UTF-8: stdlib below
+            pass
+    return json.loads(line.decode("utf-8", "surrogateescape"))
+
+
+def read_done(path: str, fmt: str, *, multi_type: bool = False) -> Done:
+    """Read what ``path`` (an output of the same format) already holds."""
+    done = Done(multi_type)
+    if fmt == "jsonl":
+        with open(path, "rb") as fb:
+            for line in fb:
+                try:
+                    obj = _loads(line)
+                    done.indices.add((int(obj["index"]), obj["type"] if multi_type else None))
+                except (ValueError, KeyError, TypeError):
+                    continue  # not one of our records
+        return done
+    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+        if fmt == "csv":
+            for row in csv.reader(f):
+                if row and row[0].isdigit():
+                    rtype = row[3] if multi_type and len(row) > 3 else None
+                    done.indices.add((int(row[0]), rtype))
+        else:
+            for text_line in f:
+                fields = text_line.rstrip("\n").split("\t", 2)
+                rtype = fields[1] if multi_type and len(fields) > 1 else None
+                done.inputs[(unescape_text(fields[0]), rtype)] += 1
+    return done
