@@ -76,8 +76,9 @@ def resolve_files(client: Any, paths: Any, run_dir: Any, **kwargs: Any) -> RunSu
         :data:`DEFAULT_PARTITION_NAMES`).
     :keyword retries: Dask retries of a partition that raised (a worker that
         dies is retried by the scheduler itself).
-    :keyword progress: ``progress(names_done, counts)``, called every ``poll``
-        seconds with this call's names done and the run's counts per status.
+    :keyword progress: ``progress(done, total, counts)``, called every ``poll``
+        seconds: names done by this call, names this call has to do, and its
+        counts per :class:`~aioresolve.Status`.
     :keyword options: :func:`aioresolve.resolve_many`'s ``rtype``,
         ``concurrency`` (per worker task), ``timeout``, ``attempts``,
         ``retry_on``, ``qps`` (for the whole run: split over the tasks running

@@ -149,7 +149,7 @@ def resolve_files(
     partition_names: int = DEFAULT_PARTITION_NAMES,
     detail: bool = False,
     retries: int = 2,
-    progress: Callable[[int, dict[Status, int]], None] | None = None,
+    progress: Callable[[int, int, dict[Status, int]], None] | None = None,
     poll: float = 0.25,
     **options: Any,
 ) -> RunSummary:
@@ -210,8 +210,10 @@ def resolve_files(
                 finished[number] = future.result()  # raises the task's error, if any
                 manifest.done.add(number)
             if progress is not None:
-                progress(sum(_progress_counts(manifest, finished).values()) - skipped,
-                         count_statuses(_progress_counts(manifest, finished)))
+                now = _progress_counts(manifest, finished)
+                progress(sum(now.values()) - skipped, manifest.total - skipped,
+                         {s: n - start_counts.get(s.value, 0)
+                          for s, n in count_statuses(now).items()})
             if futures and time.monotonic() - last_write > 2.0:
                 manifest.write()
                 last_write = time.monotonic()
