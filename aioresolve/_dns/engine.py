@@ -21,8 +21,10 @@ Design (after massdns / zdns, in pure asyncio):
   and its question (name, type, class) equals the one sent, compared
   case-insensitively - or exactly, with ``case_randomization`` (DNS 0x20:
   the letters of each query name are sent in random case, which a blind
-  spoofer cannot guess).  A server that does not echo the case is retried
-  without 0x20 and remembered, as unbound's ``use-caps-for-id`` falls back.
+  spoofer cannot guess).  A server whose replies come only in the wrong case
+  is, once the attempt times out, retried without 0x20 and remembered, as
+  unbound's ``use-caps-for-id`` falls back (a mis-cased reply never wins over
+  a well-cased one that follows it).
   Anything else is counted in :class:`Stats` and dropped: a spoofed or
   garbled reply never ends a query, the genuine one still can.
 - Per-attempt timeouts adapt to each server's measured RTT as TCP's RTO does
@@ -189,12 +191,14 @@ class Query:
         "aliases",
         "attempt",
         "attempts",
+        "bad",
         "callback",
         "caps",
         "deadline",
         "done",
         "edns",
         "letters",
+        "miscased",
         "name",
         "offset",
         "qid",
@@ -247,6 +251,8 @@ class Query:
         self.caps = False  # the current attempt was sent with 0x20
         self.edns = True  # the current question is sent with EDNS (if the engine uses it)
         self.refused = False  # the current attempt was failed by a port unreachable
+        self.miscased = False  # a reply to the current attempt had the wrong 0x20 case
+        self.bad: str | None = None  # why a matching reply was malformed (dropped)
         self.queued = False  # waiting for room under max_in_flight
         self.aliases: list[str] = []
         self.seen: set[str] | None = None
@@ -503,7 +509,7 @@ class Engine:
         q.tries += 1
         q.sent_at = now = self.loop.time()
         q.attempt += 1
-        q.refused = False
+        q.refused = q.miscased = False
         self._serial += 1
         q.serial = serial = self._serial
         pending[qid] = q
@@ -659,8 +665,24 @@ class Engine:
         server = nameserver_text(*q.server) if q.server else None
         refused = q.refused
         self._unlink(q)
-        if refused:
-            error: _errors.ResolveError = _errors.ConnectionRefused(
+        if q.miscased and q.server is not None and q.caps:
+            # only replies in the wrong letter case came: a server that does
+            # not preserve case; ask it again without 0x20 (not an attempt)
+            if q.server not in self._no_caps:
+                self._no_caps.add(q.server)
+                log.info("%s does not echo the 0x20 letter case; asking it without 0x20 "
+                         "from now on", server)
+            q.attempts += 1
+            self.stats.retries += 1
+            self._send(q, q.server)
+            return
+        if q.bad is not None and not refused:
+            error: _errors.ResolveError = _errors.FormErr(
+                f"only malformed replies for {q.name!r} ({q.rtype}) after {q.tries} "
+                f"attempt(s): {q.bad}", host=q.name, rtype=q.rtype, backend=self.backend,
+                server=server)
+        elif refused:
+            error = _errors.ConnectionRefused(
                 f"port unreachable at {server} (ICMP) for {q.name!r} ({q.rtype}) after "
                 f"{q.tries} attempt(s)", host=q.name, rtype=q.rtype, backend=self.backend,
                 server=server)
@@ -803,8 +825,11 @@ class Engine:
                 stats.malformed += 1
                 if log.isEnabledFor(_DEBUG):
                     log.debug("malformed reply from %s dropped: %s", addr, exc)
-                if q is not None and q.qid < 0 and not q.done:  # taken off the wire already
-                    self._bug(q, exc, "a reply")
+                if q is not None and not q.done:
+                    if q.qid < 0:  # taken off the wire already
+                        self._bug(q, exc, "a reply")
+                    else:  # dropped (it may be forged): if nothing better comes, FormErr
+                        q.bad = str(exc)
             except Exception as exc:
                 self._bug(q, exc, "a reply")
             if s.sock.fileno() < 0:
@@ -824,21 +849,15 @@ class Engine:
 
     def _case_mismatch(self, q: Query, data: bytes) -> None:
         """The reply matches but for the letter case of the 0x20 name: a server
-        that does not preserve case (or a spoofer who guessed ID and port).
-        The reply is not accepted; the server is asked again without 0x20 and
-        remembered, as unbound's ``use-caps-for-id`` falls back."""
+        that does not preserve case, or a spoofer who guessed ID and port.
+        The reply is not accepted and the attempt goes on (the genuine,
+        well-cased reply may still come); if it times out, the server is
+        taken not to preserve case: remembered, and asked again at once
+        without 0x20 (unbound's ``use-caps-for-id`` falls back likewise)."""
         self.stats.wrong_case += 1
-        assert q.server is not None
-        if not data[2] & 0x80:
-            self.stats.malformed += 1
-            return
-        if q.server not in self._no_caps:
-            self._no_caps.add(q.server)
-            log.info("%s does not echo the 0x20 letter case; asking it without 0x20 from "
-                     "now on", nameserver_text(*q.server))
-        self._unlink(q)
-        q.attempts += 1  # this exchange does not count as an attempt
-        self._send(q, q.server)
+        if log.isEnabledFor(_DEBUG):
+            log.debug("reply for %s with the wrong 0x20 letter case dropped", q.name)
+        q.miscased = True
 
     def _refused(self, s: _Socket, exc: OSError) -> None:
         """ICMP port unreachable from the server (the error does not say for
@@ -1019,7 +1038,8 @@ class Engine:
                 if log.isEnabledFor(_DEBUG):
                     log.debug("%s %s: TCP retry at %s failed: %s", q.name, q.rtype, server,
                               reason)
-                self._retry_or(q, _errors.Truncated(
+                cls = _errors.FormErr if isinstance(exc, ParseError) else _errors.Truncated
+                self._retry_or(q, cls(
                     f"answer truncated and TCP retry failed: {reason}",
                     host=q.name, rtype=q.rtype, backend=self.backend, server=server))
                 return
