@@ -1,18 +1,22 @@
 """aioresolve._config: the one place that decides default backends and nameservers.
 
-Every test points RESOLV_CONF at a temporary file; the machine's own
-resolv.conf is never read here, and no lookup is made.
+Every test points RESOLV_CONF at a temporary file, except the one that runs
+inside the rig's mount namespace (whose resolv.conf lists only the rig's
+server on loopback): the machine's own resolv.conf is never used for a lookup.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from aioresolve import _config
+import aioresolve
+from aioresolve import Resolver, _config
 from aioresolve._backends.system import SystemBackend
 from aioresolve._backends.wire import WireBackend
+from tests.rig import zone as z
 
 
 @pytest.fixture
@@ -99,3 +103,23 @@ def test_wire_backend_without_servers(no_resolv_conf: Path, tmp_path: Path) -> N
         WireBackend()
     with pytest.raises(OSError):  # an explicit path must exist
         WireBackend(resolvconf_path=str(tmp_path / "missing"))
+
+
+async def test_system_backend_asks_resolv_conf_for_records(libc_dns: Any) -> None:
+    """Issue 13 item 4: record queries work out of the box on the default
+    (system) backend, through resolv.conf's nameservers; inside the rig's
+    mount namespace resolv.conf lists only the rig's server."""
+    assert _config.system_nameservers() == [libc_dns.host]
+    async with Resolver("system") as resolver:
+        answer = await resolver.query(z.MX_NAME, "MX")
+        assert sorted((r.priority, r.exchange) for r in answer.records) == sorted(
+            z.MX_RECORDS)
+        assert answer.ttl == z.TTL
+        with pytest.raises(aioresolve.NXDomain):
+            await resolver.query(z.NX_NAME, "TXT")
+
+
+async def test_system_backend_records_without_resolv_conf(no_resolv_conf: Path) -> None:
+    async with Resolver("system") as resolver:
+        with pytest.raises(aioresolve.BackendUnavailable, match=str(no_resolv_conf)):
+            await resolver.query("example.test", "MX")

@@ -28,9 +28,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pycares
-from pycares.utils import parse_name
 from pycares._cares import ffi as _ffi
 from pycares._cares import lib as _lib  # the real ones: cares.py swaps pycares._ffi/_lib
+from pycares.utils import parse_name
 
 __all__ = ["Done", "getaddrinfo", "query"]
 

@@ -12,6 +12,14 @@ pool is busy.
 A thread blocked in libc cannot be interrupted: cancelling a lookup releases
 the awaiting task at once, and the thread finishes in the background (bounded
 by the libc resolver's own timeout) before it takes the next lookup.
+
+Under trio the same calls run in trio's worker threads, at most ``pool_size``
+at once (a :class:`trio.CapacityLimiter`).
+
+Record queries: A and AAAA go through ``getaddrinfo(3)`` (no TTLs, hosts file
+and NSS included); every other type is asked of the nameservers listed in
+:data:`aioresolve._config.RESOLV_CONF`, through a wire backend made on first
+use, so that ``aioresolve.query(name, "MX")`` works out of the box.
 """
 
 from __future__ import annotations
@@ -21,9 +29,11 @@ import concurrent.futures
 import functools
 import socket
 from collections.abc import Callable
-from typing import ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
+from .. import _config, _runtime
 from .._errors import (
+    BackendUnavailable,
     IllegalName,
     NetworkError,
     NoData,
@@ -33,7 +43,10 @@ from .._errors import (
     ServFail,
 )
 from .._records import AAAA, A, Answer
-from .base import AddrInfo, Backend, HostEntry, SockAddr
+from .base import AddrInfo, Backend, HostEntry, SockAddr, Timed
+
+if TYPE_CHECKING:
+    from .wire import WireBackend
 
 __all__ = ["DEFAULT_POOL_SIZE", "SystemBackend"]
 
@@ -51,12 +64,15 @@ class SystemBackend(Backend):
     """
 
     name: ClassVar[str] = "system"
+    async_libraries: ClassVar[frozenset[str]] = frozenset({"asyncio", "trio"})
 
     def __init__(self, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         if pool_size < 1:
             raise ValueError(f"pool_size must be at least 1, not {pool_size}")
         self.pool_size = pool_size
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._trio_threads = _runtime.ThreadLimiter(pool_size)
+        self._records: WireBackend | None = None  # other record types: resolv.conf's servers
         self._closed = False
 
     def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
@@ -69,7 +85,12 @@ class SystemBackend(Backend):
         return self._pool
 
     async def run(self, func: Callable[..., T], *args: object) -> T:
-        """Run a blocking :mod:`socket` call in this backend's pool."""
+        """Run a blocking :mod:`socket` call in this backend's pool (under
+        trio: in trio's threads, at most ``pool_size`` at once)."""
+        if _runtime.current_library() == "trio":
+            if self._closed:
+                raise ResolverClosed(backend=self.name)
+            return await self._trio_threads.run(func, *args)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor(), functools.partial(func, *args))
 
@@ -97,11 +118,36 @@ class SystemBackend(Backend):
     async def gethostbyaddr(self, host: bytes) -> HostEntry:
         return await self.run(socket.gethostbyaddr, host.decode("ascii"))
 
-    async def query(self, name: str, rtype: str) -> Answer:
-        """A or AAAA records through ``getaddrinfo(3)`` (other types raise
-        :class:`~aioresolve.BackendUnavailable`).
+    def _record_backend(self, name: str, rtype: str) -> WireBackend:
+        """The wire backend for record types libc cannot ask, on resolv.conf's servers."""
+        if self._closed:
+            raise ResolverClosed(backend=self.name)
+        if self._records is None:
+            nameservers = _config.system_nameservers()
+            if not nameservers:
+                raise BackendUnavailable(
+                    f"the system backend asks {rtype} records of the nameservers in "
+                    f"{_config.RESOLV_CONF}, which lists none; use backend='wire' with "
+                    "nameservers=[...]", host=name, rtype=rtype, backend=self.name)
+            from .wire import WireBackend  # only loaded where used
 
-        libc reports no TTLs (every record has ``ttl=0``), no server, and
+            self._records = WireBackend(nameservers=nameservers)
+        return self._records
+
+    async def query_with_ttl(self, name: str, rtype: str) -> Timed[Answer]:
+        """:meth:`query`; the TTL is known for the types asked over DNS."""
+        if rtype in ("A", "AAAA"):
+            return await self.query(name, rtype), None
+        answer = await self.query(name, rtype)
+        return answer, answer.ttl
+
+    async def query(self, name: str, rtype: str) -> Answer:
+        """A or AAAA records through ``getaddrinfo(3)``; other types from the
+        nameservers of resolv.conf (see the module docstring), with TTLs.
+
+        :raises BackendUnavailable: another type, and resolv.conf lists no nameserver.
+
+        For A and AAAA, libc reports no TTLs (every record has ``ttl=0``), no server, and
         answers from ``/etc/hosts`` and other NSS sources as well as DNS.  Its
         error codes are coarser than DNS RCODEs; they map as follows:
         ``EAI_NONAME`` -> :class:`~aioresolve.NXDomain` (glibc also uses it
@@ -112,7 +158,7 @@ class SystemBackend(Backend):
         anything else -> :class:`~aioresolve.ResolveError`.
         """
         if rtype not in ("A", "AAAA"):
-            return await super().query(name, rtype)
+            return await self._record_backend(name, rtype).query(name, rtype)
         family = socket.AF_INET if rtype == "A" else socket.AF_INET6
         try:
             infos = await self.run(
@@ -135,6 +181,9 @@ class SystemBackend(Backend):
 
     async def aclose(self) -> None:
         self._closed = True
+        if self._records is not None:
+            await self._records.aclose()
+            self._records = None
         if self._pool is not None:
             # Threads blocked in libc cannot be stopped; do not wait for them.
             self._pool.shutdown(wait=False, cancel_futures=True)
