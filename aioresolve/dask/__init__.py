@@ -115,7 +115,7 @@ def read_bag(run_dir: str | os.PathLike[str]) -> Any:
     if manifest.format != "jsonl":
         raise ValueError(f"{run_dir} holds {manifest.format}, not jsonl")
     files = [manifest.final_path(p.number) for p in manifest.partitions]
-    return db.read_text(files).map(json.loads)
+    return db.read_text(files, errors="surrogateescape").map(json.loads)
 
 
 @contextlib.contextmanager
