@@ -79,6 +79,10 @@ async def test_negative_answers(wire: WireBackend, knot: KnotServer, name: str, 
     exc = info.value
     assert isinstance(exc, _errors.ResolveError)
     assert (exc.host, exc.rtype, exc.backend, exc.server) == (name, rtype, "wire", knot.address)
+    if isinstance(exc, _errors.NXDomain) or name == z.NODATA_NAME:
+        # RFC 2308: the authority section's SOA and the negative TTL it gives
+        assert exc.soa is not None and exc.negative_ttl is not None
+        assert exc.negative_ttl <= exc.soa.ttl
 
 
 async def test_illegal_name(wire: WireBackend) -> None:
@@ -244,6 +248,7 @@ async def test_cname_followed_with_new_queries() -> None:
         answer = await backend.query("Start.test", "A")
         assert answer.addresses == ["192.0.2.88"]
         assert (answer.name, answer.canonical_name, answer.ttl) == ("Start.test", "end.test", 10)
+        assert answer.aliases == ("start.test", "middle.test")
         name, aliases, addrs = await backend.gethostbyname_ex(b"start.test")
         assert (name, aliases, addrs) == ("end.test", ["start.test", "middle.test"],
                                           ["192.0.2.88"])
@@ -429,3 +434,50 @@ def test_options_are_checked(tmp_path: Path) -> None:
     conf.write_text("# test\nnameserver 127.0.0.9\nnameserver ::1\nsearch x.test\n")
     backend = WireBackend(resolvconf_path=str(conf))
     assert backend.nameservers == ["127.0.0.9:53", "[::1]:53"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("127.0.0.1", ("127.0.0.1", 53)),
+    ("127.0.0.1:5353", ("127.0.0.1", 5353)),
+    ("::1", ("::1", 53)),
+    ("[::1]", ("::1", 53)),
+    ("[::1]:5353", ("::1", 5353)),
+    ("[::1:53]", ("::1:53", 53)),  # brackets: the address itself
+    ("2001:db8::53", ("2001:db8::53", 53)),  # "2001:db8:" is no address: not ambiguous
+    ("0:0:0:0:0:0:1:53", ("::1:53", 53)),  # the full form: not ambiguous either
+    ("fe80::1:ffff", ("fe80::1:ffff", 53)),  # a hex group is no port
+])
+def test_parse_nameserver(text: str, expected: tuple[str, int]) -> None:
+    from aioresolve._nameservers import parse_nameserver
+
+    assert parse_nameserver(text) == expected
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("::1:53", "'[::1]:53'"),
+    ("2001:db8::1:5353", "'[2001:db8::1]:5353'"),
+    ("[::1]:", "empty port"),
+    ("127.0.0.1:", "port"),
+    ("127.0.0.1:99999", "port"),
+    ("[127.0.0.1]:53", "IPv6"),
+    ("localhost:53", "IP address"),
+    ("[::1]53", "[ipv6]:port"),
+])
+def test_parse_nameserver_rejects(text: str, hint: str) -> None:
+    from aioresolve._nameservers import parse_nameserver
+
+    with pytest.raises(ValueError) as info:
+        parse_nameserver(text)
+    assert hint in str(info.value)
+    if text == "::1:53":  # both readings are offered
+        assert "'[::1:53]'" in str(info.value)
+
+
+def test_resolv_conf_addresses_are_never_read_as_ports(tmp_path: Path) -> None:
+    """resolv.conf has no ports: ``2001:db8::1:53`` there is that address."""
+    from aioresolve._nameservers import parse_nameserver, read_resolv_conf
+
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("nameserver 2001:db8::1:53\nnameserver fe80::1%eth0\n")
+    servers = read_resolv_conf(str(conf))
+    assert [parse_nameserver(s) for s in servers] == [("2001:db8::1:53", 53), ("fe80::1", 53)]

@@ -1142,8 +1142,7 @@ class Engine:
 
 
 def _negative(r: Response) -> dict[str, Any]:
-    """The SOA evidence of a negative answer (RFC 2308), when the codec gives it."""
-    soa = getattr(r, "soa", None)
-    if soa is None:
+    """The SOA evidence of a negative answer (RFC 2308), where the server sent it."""
+    if r.soa is None:
         return {}
-    return {"soa": soa, "negative_ttl": getattr(r, "negative_ttl", None)}
+    return {"soa": r.soa, "negative_ttl": r.negative_ttl}
