@@ -279,7 +279,8 @@ async def _bulk(args: argparse.Namespace, done: Done, header: bool, total: int |
     elif args.only_failed:
         keep = _is_failed
     show = _isatty(sys.stderr) if args.progress is None else args.progress
-    bar = BulkProgress(total, enabled=show)
+    noun = "names" if len(args.types) == 1 else "lookups"
+    bar = BulkProgress(total, enabled=show, noun=noun)
     # Results to the terminal the bar is on: clear it around each write.
     same_terminal = args.output is None and bar.live and _isatty(sys.stdout)
     writer = Writer(fd, args.format, header=header, keep=keep, detail=args.detail,
@@ -287,8 +288,7 @@ async def _bulk(args: argparse.Namespace, done: Done, header: bool, total: int |
     writer.on_broken = runs.stop
     try:
         signum = await _drive(runs, writer, bar, skipped=lambda: done.count,
-                              quiet=args.quiet, noun="names" if len(args.types) == 1
-                              else "lookups")
+                              quiet=args.quiet, noun=noun)
     finally:
         writer.flush()
         source.close()

@@ -75,7 +75,17 @@ def unescape_text(text: str) -> str:
 
 def _json_line_stdlib(obj: dict[str, Any]) -> bytes:
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8", "surrogateescape") + b"\n"
+    try:
+        return text.encode("utf-8", "surrogateescape") + b"\n"
+    except UnicodeEncodeError:  # a lone surrogate that no byte decoded to: \uXXXX escapes
+        return json.dumps(obj, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def _encode(text: str) -> bytes:
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no byte decoded to
+        return text.encode("utf-8", "backslashreplace")
 
 
 def json_line(obj: dict[str, Any]) -> bytes:
@@ -144,7 +154,7 @@ class Writer:
         }[fmt]
 
     def _take_csv(self) -> None:
-        data = self._csv_buffer.getvalue().encode("utf-8", "surrogateescape")
+        data = _encode(self._csv_buffer.getvalue())
         self._csv_buffer.seek(0)
         self._csv_buffer.truncate()
         self._add(data)
@@ -168,7 +178,7 @@ class Writer:
         if self.multi_type:
             head += "\t" + result.rtype
         line = f"{head}\t{result.status.value}\t{escape_text(detail)}\n"
-        self._add(line.encode("utf-8", "surrogateescape"))
+        self._add(_encode(line))
 
     def write(self, result: Result) -> None:
         """Format ``result`` (unless ``keep`` drops it); write the batch when due."""

@@ -59,6 +59,7 @@ class BulkProgress:
     :param enabled: draw at all.
     :param stream: where (default ``sys.stderr``).
     :param label: the first word of the line.
+    :param noun: what is counted (``names/s``).
     """
 
     #: seconds between redraws (drawing per result would cost more than the
@@ -68,8 +69,9 @@ class BulkProgress:
     plain_interval = 1.0
 
     def __init__(self, total: int | None, *, enabled: bool, stream: IO[str] | None = None,
-                 label: str = "resolving") -> None:
+                 label: str = "resolving", noun: str = "names") -> None:
         self.enabled = enabled
+        self.noun = noun
         self.total = total
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
@@ -117,7 +119,7 @@ class BulkProgress:
             count += f" {share:3.0f}%"
         else:
             count = f"{self._done:,} done"
-        parts = [(self.label, _BOLD), (count, ""), (f"{rate:,.0f} names/s", _CYAN),
+        parts = [(self.label, _BOLD), (count, ""), (f"{rate:,.0f} {self.noun}/s", _CYAN),
                  (_elapsed_text(elapsed), "")]
         statuses = [(f"{s.value}={n:,}", _STYLES.get(s, _RED))
                     for s, n in self._counts.items() if n]

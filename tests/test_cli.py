@@ -54,8 +54,8 @@ def test_bulk_jsonl_every_line_once(tmp_path: Path, dnsdist: DnsdistServer) -> N
     src.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out.jsonl"
     proc = aioresolve("bulk", str(src), "--server", dnsdist.address, "--output", str(out),
-                      "--timeout", "4", "--attempts", "2")
-    assert proc.returncode == 1, proc.stderr  # NXDOMAIN etc. count as failures
+                      "--timeout", "4", "--attempts", "2", "--fail-on-error")
+    assert proc.returncode == 1, proc.stderr  # --fail-on-error: NXDOMAIN etc. are failures
     records = jsonl(out)
     assert sorted(int(r["index"]) for r in records) == list(range(2002))  # type: ignore[call-overload]
     by_input = {r["input"]: r for r in records}
@@ -72,7 +72,7 @@ def test_bulk_stdin_formats_and_filters(tmp_path: Path, knot: KnotServer) -> Non
     stdin = "\n".join(names) + "\n"
     ok = aioresolve("bulk", "-", "--server", knot.address, "--format", "csv", "--only-ok",
                     input=stdin)
-    assert ok.returncode == 1
+    assert ok.returncode == 0  # a completed run, whatever the statuses (as massdns, zdns)
     rows = list(csv.DictReader(io.StringIO(ok.stdout)))
     assert [r["input"] for r in sorted(rows, key=lambda r: int(r["index"]))] == [
         z.A_NAME, z.MULTI_NAME]
@@ -125,8 +125,8 @@ def test_resume_after_sigkill(tmp_path: Path, knot: KnotServer) -> None:
     with open(out, "ab") as f:
         f.write(b'{"index": 999999, "inp')
     resumed = aioresolve("bulk", str(src), "--server", knot.address, "--output", str(out),
-                         "--resume")
-    assert resumed.returncode == 1, resumed.stderr
+                         "--resume", "--fail-on-error")
+    assert resumed.returncode == 1, resumed.stderr  # the NXDOMAIN names
     assert "skipped" in resumed.stderr
     records = jsonl(out)
     indices = sorted(int(r["index"]) for r in records)  # type: ignore[call-overload]
@@ -235,8 +235,8 @@ def test_resolve_and_query(knot: KnotServer) -> None:
     assert proc.returncode == 0 and z.DUAL_V6 not in proc.stdout
     proc = aioresolve("query", z.MX_NAME, "MX", "--server", knot.address)
     assert proc.returncode == 0
-    assert sorted(proc.stdout.splitlines()) == sorted(
-        f"{z.MX_NAME}.\t{z.TTL}\tIN\tMX\t{p} {x}" for p, x in z.MX_RECORDS)
+    assert sorted(proc.stdout.splitlines()) == sorted(  # presentation format, as dig prints it
+        f"{z.MX_NAME}.\t{z.TTL}\tIN\tMX\t{p} {x}." for p, x in z.MX_RECORDS)
     proc = aioresolve("query", z.A_NAME, "BOGUS", "--server", knot.address)
     assert proc.returncode == 2
 

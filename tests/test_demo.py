@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rich.console import Console
-
 from aioresolve._demo import demo_names, demo_records, run_demo
 
 REPO = Path(__file__).resolve().parent.parent
@@ -16,8 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 async def test_demo_in_process() -> None:
     out = io.StringIO()
-    console = Console(file=out, width=120)
-    code = await run_demo(names=2000, concurrency=100, progress=True, console=console)
+    code = await run_demo(names=2000, concurrency=100, progress=True, stream=out)
     text = out.getvalue()
     assert code == 0, text
     assert "embedded DNS server on 127.0.0.1:" in text
@@ -44,3 +41,19 @@ def test_demo_command() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "3,000 names in" in proc.stderr and "NXDOMAIN" in proc.stderr
+    # not a terminal: each message on one line, never wrapped mid-phrase
+    assert any(line.startswith("embedded DNS server on") and line.endswith("nothing leaves "
+               "loopback") for line in proc.stderr.splitlines())
+    assert any(line.startswith("server saw ") and line.endswith("account for the difference")
+               for line in proc.stderr.splitlines())
+
+
+def test_demo_without_rich() -> None:
+    """The CLI needs nothing beyond the base install: rich hidden, the demo runs."""
+    code = ("import sys; sys.modules['rich'] = None; "
+            "from aioresolve.__main__ import main; "
+            "sys.exit(main(['demo', '--names', '500', '--progress']))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert "500 names in" in proc.stderr and "resolving" in proc.stderr

@@ -1,0 +1,244 @@
+"""``aioresolve bulk`` output: the orjson writer against the stdlib form, text
+escaping, the CSV writer, the full-detail object, resume bookkeeping."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aioresolve import _errors
+from aioresolve._cli_output import (
+    Done,
+    Writer,
+    cut_partial_line,
+    escape_text,
+    json_line,
+    read_done,
+    unescape_text,
+)
+from aioresolve._records import CAA, MX, SOA, TXT, AAAA, A, Answer
+from aioresolve.bulk import CSV_FIELDS, Result, Status
+from aioresolve.bulk._result import answer_result, error_result
+
+orjson = pytest.importorskip("orjson")
+
+# Any text a file line can hold after surrogateescape decoding: control
+# characters, non-ASCII, and the lone surrogates U+DC80-U+DCFF of bytes that
+# were not UTF-8.
+texts = st.text(st.one_of(st.characters(exclude_categories=("Cs",)),
+                          st.characters(min_codepoint=0xDC80, max_codepoint=0xDCFF)),
+                max_size=40)
+any_texts = st.text(st.characters(exclude_categories=()), max_size=20)
+
+
+def sample_results(text: str = "h0.bulk.test") -> list[Result]:
+    soa = SOA(60, "ns1.x.test", "hostmaster.x.test", 1, 3600, 600, 86400, 60)
+    return [
+        Result(0, text, "h0.bulk.test", "A", Status.NOERROR, (A(300, "198.18.0.0"),),
+               "h0.bulk.test", 300, attempts=1, elapsed=0.0019, server="127.0.0.1:5353"),
+        Result(1, text, "x.test", "ADDR", Status.NOERROR,
+               (A(60, "192.0.2.1"), AAAA(60, "2001:db8::1")), "y.test", 60, attempts=2,
+               elapsed=1.23456789, server="[::1]:53", aliases=("x.test",)),
+        Result(2, text, "x.test", "TXT", Status.NOERROR, (TXT(5, (b"a\tb", b"\xff\x00")),),
+               "x.test", 5, attempts=1, elapsed=12.5),
+        Result(3, text, "x.test", "MX", Status.NOERROR, (MX(7, 10, "mail.x.test"),), "x.test",
+               7, attempts=1, elapsed=0.0),
+        Result(4, text, "x.test", "CAA", Status.NOERROR, (CAA(9, 0, "issue", b"ca.example"),),
+               "x.test", 9),
+        Result(5, text, "nx.test", "A", Status.NXDOMAIN, ttl=60, soa=soa,
+               error="name does not exist\nfor 'nx.test'", attempts=1, elapsed=0.000999),
+        Result(6, text, None, "A", Status.ILLEGAL_INPUT, error="empty label"),
+        Result(7, text, "x.test", "A", Status.TIMEOUT, error="timed out", attempts=3,
+               elapsed=5.0004999, server="127.0.0.1:53"),
+    ]
+
+
+def stdlib_line(result: Result) -> bytes:
+    """Today's form: what ``Result.to_json`` (stdlib json) gives, plus a newline."""
+    return result.to_json().encode("utf-8", "surrogateescape") + b"\n"
+
+
+# -- the JSONL writer: the same bytes as json.dumps -------------------------------------
+
+
+def test_orjson_lines_equal_stdlib_lines() -> None:
+    for result in sample_results():
+        assert json_line(result.to_dict()) == stdlib_line(result)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=texts, elapsed=st.floats(min_value=0, max_value=1e6, allow_nan=False),
+       ttl=st.one_of(st.none(), st.integers(0, 2**31 - 1)))
+def test_orjson_lines_equal_stdlib_lines_for_any_input(text: str, elapsed: float,
+                                                       ttl: int | None) -> None:
+    for result in sample_results(text):
+        result = Result(result.index, text, result.name, result.rtype, result.status,
+                        result.records, text or None, ttl, text, result.attempts, elapsed,
+                        result.server)
+        assert json_line(result.to_dict()) == stdlib_line(result)
+        detail = result.to_detail_dict(timestamp=1.5)
+        expected = json.dumps(detail, ensure_ascii=False, separators=(",", ":"))
+        assert json_line(detail) == expected.encode("utf-8", "surrogateescape") + b"\n"
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=any_texts)
+def test_writer_never_fails_on_text(tmp_path_factory: pytest.TempPathFactory,
+                                    text: str) -> None:
+    """Lone surrogates no byte decodes to (a list item, not a file line) are
+    escaped, never a crash of the run."""
+    for fmt in ("jsonl", "csv", "text"):
+        path = tmp_path_factory.mktemp("w") / "out"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+        writer = Writer(fd, fmt, header=True)
+        for result in sample_results(text):
+            writer.write(result)
+        writer.flush()
+        os.close(fd)
+        lines = path.read_bytes().splitlines()
+        if fmt == "jsonl":
+            assert [json.loads(line)["index"] for line in lines] == list(range(8))
+
+
+def test_writer_jsonl_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    writer = Writer(fd, "jsonl", header=True)
+    results = sample_results("inp\udcff")  # a line that was not UTF-8
+    for result in results:
+        writer.write(result)
+    writer.flush()
+    os.close(fd)
+    assert path.read_bytes() == b"".join(stdlib_line(r) for r in results)
+    assert b"inp\xff" in path.read_bytes()  # the original byte, written back
+
+
+def test_writer_csv_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    writer = Writer(fd, "csv", header=True)
+    results = sample_results('a,"b"\tc')
+    for result in results:
+        writer.write(result)
+    writer.flush()
+    os.close(fd)
+    expected = io.StringIO()
+    old = csv.writer(expected, lineterminator="\n")  # today's form: one writerow per result
+    old.writerow(CSV_FIELDS)
+    for result in results:
+        old.writerow(result.csv_row())
+    assert path.read_text() == expected.getvalue()
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert [r["input"] for r in rows] == ['a,"b"\tc'] * len(results)
+    assert rows[4]["data"] == '0 issue "ca.example"'  # presentation format, as dig prints it
+    assert rows[5]["ttl"] == "60"  # NXDOMAIN: the negative TTL, not empty
+
+
+# -- text format: escaped columns ----------------------------------------------------------
+
+
+@given(texts)
+def test_escape_round_trip(text: str) -> None:
+    escaped = escape_text(text)
+    assert "\t" not in escaped and "\n" not in escaped and "\r" not in escaped
+    assert unescape_text(escaped) == text
+
+
+def test_escape_examples() -> None:
+    assert escape_text("plain.test") == "plain.test"
+    assert escape_text("a\tb\nc\\d\x00\x7f") == "a\\tb\\nc\\\\d\\x00\\x7f"
+    assert unescape_text("a\\tb\\nc\\\\d\\x00\\x7f") == "a\tb\nc\\d\x00\x7f"
+
+
+def test_writer_text_escapes_columns(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    writer = Writer(fd, "text", header=True)
+    for result in sample_results("tab\there"):
+        writer.write(result)
+    writer.flush()
+    os.close(fd)
+    lines = path.read_text().splitlines()
+    assert len(lines) == len(sample_results())  # the error's newline did not split a line
+    assert all(line.count("\t") == 2 for line in lines)
+    assert lines[0] == "tab\\there\tNOERROR\t198.18.0.0"
+    assert lines[5].startswith("tab\\there\tNXDOMAIN\tname does not exist\\nfor")
+    types = tmp_path / "types.txt"
+    fd = os.open(types, os.O_WRONLY | os.O_CREAT)
+    writer = Writer(fd, "text", header=True, types=("A", "MX"))
+    writer.write(sample_results()[3])
+    writer.flush()
+    os.close(fd)
+    assert types.read_text() == "h0.bulk.test\tMX\tNOERROR\t10 mail.x.test.\n"
+
+
+# -- full detail -----------------------------------------------------------------------------
+
+
+def test_detail_object() -> None:
+    answer = Answer("web.x.test", "A", (A(300, "192.0.2.10"),), "www.x.test", 60,
+                    server="127.0.0.1:53", aliases=("web.x.test", "mid.x.test"))
+    ok = answer_result(0, "Web.x.test", "web.x.test", "A", answer, attempts=1, elapsed=0.002)
+    obj = ok.to_detail_dict(timestamp=0.0)
+    assert obj["timestamp"] == "1970-01-01T00:00:00.000000Z"
+    assert obj["class"] == "IN" and obj["resolver"] == "127.0.0.1:53"
+    assert obj["aliases"] == ["web.x.test", "mid.x.test"]
+    assert [(a["name"], a["type"], a["data"]) for a in obj["answers"]] == [
+        ("web.x.test.", "CNAME", "mid.x.test."), ("mid.x.test.", "CNAME", "www.x.test."),
+        ("www.x.test.", "A", "192.0.2.10")]
+    assert obj["authorities"] == [] and obj["negative_ttl"] is None
+    soa = SOA(30, "ns1.x.test", "hostmaster.x.test", 7, 3600, 600, 86400, 60)
+    exc = _errors.NXDomain(host="nx.x.test", rtype="A", server="127.0.0.1:53", soa=soa,
+                           negative_ttl=30)
+    nx = error_result(1, "nx.x.test", "nx.x.test", "A", exc, attempts=1, elapsed=0.001)
+    assert nx.status is Status.NXDOMAIN and nx.ttl == 30 and nx.soa == soa
+    obj = nx.to_detail_dict()
+    assert obj["negative_ttl"] == 30 and obj["answers"] == []
+    (auth,) = obj["authorities"]
+    assert auth["type"] == "SOA" and auth["ttl"] == 30
+    assert auth["data"].split()[2:] == ["7", "3600", "600", "86400", "60"]
+    assert nx.to_dict()["ttl"] == 30  # the default form too: not null
+
+
+# -- resume bookkeeping -------------------------------------------------------------------------
+
+
+def write_results(path: Path, fmt: str, results: list[Result], types: tuple[str, ...]) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    writer = Writer(fd, fmt, header=True, types=types)
+    for result in results:
+        writer.write(result)
+    writer.flush()
+    os.close(fd)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "text"])
+def test_read_done_is_exact(tmp_path: Path, fmt: str) -> None:
+    odd = ["tab\tin", "new\\nline", "dup", "dup", "\udcff"]
+    results = [Result(i, text, None, rtype, Status.ILLEGAL_INPUT, error="x")
+               for i, text in enumerate(odd) for rtype in ("A", "MX")]
+    done_results = results[::2] + [results[5]]  # every A, and the first "dup" for MX
+    path = tmp_path / f"out.{fmt}"
+    write_results(path, fmt, done_results, ("A", "MX"))
+    done = read_done(str(path), fmt, multi_type=True)
+    assert len(done) == len(done_results)
+    skip_a, skip_mx = done.skipper("A"), done.skipper("MX")
+    assert [skip_a(i, t) for i, t in enumerate(odd)] == [True] * 5
+    # jsonl/csv match the index; text (no index) the first occurrence of "dup"
+    assert [skip_mx(i, t) for i, t in enumerate(odd)] == [False, False, True, False, False]
+    assert done.count == len(done_results)
+
+
+def test_cut_partial_line(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(b'{"index":0}\n{"index":1,"inp')
+    cut_partial_line(str(path))
+    assert path.read_bytes() == b'{"index":0}\n'
+    assert isinstance(read_done(str(path), "jsonl"), Done)
