@@ -23,7 +23,7 @@ from aioresolve._cli_output import (
     read_done,
     unescape_text,
 )
-from aioresolve._records import CAA, MX, SOA, TXT, AAAA, A, Answer
+from aioresolve._records import AAAA, CAA, MX, SOA, TXT, A, Answer
 from aioresolve.bulk import CSV_FIELDS, Result, Status
 from aioresolve.bulk._result import answer_result, error_result
 
@@ -224,7 +224,7 @@ def test_read_done_is_exact(tmp_path: Path, fmt: str) -> None:
     odd = ["tab\tin", "new\\nline", "dup", "dup", "\udcff"]
     results = [Result(i, text, None, rtype, Status.ILLEGAL_INPUT, error="x")
                for i, text in enumerate(odd) for rtype in ("A", "MX")]
-    done_results = results[::2] + [results[5]]  # every A, and the first "dup" for MX
+    done_results = [*results[::2], results[5]]  # every A, and the first "dup" for MX
     path = tmp_path / f"out.{fmt}"
     write_results(path, fmt, done_results, ("A", "MX"))
     done = read_done(str(path), fmt, multi_type=True)
