@@ -55,6 +55,11 @@ def other_tasks() -> set[asyncio.Task[object]]:
 
 async def settled() -> set[asyncio.Task[object]]:
     """Tasks still running after the loop had a moment (up to 10 s) to finish closing."""
+    # A generator left by ``break`` is closed by a task the loop makes on its
+    # next iteration (asyncio's async-generator finaliser); a run with no task
+    # of its own (the wire stream) shows nothing to wait for before that.
+    for _ in range(3):
+        await asyncio.sleep(0)
     for _ in range(1000):
         if not other_tasks():
             break
@@ -334,9 +339,9 @@ async def test_system_backend(libc_dns: DnsdistServer) -> None:
     assert aaaa_only.status in (Status.NODATA, Status.NXDOMAIN)  # libc cannot tell apart
     six = await resolve_all([z.AAAA_NAME], rtype="AAAA", backend="system")
     assert six[0].addresses == [z.AAAA_ADDR]
-    # other types: the backend cannot, which is an ERROR result, not an exception
+    # other types: asked of resolv.conf's nameservers (the rig's, in its namespace)
     (mx,) = await resolve_all([z.MX_NAME], rtype="MX", backend="system")
-    assert mx.status is Status.ERROR and "cannot make MX" in (mx.error or "")
+    assert mx.status is Status.NOERROR and mx.records
 
 
 # -- the Result and Status types ----------------------------------------------------------------

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._nameservers import read_resolv_conf
+from .._config import RESOLV_CONF, system_nameservers
+from .._config import default_backend_name as _default_backend_name
 from ._result import ADDR, CSV_FIELDS, DEFAULT_RETRY_ON, Result, Status, record_text
 from ._run import BulkRun, QueryFunc, resolve_all, resolve_many
 
 __all__ = [
     "ADDR",
+    "RESOLV_CONF",
     "BulkRun",
     "CSV_FIELDS",
     "DEFAULT_RETRY_ON",
@@ -47,26 +49,13 @@ __all__ = [
 ]
 
 
-#: Where the C library's resolver finds its nameservers.
-RESOLV_CONF = "/etc/resolv.conf"
-
-
-def system_nameservers(path: str | None = None) -> list[str]:
-    """The nameservers the system's resolver asks (``nameserver`` lines of
-    ``path``, by default :data:`RESOLV_CONF`), or ``[]`` where there are none
-    or the file cannot be read."""
-    try:
-        return read_resolv_conf(path or RESOLV_CONF)
-    except OSError:
-        return []
-
-
 def default_backend(nameservers: Sequence[str] | None) -> str:
-    """The backend a bulk run uses when none is named.
+    """The backend a bulk run uses when none is named (kept for compatibility:
+    :func:`aioresolve._config.default_backend_name` decides).
 
     ``"wire"``, aioresolve's own engine (the fastest), whenever there are
     servers to ask: given, or listed in resolv.conf.  It asks them directly:
     names are taken as fully qualified (no search list) and ``/etc/hosts`` is
     not read.  ``"system"`` (libc) where resolv.conf lists no server.
     """
-    return "wire" if nameservers or system_nameservers() else "system"
+    return _default_backend_name(nameservers)

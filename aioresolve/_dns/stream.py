@@ -1,0 +1,615 @@
+"""The one stream engine: many names through one resolution engine.
+
+:class:`Stream` is the only feeder of an engine.  :meth:`WireBackend.query_stream
+<aioresolve._backends.wire.WireBackend.query_stream>`, :func:`aioresolve.resolve_many`
+(and so the CLI and the Dask partitions) all run one, so that these mean one
+thing everywhere:
+
+- **concurrency**: names in flight at most;
+- **qps**: names *started* per second at most, as a token bucket with a burst
+  of ``qps / 20`` (at least 1); the retries of a name are not paced (the engine
+  spaces them by its own timeouts);
+- **retries**: the engine's (the wire engine retries TIMEOUT, SERVFAIL,
+  REFUSED and network errors on the next server); :class:`TaskEngine` gives a
+  one-lookup-per-call backend the same loop, once, here;
+- **lifetime**: the per-name deadline covering all its attempts;
+- **ordering window**: with ``ordered=True`` results come in input order, and
+  inputs read but not yet handed out are bounded by ``window``;
+- **stop**: :meth:`Stream.stop` ends the run from anywhere (a signal handler),
+  optionally reporting every name in flight as :class:`Cancelled`;
+- **exactly one** :class:`StreamResult` per input read, failures included.
+
+Results are handed out in batches (:meth:`Stream.batches`): every result that
+finished while the consumer was busy comes in one list, so the consumer pays
+one ``await`` per burst, not per name.  Each input item is a name (asked as
+the stream's ``rtype``) or a ``(name, rtype)`` pair, so one stream can mix
+record types.
+
+The engine is anything with ``submit``/``cancel`` as the wire engine
+(:class:`aioresolve._dns.engine.Engine`) has them (:class:`Submitter`).  This
+module knows nothing of bulk results, files or output formats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from typing import Any, NamedTuple, Protocol, TypeAlias
+
+from .. import _compat, _errors
+from .._nameservers import nameserver_text
+from .._records import Answer
+
+__all__ = [
+    "Cancelled",
+    "Item",
+    "QueryFunc",
+    "Stream",
+    "StreamResult",
+    "Submitter",
+    "TaskEngine",
+]
+
+#: An input: a name (asked as the stream's ``rtype``) or ``(name, rtype)``.
+Item: TypeAlias = "str | tuple[str, str]"
+
+#: ``query(name, rtype, attempt) -> Answer``: one attempt at one name, raising
+#: an error on failure; ``attempt`` counts from the name's offset (for rotation).
+QueryFunc: TypeAlias = Callable[[str, str, int], Awaitable[Answer]]
+
+
+class Cancelled(_errors.ResolveError):
+    """The stream was stopped (``stop(report_cancelled=True)``) before this
+    name finished."""
+
+
+class StreamResult(NamedTuple):
+    """One result of a :class:`Stream` (and of ``query_stream``).
+
+    :ivar index: position of the input among the inputs read (from 0; skipped
+        inputs keep theirs).
+    :ivar name: the input as given.
+    :ivar result: an :class:`~aioresolve.Answer`, or the exception that ended
+        the lookup (a :class:`~aioresolve.ResolveError` from the wire engine;
+        :class:`~aioresolve.IllegalName` for a name that cannot be asked;
+        :class:`Cancelled` after a stop).
+    :ivar attempts: queries sent for it (retries and CNAME follow-ups included).
+    :ivar server: ``"ip:port"`` of the server that gave the final answer.
+    :ivar rtype: the record type asked.
+    :ivar qname: the name asked (after ``prepare``), ``None`` if it could not be.
+    :ivar elapsed: seconds from the submission to the result.
+    """
+
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose
+    name: str
+    result: Answer | Exception
+    attempts: int
+    server: str | None
+    rtype: str = "A"
+    qname: str | None = None
+    elapsed: float = 0.0
+
+
+class Handle(Protocol):
+    """What :class:`Stream` reads of a submitted query (the wire engine's
+    :class:`~aioresolve._dns.engine.Query` has it)."""
+
+    name: str
+    rtype: str
+    tag: Any
+    done: bool
+    tries: int
+
+    @property
+    def result(self) -> Answer | Exception | None: ...
+
+    @property
+    def server(self) -> tuple[str, int] | str | None: ...
+
+
+class Submitter(Protocol):
+    """An engine: ``submit`` starts one name and calls ``callback(handle)``
+    once when it ends (never from inside ``submit`` unless it fails there);
+    ``cancel`` forgets it without a callback."""
+
+    def submit(self, name: str, rtype: str, callback: Callable[[Any], Any], tag: Any = None,
+               *, attempts: int | None = None, timeout: float | None = None,
+               lifetime: float | None = None, offset: int = 0) -> Any: ...
+
+    def cancel(self, q: Any) -> None: ...
+
+
+# -- an engine for backends with one awaited lookup per call --------------------------------
+
+
+class _Task:
+    __slots__ = ("callback", "done", "name", "result", "rtype", "server", "tag", "task",
+                 "tries")
+
+    def __init__(self, name: str, rtype: str, callback: Callable[[Any], Any], tag: Any) -> None:
+        self.name = name
+        self.rtype = rtype
+        self.callback = callback
+        self.tag = tag
+        self.done = False
+        self.tries = 0
+        self.server: str | None = None
+        self.result: Answer | Exception | None = None
+        self.task: asyncio.Task[None] | None = None
+
+
+class TaskEngine:
+    """A :class:`Submitter` over a :data:`QueryFunc`: one task per name runs
+    the retry loop (attempt ``k`` of the name submitted with ``offset=i`` is
+    ``query(name, rtype, i + k)``, so rotating functions fail over), within
+    the name's ``lifetime``.
+
+    :param query: one attempt at one name.
+    :param attempts: attempts per name at most (unless ``submit`` says otherwise).
+    :param retryable: whether an error is worth another attempt.
+    :param server_of: the server attempt ``i + k`` goes to, where known.
+    """
+
+    def __init__(self, query: QueryFunc, *, attempts: int,
+                 retryable: Callable[[Exception], bool],
+                 server_of: Callable[[int], str | None] | None = None) -> None:
+        self._query = query
+        self._max_attempts = attempts
+        self._retryable = retryable
+        self._server_of = server_of
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def submit(self, name: str, rtype: str, callback: Callable[[Any], Any], tag: Any = None,
+               *, attempts: int | None = None, timeout: float | None = None,
+               lifetime: float | None = None, offset: int = 0) -> _Task:
+        q = _Task(name, rtype, callback, tag)
+        task = asyncio.get_running_loop().create_task(
+            self._run(q, attempts or self._max_attempts, lifetime, offset))
+        q.task = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return q
+
+    def cancel(self, q: _Task) -> None:
+        if not q.done:
+            q.done = True
+            if q.task is not None:
+                q.task.cancel()
+
+    async def aclose(self) -> None:
+        """Cancel every task and wait until they have ended."""
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _run(self, q: _Task, attempts: int, lifetime: float | None, offset: int) -> None:
+        last: list[str | None] = [None]
+        try:
+            if lifetime is None:
+                result: Answer | Exception = await self._attempts(q, attempts, offset, last)
+            else:
+                try:
+                    async with _compat.timeout(lifetime):
+                        result = await self._attempts(q, attempts, offset, last)
+                except (TimeoutError, asyncio.TimeoutError) as exc:
+                    if isinstance(exc, _errors.Timeout):
+                        raise
+                    tail = f"; last error: {last[0]}" if last[0] else ""
+                    raise _errors.Timeout(
+                        f"no answer for {q.name!r} ({q.rtype}) within {lifetime:g}s "
+                        f"after {q.tries} attempt(s){tail}",
+                        timeout=lifetime, host=q.name, rtype=q.rtype, server=q.server,
+                    ) from None
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # every failure is a result
+            result = exc
+        if q.done:  # cancelled meanwhile
+            return
+        q.done = True
+        q.result = result
+        q.callback(q)
+
+    async def _attempts(self, q: _Task, attempts: int, offset: int,
+                        last: list[str | None]) -> Answer:
+        while True:
+            slot = offset + q.tries
+            q.tries += 1
+            if self._server_of is not None:
+                q.server = self._server_of(slot)
+            try:
+                return await self._query(q.name, q.rtype, slot)
+            except Exception as exc:
+                if q.tries >= attempts or not self._retryable(exc):
+                    raise
+                last[0] = str(exc)
+
+
+# -- reading the input ---------------------------------------------------------------------------
+
+
+class _AsyncFeed:
+    """Reads an async input in a task of its own.
+
+    The stream can then wait for "a name arrived" *or* "a result is ready",
+    whichever comes first: awaiting the input inline would hold finished
+    results back, and an input that waits for them (a crawler's) would never
+    get one.  The task reads at most ``limit`` items ahead of the results
+    handed out (:meth:`release`), so the input stays lazy; while the input
+    yields without waiting, one wake-up brings a whole batch of items.
+    """
+
+    def __init__(self, items: AsyncIterator[Any], limit: int, wake: Callable[[], None]) -> None:
+        self.items: collections.deque[Any] = collections.deque()
+        self.exhausted = False
+        self.error: BaseException | None = None
+        self._it = items
+        self._limit = limit
+        self._ahead = 0  # items read whose result has not been handed out
+        self._wake = wake
+        self._room: asyncio.Future[None] | None = None
+        self._closing = False
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def release(self, count: int) -> None:
+        """``count`` results were handed out (or items skipped): read as many more."""
+        self._ahead -= count
+        room = self._room
+        if room is not None and not room.done():
+            room.set_result(None)
+
+    async def aclose(self) -> None:
+        """Cancel a pending read (the input sees CancelledError) and wait until
+        the task has ended, so that closing the stream leaves no task behind."""
+        self._closing = True
+        if not self._task.done():
+            self._task.cancel()
+            # wait() rather than await: a cancellation of the caller still propagates
+            await asyncio.wait({self._task})
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                while self._ahead >= self._limit:
+                    self._room = loop.create_future()
+                    try:
+                        await self._room
+                    finally:
+                        self._room = None
+                item = await anext(self._it)
+                if self._closing:  # the input swallowed our cancellation
+                    return
+                self._ahead += 1
+                self.items.append(item)
+                if len(self.items) == 1:  # the stream only waits for an item when it has none
+                    self._wake()
+        except StopAsyncIteration:
+            pass
+        except (Exception, asyncio.CancelledError) as exc:
+            if self._closing:
+                raise
+            self.error = exc  # the input's own failure: the stream raises it
+        finally:
+            self.exhausted = True
+            self._wake()
+
+
+# -- the stream ----------------------------------------------------------------------------------
+
+
+class Stream:
+    """Resolve every item of ``items`` through ``engine``; see the module docstring.
+
+    Iterate :meth:`batches` (lists of :class:`StreamResult`) or the stream
+    itself (one result at a time).  Closing the iterator (``aclose``, leaving
+    ``async with``, or its finalisation after a ``break``) or cancelling the
+    consuming task cancels the names in flight and a pending read of an async
+    input (which sees :exc:`asyncio.CancelledError`); no task is left behind.
+    An error raised by the input is raised after the results of every item
+    read before it.
+
+    :param engine: the :class:`Submitter` (e.g. ``WireBackend.stream_engine()``).
+    :param items: names or ``(name, rtype)`` pairs: a list, any iterable or an
+        async iterable, read lazily.
+    :param rtype: the record type of items given as bare names.
+    :param concurrency: names in flight at most.
+    :param qps: names started per second at most (``None``: no pacing).
+    :param attempts: per name (default: the engine's).
+    :param timeout: per attempt, seconds (default: the engine's).
+    :param lifetime: per name, all its attempts, seconds (default: the engine's).
+    :param ordered: hand results out in input order.
+    :param window: items read but not yet handed out, at most (default
+        ``concurrency`` unordered, ``8 * concurrency`` ordered).
+    :param prepare: ``prepare(name, rtype) -> qname``, the name to ask (e.g.
+        IDNA encoding); an exception gives an IllegalName result, never a query.
+    :param skip: ``skip(index, name) -> bool``: items for which it is true keep
+        their index but are not asked and get no result.
+    """
+
+    def __init__(
+        self,
+        engine: Submitter,
+        items: Iterable[Any] | AsyncIterable[Any],
+        *,
+        rtype: str = "A",
+        concurrency: int = 256,
+        qps: float | None = None,
+        attempts: int | None = None,
+        timeout: float | None = None,
+        lifetime: float | None = None,
+        ordered: bool = False,
+        window: int | None = None,
+        prepare: Callable[[str, str], str] | None = None,
+        skip: Callable[[int, str], bool] | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency!r}")
+        if qps is not None and qps <= 0:
+            raise ValueError(f"qps must be positive or None, not {qps!r}")
+        if window is not None and window < 1:
+            raise ValueError(f"window must be at least 1, not {window!r}")
+        self._engine = engine
+        self._items = items
+        self.rtype = rtype
+        self.concurrency = concurrency
+        self.qps = qps
+        self.attempts = attempts
+        self.timeout = timeout
+        self.lifetime = lifetime
+        self.ordered = ordered
+        self.window = max(window or concurrency * (8 if ordered else 1), 1)
+        self._prepare = prepare
+        self._skip = skip
+        self._stopping = False
+        self._report_cancelled = False
+        self._wake: asyncio.Future[None] | None = None
+        self._gen: AsyncIterator[list[StreamResult]] | None = None
+        #: Items read so far (the next index).
+        self.read = 0
+
+    # -- control ---------------------------------------------------------------------
+
+    def stop(self, *, report_cancelled: bool = False) -> None:
+        """Read no more input and cancel the names in flight; results already
+        finished are still handed out, and with ``report_cancelled`` a
+        :class:`Cancelled` result for each name in flight.  Safe to call from
+        a signal handler running on the loop."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self._report_cancelled = report_cancelled
+        self._wake_up()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def _wake_up(self) -> None:
+        fut = self._wake
+        if fut is not None and not fut.done():
+            fut.set_result(None)
+
+    def batches(self) -> AsyncIterator[list[StreamResult]]:
+        """The results, a list at a time (never an empty list)."""
+        if self._gen is None:
+            self._gen = self._run()
+        return self._gen
+
+    def __aiter__(self) -> AsyncIterator[StreamResult]:
+        return self._one_by_one()
+
+    async def _one_by_one(self) -> AsyncIterator[StreamResult]:
+        batches = self.batches()
+        try:
+            async for batch in batches:
+                for result in batch:
+                    yield result
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Cancel what is in flight and wait until nothing of the stream runs."""
+        gen = self._gen
+        if gen is not None:
+            self._gen = _CLOSED
+            await gen.aclose()  # type: ignore[attr-defined]
+        else:
+            self._gen = _CLOSED
+
+    # -- the loop ----------------------------------------------------------------------
+
+    async def _run(self) -> AsyncIterator[list[StreamResult]]:
+        loop = asyncio.get_running_loop()
+        engine = self._engine
+        submit = engine.submit
+        ready: list[Any] = []  # engine handles finished since the last batch
+        out: list[StreamResult] = []  # results made here (illegal names)
+        active: dict[int, Any] = {}
+        ordered = self.ordered
+        order: collections.deque[int] = collections.deque()  # read, not yet handed out
+        held: dict[int, StreamResult] = {}  # finished, waiting for their turn (ordered)
+        rtype_default = self.rtype
+        prepare, skip = self._prepare, self._skip
+        attempts, timeout, lifetime = self.attempts, self.timeout, self.lifetime
+        concurrency, window = self.concurrency, self.window
+        wake_up = self._wake_up
+        monotonic = time.monotonic
+
+        def done(q: Any) -> None:
+            ready.append(q)
+            if len(ready) == 1:
+                wake_up()
+
+        items = self._items
+        sync_it: Iterator[Any] | None = None
+        feed: _AsyncFeed | None = None
+        if isinstance(items, (str, bytes)):
+            raise TypeError("items must be an iterable of names, not a single str/bytes")
+        if isinstance(items, AsyncIterable):
+            feed = _AsyncFeed(aiter(items), window, wake_up)
+        else:
+            sync_it = iter(items)
+        # pacing: a token bucket of names started
+        rate = self.qps
+        burst = max(1.0, rate / 20) if rate else 0.0
+        tokens = burst
+        stamp = loop.time()
+        exhausted = False
+        input_error: BaseException | None = None
+        try:
+            while True:
+                pace_at = 0.0
+                # -- start names while there is room --------------------------------
+                while (not exhausted and not self._stopping and len(active) < concurrency
+                       and len(active) + len(held) < window):
+                    if rate:
+                        if tokens < 1:
+                            now = loop.time()
+                            tokens = min(burst, tokens + (now - stamp) * rate)
+                            stamp = now
+                            if tokens < 1:
+                                pace_at = now + (1 - tokens) / rate
+                                break
+                        tokens -= 1
+                    if sync_it is not None:
+                        try:
+                            item = next(sync_it)
+                        except StopIteration:
+                            exhausted = True
+                            break
+                        except Exception as exc:  # the input itself failed
+                            exhausted, input_error = True, exc
+                            break
+                    else:
+                        assert feed is not None
+                        if not feed.items:
+                            if feed.exhausted:
+                                exhausted, input_error = True, feed.error
+                            if rate:
+                                tokens += 1  # not spent
+                            break
+                        item = feed.items.popleft()
+                    index = self.read
+                    self.read = index + 1
+                    if type(item) is tuple:
+                        text, rtype = item
+                    else:
+                        text, rtype = item, rtype_default
+                    if skip is not None and skip(index, text):
+                        if feed is not None:
+                            feed.release(1)
+                        if rate:
+                            tokens += 1
+                        continue
+                    if ordered:
+                        order.append(index)
+                    qname = text
+                    try:
+                        if prepare is not None:
+                            qname = prepare(text, rtype)
+                        q = submit(qname, rtype, done, (index, text, monotonic()),
+                                   attempts=attempts, timeout=timeout, lifetime=lifetime,
+                                   offset=index)
+                    except Exception as exc:  # never asked: a result at once
+                        if not isinstance(exc, _errors.ResolveError):
+                            exc = _errors.IllegalName(f"{type(exc).__name__}: {exc}",
+                                                      host=text, rtype=rtype)
+                        out.append(StreamResult(
+                            index, text, exc, 0, getattr(exc, "server", None), rtype,
+                            None if isinstance(exc, _errors.IllegalName) else qname))
+                        continue
+                    if not q.done:  # an immediate send error finishes it inside submit
+                        active[index] = q
+                # -- collect what finished -------------------------------------------
+                if ready:
+                    now = monotonic()
+                    batch = ready[:]
+                    ready.clear()
+                    for q in batch:
+                        index, text, started = q.tag
+                        active.pop(index, None)
+                        result = q.result
+                        server = getattr(result, "server", None)
+                        if server is None:
+                            where = q.server
+                            server = nameserver_text(*where) if type(where) is tuple else where
+                        out.append(StreamResult(index, text, result, q.tries, server, q.rtype,
+                                                q.name, now - started))
+                if self._stopping and active:
+                    for q in active.values():
+                        engine.cancel(q)
+                    if self._report_cancelled:
+                        now = monotonic()
+                        for index, q in sorted(active.items()):
+                            _, text, started = q.tag
+                            out.append(StreamResult(
+                                index, text,
+                                Cancelled("the run was stopped before this lookup finished",
+                                          host=q.name, rtype=q.rtype),
+                                q.tries, None, q.rtype, q.name, now - started))
+                    elif ordered:
+                        for index in active:
+                            order.remove(index)
+                    active.clear()
+                if self._stopping:
+                    exhausted = True
+                if out:
+                    if ordered:
+                        for result in out:
+                            held[result.index] = result
+                        out = []
+                        while order and order[0] in held:
+                            out.append(held.pop(order.popleft()))
+                        if self._stopping and not active:  # gaps never fill now
+                            out.extend(held.pop(i) for i in sorted(held))
+                            order.clear()
+                    if out:
+                        batch_out, out = out, []
+                        yield batch_out
+                        if feed is not None:  # the consumer is done with the batch
+                            feed.release(len(batch_out))
+                        continue  # room again: start more before waiting
+                if exhausted and not active and not ready:
+                    if input_error is not None:
+                        error, input_error = input_error, None
+                        raise error
+                    return
+                if (not exhausted and not self._stopping and pace_at == 0.0
+                        and len(active) < concurrency and len(active) + len(held) < window
+                        and (feed is None or feed.items or feed.exhausted)):
+                    continue
+                # -- wait: a result, a paced start, an item, or stop()
+                fut = self._wake = loop.create_future()
+                handle = loop.call_at(pace_at, wake_up) if pace_at else None
+                try:
+                    await fut
+                finally:
+                    self._wake = None
+                    if handle is not None:
+                        handle.cancel()
+        finally:
+            for q in active.values():
+                engine.cancel(q)
+            active.clear()
+            if feed is not None:
+                await feed.aclose()
+
+
+class _Closed:
+    """The iterator of a closed stream: empty."""
+
+    def __aiter__(self) -> _Closed:
+        return self
+
+    async def __anext__(self) -> list[StreamResult]:
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        return None
+
+
+_CLOSED: Any = _Closed()
