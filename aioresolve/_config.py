@@ -35,6 +35,7 @@ __all__ = [
     "backend_options",
     "create_backend",
     "default_backend_name",
+    "hosts_entries",
     "search_domains",
     "system_nameservers",
 ]
@@ -78,6 +79,25 @@ def search_domains(path: str | None = None) -> list[str]:
     except OSError:
         return []
     return [d.rstrip(".") for d in domains if d.rstrip(".")]
+
+
+def hosts_entries(path: str | None = None) -> list[tuple[str, str, list[str]]]:
+    """The lines of a hosts file as ``(address, canonical name, aliases)``, in
+    order (comments dropped); ``[]`` where it cannot be read.
+
+    :param path: a hosts file; ``None`` reads :data:`HOSTS_FILE`.
+    """
+    entries = []
+    try:
+        with open(path if path is not None else HOSTS_FILE, encoding="utf-8",
+                  errors="replace") as f:
+            for line in f:
+                parts = line.partition("#")[0].split()
+                if len(parts) >= 2:
+                    entries.append((parts[0], parts[1], parts[2:]))
+    except OSError:
+        return []
+    return entries
 
 
 def default_backend_name(nameservers: Sequence[str] | None = None) -> str:

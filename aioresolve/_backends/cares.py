@@ -55,7 +55,7 @@ _EAI_MESSAGES = {
 }
 _EAI_NODATA = getattr(socket, "EAI_NODATA", -5)
 _EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", -9)
-_HOST_NOT_FOUND, _TRY_AGAIN = 1, 2
+_HOST_NOT_FOUND, _TRY_AGAIN, _NO_RECOVERY = 1, 2, 3
 
 #: Submissions between two reads of answers that already arrived (see _Loop._drain).
 _DRAIN_EVERY = 32
@@ -453,8 +453,8 @@ class CaresBackend(Backend):
         probe, status = await self._query_raw(name.rstrip("."), "SOA")
         if probe is None or status not in (None, _E.ARES_ENOTFOUND, _E.ARES_ENODATA):
             return code, None
-        if family == socket.AF_UNSPEC and _cname_loop(name, probe.answer):
-            code = socket.EAI_NONAME  # glibc's answer for AF_UNSPEC (AF_INET: EAI_NODATA)
+        if family != socket.AF_INET and _cname_loop(name, probe.answer):
+            code = socket.EAI_NONAME  # glibc's, except for AF_INET (EAI_NODATA there)
         return code, negative_ttl_from_result(probe)
 
     async def _ptr(self, address: str) -> tuple[list[str], int | None]:
@@ -479,7 +479,8 @@ class CaresBackend(Backend):
         )
         if status is not None:
             return None
-        return result.name, list(result.aliases), [address.partition("%")[0]]
+        plain = address.partition("%")[0]
+        return result.name, _line_aliases(plain, result.name, list(result.aliases)), [plain]
 
     async def _query_raw(self, name: str, rtype: str) -> tuple[Any, int | None]:
         """``(DNSResult, status)``: the response also for NXDOMAIN / no data
@@ -523,7 +524,7 @@ class CaresBackend(Backend):
             raise NegativeAnswer(error, ttl)
         canon = ""
         if flags & socket.AI_CANONNAME:
-            canon = _canonical(host.decode("ascii"), result.cnames).rstrip(".")
+            canon = _canonical(host.decode("ascii").rstrip("."), result.cnames).rstrip(".")
         return template.expand(addrs, canon), ttl
 
     async def getaddrinfo(
@@ -553,8 +554,10 @@ class CaresBackend(Backend):
 
     async def gethostbyname_ex_with_ttl(self, host: bytes) -> tuple[HostEntry, float | None]:
         _check_ipv4_name(host)
+        if not host:  # glibc's gethostbyname_r("") fails so (h_errno NO_RECOVERY)
+            raise socket.herror(_NO_RECOVERY, "Unknown server error")
         result = await self._addresses(host, socket.AF_INET, _ARES_AI_NOSORT)
-        name = host.decode("ascii")
+        name = host.decode("ascii").rstrip(".")
         canonical = _canonical(name, result.cnames)
         if _from_hosts_file(result):  # c-ares shows hosts-file aliases as CNAMEs
             aliases = _unique(c.alias for c in result.cnames
@@ -704,6 +707,24 @@ def _ip_literal(host: bytes) -> bool:
     except (ValueError, UnicodeDecodeError):
         return False
     return True
+
+
+def _line_aliases(address: str, name: str, merged: list[str]) -> list[str]:
+    """The aliases of the hosts-file line of ``address`` (glibc's), where c-ares
+    merges those of every line of the name: ``gethostbyaddr("127.0.0.1")`` is
+    ``("localhost", [], ...)`` in glibc although ``::1`` has aliases too."""
+    try:
+        wanted = ipaddress.ip_address(address)
+    except ValueError:
+        return merged
+    for text, canonical, aliases in _config.hosts_entries():
+        try:
+            same = ipaddress.ip_address(text.partition("%")[0]) == wanted
+        except ValueError:
+            continue
+        if same and canonical == name:
+            return aliases
+    return merged
 
 
 def _check_ipv4_name(host: bytes) -> None:

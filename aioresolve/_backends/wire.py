@@ -360,6 +360,8 @@ class WireBackend(Backend):
             raise negative.error from None
 
     async def gethostbyname_ex_with_ttl(self, host: bytes) -> tuple[HostEntry, float | None]:
+        if not host:  # glibc's gethostbyname_r("") fails so (h_errno NO_RECOVERY)
+            raise socket.herror(3, "Unknown server error")
         answers, aliases, ttl = await self._addresses(host, socket.AF_INET)
         answer = answers[0]
         entry = (answer.canonical_name.rstrip("."), [a.rstrip(".") for a in aliases],
