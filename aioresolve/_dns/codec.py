@@ -19,12 +19,11 @@ What the decoder guarantees, whatever the bytes:
 
 - it raises only :class:`ParseError`;
 - its work is linear in the message size.  Compression pointers must point
-  strictly backwards (no loops), at most :data:`MAX_POINTER_HOPS` are
-  followed per name, names already decoded at a pointer's target are reused
-  (a thousand owners pointing at one long chain cost one walk of it), and the
-  label and pointer steps of one message are capped at its length plus 512
-  (:data:`WORK_SLACK`): a legitimate message needs far fewer, a hostile one is
-  rejected once it spends them;
+  strictly backwards of themselves, at most :data:`MAX_POINTER_HOPS` are
+  followed per name, and the name starting at every position a walk has
+  visited is remembered for the rest of the message: a later pointer there
+  costs one step, so each byte is walked at most once (a thousand owners
+  pointing at one long chain cost one walk of it);
 - answer records of another class than the question's are skipped (as
   dnspython's resolver matches the rdclass), so a CH ``A`` is never an answer;
 - a TTL with its top bit set is read as 0 (RFC 2181 §8);
@@ -56,7 +55,6 @@ __all__ = [
     "TYPE_AAAA",
     "TYPE_CNAME",
     "TYPE_SOA",
-    "WORK_SLACK",
     "ParseError",
     "RR",
     "Response",
@@ -72,12 +70,9 @@ __all__ = [
 TYPE_A, TYPE_CNAME, TYPE_SOA, TYPE_AAAA, TYPE_OPT = 1, 5, 6, 28, 41
 CLASS_IN, CLASS_ANY = 1, 255
 FLAG_QR, FLAG_TC, FLAG_RD = 0x8000, 0x0200, 0x0100
-#: Compression pointers followed for one name.  A name has at most 127
-#: labels and a compressor never needs more than one pointer per label; real
-#: messages use one or two.  (nginx caps labels + pointers at 128.)
-MAX_POINTER_HOPS = 64
-#: Label and pointer steps one message may spend beyond its length.
-WORK_SLACK = 512
+#: Compression pointers followed for one name, as dnspython
+#: (``dns.name.MAX_COMPRESSION_POINTER_CHAIN``); real messages use one or two.
+MAX_POINTER_HOPS = 16
 
 _HEADER = struct.Struct("!HHHHHH")
 _RR = struct.Struct("!HHIH")  # type, class, ttl, rdlength (after the owner name)
@@ -177,89 +172,97 @@ def query_template(name: str, qtype: int, *, payload: int = 1232, rd: bool = Tru
     return head + question + opt
 
 
-def _read_name(data: bytes, pos: int, memo: _Memo) -> tuple[str, int, int]:
-    """(text, "" for the root; offset after the name in place; steps spent).
+def _read_name(data: bytes, pos: int, memo: _Memo) -> tuple[str, int]:
+    """(text, "" for the root; offset after the name in place).
 
-    ``memo`` maps pointer targets already decoded in this message to their
-    suffix; every target this walk visits is added to it.
+    ``memo`` maps positions that an earlier walk of this message reached
+    through a pointer (a label, a pointer or the terminal byte) to the name
+    that starts there.  After its first pointer this walk stops at the first
+    such position, and adds every position it visits.  Positions in place
+    are new by construction (pointers only point backwards), so each byte is
+    walked at most once in place and at most once after a jump (a walk that
+    revisits a position loops, and fails): the work of a whole message is
+    linear in its size, whatever its pointers do.
     """
     labels: list[bytes] = []
-    end = -1
-    size = 1  # wire size so far, terminal byte included
-    hops = 0
-    steps = 0
     limit = len(data)
-    visited: list[tuple[int, int, int, int]] | None = None  # (target, labels, size, hops)
+    start = pos
+    # 1. in place: the name's own bytes (the hot loop: a read past the end
+    # raises IndexError, the size is checked once after it)
+    length = data[pos]
+    while 0 < length < 64:
+        labels.append(data[pos + 1 : pos + 1 + length])
+        pos += 1 + length
+        length = data[pos]
+    if length > 63 and length < 0xC0:
+        raise ParseError("reserved label type")
+    size = pos - start + 1
+    if size > _MAX_NAME:
+        raise ParseError("name longer than 255 bytes")
+    end = pos + 1 if length == 0 else pos + 2
+    # 2. after the first pointer: known positions end the walk
+    marks: list[tuple[int, int, int, int]] = []  # (position, labels, size, hops) before it
+    hops = 0
     tail = ""  # text of a memoized suffix
     tail_hops = 0
-    while True:
-        if pos >= limit:
-            raise ParseError("name runs past the end")
-        length = data[pos]
-        steps += 1
+    while True:  # ``length``: a pointer, or the terminal byte, to begin with
         if length == 0:
-            if end < 0:
-                end = pos + 1
+            if marks:
+                marks.append((pos, len(labels), size, hops))  # the terminal byte
             break
         if length >= 0xC0:
-            if pos + 1 >= limit:
-                raise ParseError("truncated compression pointer")
             target = ((length & 0x3F) << 8) | data[pos + 1]
-            if end < 0:
-                end = pos + 2
-            if target >= pos:  # only backwards: this is what makes loops impossible
+            if target >= pos:  # only backwards: with the size cap, loops end
                 raise ParseError("compression pointer does not point backwards")
             hops += 1
             if hops > MAX_POINTER_HOPS:
                 raise ParseError(f"more than {MAX_POINTER_HOPS} compression pointers in a name")
-            hit = memo.get(target)
-            if hit is not None:
-                tail, tail_size, tail_hops = hit
-                size += tail_size - 1
-                if size > _MAX_NAME:
-                    raise ParseError("name longer than 255 bytes")
-                if hops + tail_hops > MAX_POINTER_HOPS:
-                    raise ParseError(
-                        f"more than {MAX_POINTER_HOPS} compression pointers in a name")
-                break
-            if visited is None:
-                visited = []
-            visited.append((target, len(labels), size, hops))
+            marks.append((pos, len(labels), size, hops - 1))
             pos = target
-            continue
-        if length > 63:
-            raise ParseError("reserved label type")
-        size += length + 1
-        if size > _MAX_NAME:
-            raise ParseError("name longer than 255 bytes")
-        if pos + 1 + length > limit:
-            raise ParseError("label runs past the end")
-        labels.append(data[pos + 1 : pos + 1 + length])
-        pos += 1 + length
+        else:
+            if length > 63:
+                raise ParseError("reserved label type")
+            marks.append((pos, len(labels), size, hops))
+            size += length + 1
+            if size > _MAX_NAME:
+                raise ParseError("name longer than 255 bytes")
+            if pos + 1 + length > limit:
+                raise ParseError("label runs past the end")
+            labels.append(data[pos + 1 : pos + 1 + length])
+            pos += 1 + length
+        hit = memo.get(pos)
+        if hit is not None:
+            tail, tail_size, tail_hops = hit
+            size += tail_size - 1
+            if size > _MAX_NAME:
+                raise ParseError("name longer than 255 bytes")
+            if hops + tail_hops > MAX_POINTER_HOPS:
+                raise ParseError(f"more than {MAX_POINTER_HOPS} compression pointers in a name")
+            break
+        length = data[pos]
     if labels:
         joined = b".".join(labels)
         if joined.translate(None, _PLAIN) == _DOTS[len(labels) - 1]:
             text = joined.lower().decode("ascii")
-            parts = None
+            parts = text.split(".") if marks else []
         else:  # special bytes: escape them, as dnspython prints names
             parts = [_label_text(label) for label in labels]
             text = ".".join(parts)
         if tail:
             text = text + "." + tail
     else:
-        text, parts = tail, None
-    if visited is not None:
-        for target, first, before, hops_before in visited:
-            if first == 0:
-                suffix = text
-            else:
-                rest = parts[first:] if parts is not None else [
-                    label.lower().decode("ascii") for label in labels[first:]]
-                suffix = ".".join(rest)
-                if tail:
-                    suffix = suffix + "." + tail if suffix else tail
-            memo[target] = (suffix, size - before + 1, hops + tail_hops - hops_before)
-    return text, end, steps
+        text, parts = tail, []
+    total_hops = hops + tail_hops
+    memo[start] = (text, size, total_hops)  # later owners often point at this name
+    if marks:  # the name starting at each position visited after a jump
+        suffixes = [*parts, tail]
+        for i in range(len(parts) - 1, -1, -1):
+            after = suffixes[i + 1]
+            if after:
+                suffixes[i] = parts[i] + "." + after
+        for position, first, before, hops_before in marks:
+            memo[position] = (suffixes[first], size - before + 1, total_hops - hops_before)
+    return text, end
 
 
 def decode_name(data: bytes, offset: int) -> tuple[str, int]:
@@ -274,7 +277,10 @@ def decode_name(data: bytes, offset: int) -> tuple[str, int]:
         raise ParseError("decode_name needs bytes and an int offset")
     if offset < 0:
         raise ParseError("negative offset")
-    text, end, _ = _read_name(bytes(data) if not isinstance(data, bytes) else data, offset, {})
+    try:
+        text, end = _read_name(bytes(data) if not isinstance(data, bytes) else data, offset, {})
+    except IndexError:
+        raise ParseError("name runs past the end") from None
     return text or ".", end
 
 
@@ -323,8 +329,10 @@ class Response(NamedTuple):
         return bool(self.flags & FLAG_TC)
 
 
-def _question_end(data: bytes) -> int:
-    """Offset just after the one question, which must not use compression."""
+def _question(data: bytes) -> tuple[int, str]:
+    """(offset just after the one question, its name): the question must not
+    use compression."""
+    labels: list[bytes] = []
     pos = 12
     limit = len(data)
     while True:
@@ -335,90 +343,132 @@ def _question_end(data: bytes) -> int:
             break
         if length > 63:
             raise ParseError("compressed or reserved label in the question")
+        labels.append(data[pos + 1 : pos + 1 + length])
         pos += 1 + length
     if pos - 12 + 1 > _MAX_NAME:
         raise ParseError("question name longer than 255 bytes")
     end = pos + 5
     if end > limit:
         raise ParseError("question runs past the end")
-    return end
+    if not labels:
+        return end, "."
+    joined = b".".join(labels)
+    if joined.translate(None, _PLAIN) == _DOTS[len(labels) - 1]:
+        return end, joined.lower().decode("ascii")
+    return end, ".".join([_label_text(label) for label in labels])
+
+
+_new_rr = tuple.__new__  # RR(...) through NamedTuple.__new__ costs ~0.2 µs more per record
 
 
 def _records(data: bytes, pos: int, count: int, qname: str, qclass: int, memo: _Memo,
-             budget: int, decode: bool) -> tuple[list[RR], int, int]:
+             decode: bool) -> tuple[list[RR], int]:
     """``count`` records from ``pos``: (those of class ``qclass``, offset
-    after them, work budget left).  With ``decode``, A/AAAA/CNAME values are
-    decoded."""
+    after them).  With ``decode``, A/AAAA/CNAME values are decoded.
+
+    Reads past the end raise IndexError or struct.error: callers turn them
+    into ParseError."""
     records: list[RR] = []
+    append = records.append
+    unpack = _RR.unpack_from
     limit = len(data)
     for _ in range(count):
-        if pos + 1 < limit and data[pos] == 0xC0 and data[pos + 1] == 12:
-            owner, pos = qname, pos + 2  # the usual case: a pointer to the question
-            budget -= 1
+        first = data[pos]
+        if first >= 0xC0:  # an owner that is one pointer: usually to a known name
+            target = ((first & 0x3F) << 8) | data[pos + 1]
+            if target == 12:
+                owner = qname
+            else:
+                hit = memo.get(target)
+                if hit is not None and target < pos and hit[2] < MAX_POINTER_HOPS:
+                    owner = hit[0] or "."
+                else:
+                    owner = _read_name(data, pos, memo)[0] or "."
+            pos += 2
         else:
-            owner, pos, steps = _read_name(data, pos, memo)
-            budget -= steps
+            owner, pos = _read_name(data, pos, memo)
             owner = owner or "."
-        if pos + 10 > limit:
-            raise ParseError("record header runs past the end")
-        rtype, rclass, ttl, rdlen = _RR.unpack_from(data, pos)
+        rtype, rclass, ttl, rdlen = unpack(data, pos)
         pos += 10
-        if pos + rdlen > limit:
+        end = pos + rdlen
+        if end > limit:
             raise ParseError("rdata runs past the end")
         if rclass != qclass and qclass != CLASS_ANY:
-            pos += rdlen  # another class: never an answer to this question
+            pos = end  # another class: never an answer to this question
             continue
         value: str | None = None
         if decode and rclass == CLASS_IN:
             if rtype == TYPE_A:
                 if rdlen != 4:
                     raise ParseError("A record of the wrong length")
-                value = socket.inet_ntoa(data[pos : pos + 4])
+                value = socket.inet_ntoa(data[pos:end])
             elif rtype == TYPE_AAAA:
                 if rdlen != 16:
                     raise ParseError("AAAA record of the wrong length")
-                value = socket.inet_ntop(socket.AF_INET6, data[pos : pos + 16])
+                value = socket.inet_ntop(socket.AF_INET6, data[pos:end])
             elif rtype == TYPE_CNAME:
-                value, after, steps = _read_name(data, pos, memo)
-                budget -= steps
+                value, after = _read_name(data, pos, memo)
                 value = value or "."
-                if after != pos + rdlen:
+                if after != end:
                     raise ParseError("CNAME rdata length mismatch")
-        if budget < 0:
-            raise ParseError("compressed names need more work than the message size allows")
         # RFC 2181 §8: a TTL with the top bit set is 0
-        records.append(RR(owner, rtype, rclass, ttl if ttl < 0x80000000 else 0, value,
-                          pos, rdlen))
-        pos += rdlen
-    return records, pos, budget
+        append(_new_rr(RR, (owner, rtype, rclass, ttl if ttl < 0x80000000 else 0, value,
+                            pos, rdlen)))
+        pos = end
+    return records, pos
+
+
+def _skip_name(data: bytes, pos: int) -> int:
+    """Offset after the name at ``pos`` in place (not decoded)."""
+    while True:
+        length = data[pos]
+        if length == 0:
+            return pos + 1
+        if length >= 0xC0:
+            return pos + 2
+        if length > 63:
+            raise ParseError("reserved label type")
+        pos += 1 + length
 
 
 def _covers(zone: str, name: str) -> bool:
     return zone == "." or name == zone or name.endswith("." + zone)
 
 
-def _negative_soa(data: bytes, response: Response, memo: _Memo,
-                  budget: int) -> tuple[SOA, int] | None:
-    """The SOA of a negative answer and its negative TTL (RFC 2308 §5)."""
-    records, _, budget = _records(data, response.authority_offset, response.authority_count,
-                                  response.qname, CLASS_IN, memo, budget, False)
-    names = [response.qname] + [rr.value for rr in response.answers
-                                if rr.rtype == TYPE_CNAME and rr.value is not None]
-    for rr in records:
-        if rr.rtype != TYPE_SOA or not any(_covers(rr.owner, name) for name in names):
+def _negative_soa(data: bytes, pos: int, count: int, qname: str, answers: list[RR],
+                  memo: _Memo) -> tuple[SOA, int] | None:
+    """The SOA of a negative answer from the authority section at ``pos``,
+    and its negative TTL (RFC 2308 §5): the first IN SOA whose owner is
+    ``qname``, a CNAME target in ``answers``, or one of their parents."""
+    limit = len(data)
+    for _ in range(count):
+        start = pos
+        pos = _skip_name(data, pos)
+        rtype, rclass, ttl, rdlen = _RR.unpack_from(data, pos)
+        pos += 10
+        end = pos + rdlen
+        if end > limit:
+            raise ParseError("rdata runs past the end")
+        if rtype != TYPE_SOA or rclass != CLASS_IN:
+            pos = end
             continue
-        pos = rr.offset
-        mname, pos, steps = _read_name(data, pos, memo)
-        rname, pos, more = _read_name(data, pos, memo)
-        if budget < steps + more:
-            raise ParseError("compressed names need more work than the message size allows")
-        if pos + 20 != rr.offset + rr.length:
+        owner = _read_name(data, start, memo)[0] or "."
+        if not _covers(owner, qname) and not any(
+                rr.rtype == TYPE_CNAME and rr.value is not None and _covers(owner, rr.value)
+                for rr in answers):
+            pos = end
+            continue
+        mname, pos = _read_name(data, pos, memo)
+        rname, pos = _read_name(data, pos, memo)
+        if pos + 20 != end:
             raise ParseError("SOA rdata length mismatch")
         serial, refresh, retry, expire, minimum = _SOA_TAIL.unpack_from(data, pos)
+        if ttl >= 0x80000000:
+            ttl = 0
         if minimum >= 0x80000000:
             minimum = 0  # a TTL, so RFC 2181 §8 applies
-        soa = SOA(rr.ttl, mname or ".", rname or ".", serial, refresh, retry, expire, minimum)
-        return soa, min(rr.ttl, minimum)
+        soa = SOA(ttl, mname or ".", rname or ".", serial, refresh, retry, expire, minimum)
+        return soa, min(ttl, minimum)
     return None
 
 
@@ -441,37 +491,35 @@ def parse_response(data: bytes, question: bytes = b"", qname: str = "") -> Respo
         if not isinstance(data, (bytearray, memoryview)):
             raise ParseError("parse_response needs bytes")
         data = bytes(data)
-    if len(data) < 12:
-        raise ParseError("shorter than a DNS header")
-    qid, flags, qdcount, ancount, nscount, _ar = _HEADER.unpack_from(data)
-    if qdcount != 1:
-        raise ParseError(f"{qdcount} questions instead of 1")
-    budget = len(data) + WORK_SLACK
-    if question and qname:
-        qend = 12 + len(question)
-        if qend > len(data):
-            raise ParseError("question runs past the end")
-        question = data[12:qend]
-        qsize = len(question) - 4
-    else:
-        qend = _question_end(data)
-        question = data[12:qend]
-        qname, _, steps = _read_name(data, 12, {})
-        budget -= steps
-        qname = qname or "."
-        qsize = qend - 16
-    qtype, qclass = _QTAIL.unpack_from(data, qend - 4)
-    memo: _Memo = {12: ("" if qname == "." else qname, qsize, 0)}
-    answers, pos, budget = _records(data, qend, ancount, qname, qclass, memo, budget, True)
-    response = Response(qid, flags, flags & 0xF, question, qname, qtype, qclass, answers,
-                        None, None, pos, nscount)
-    rcode = flags & 0xF
-    if nscount and (rcode == 3 or (rcode == 0 and not any(rr.rtype == qtype
-                                                          for rr in answers))):
-        found = _negative_soa(data, response, memo, budget)
-        if found is not None:
-            response = response._replace(soa=found[0], negative_ttl=found[1])
-    return response
+    try:
+        if len(data) < 12:
+            raise ParseError("shorter than a DNS header")
+        qid, flags, qdcount, ancount, nscount, _ar = _HEADER.unpack_from(data)
+        if qdcount != 1:
+            raise ParseError(f"{qdcount} questions instead of 1")
+        if question and qname:
+            qend = 12 + len(question)
+            if qend > len(data):
+                raise ParseError("question runs past the end")
+            question = data[12:qend]
+        else:
+            qend, qname = _question(data)
+            question = data[12:qend]
+        qtype, qclass = _QTAIL.unpack_from(data, qend - 4)
+        memo: _Memo = {12: ("" if qname == "." else qname, qend - 16, 0)}
+        answers, pos = _records(data, qend, ancount, qname, qclass, memo, True)
+        rcode = flags & 0xF
+        soa = negative_ttl = None
+        if nscount and (rcode == 3 or (rcode == 0 and not any(rr.rtype == qtype
+                                                              for rr in answers))):
+            found = _negative_soa(data, pos, nscount, qname, answers, memo)
+            if found is not None:
+                soa, negative_ttl = found
+        response: Response = _new_rr(Response, (qid, flags, rcode, question, qname, qtype,
+                                                qclass, answers, soa, negative_ttl, pos, nscount))
+        return response
+    except (IndexError, struct.error):  # a read past the end (free when nothing raises)
+        raise ParseError("message ends inside a record") from None
 
 
 def authority_records(data: bytes, response: Response) -> list[RR]:
@@ -482,8 +530,11 @@ def authority_records(data: bytes, response: Response) -> list[RR]:
     """
     memo: _Memo = {12: ("" if response.qname == "." else response.qname,
                         len(response.question) - 4, 0)}
-    records, _, _ = _records(data, response.authority_offset, response.authority_count,
-                             response.qname, response.qclass, memo, len(data) + WORK_SLACK, False)
+    try:
+        records, _ = _records(data, response.authority_offset, response.authority_count,
+                              response.qname, response.qclass, memo, False)
+    except (IndexError, struct.error):
+        raise ParseError("message ends inside a record") from None
     return records
 
 

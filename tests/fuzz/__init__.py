@@ -1,0 +1,1 @@
+"""Hostile DNS messages and the coverage-guided fuzz harness of the codec."""
