@@ -251,3 +251,177 @@ def test_resolve_system_backend(libc_dns: DnsdistServer) -> None:
 def test_help(args: tuple[str, ...]) -> None:
     proc = aioresolve(*args)
     assert proc.returncode == 0 and "usage" in proc.stdout
+
+
+# -- conventions: exit codes, closed pipe, version, messages, logging -----------------------------
+
+
+def test_exit_codes_and_fail_on_error(knot: KnotServer) -> None:
+    stdin = f"{z.A_NAME}\n{z.NX_NAME}\n"
+    assert aioresolve("bulk", "--server", knot.address, "-q", input=stdin).returncode == 0
+    assert aioresolve("bulk", "--server", knot.address, "-q", "--fail-on-error",
+                      input=stdin).returncode == 1
+    assert aioresolve("bulk", "--server", knot.address, "-q", "--fail-on-error",
+                      input=f"{z.A_NAME}\n").returncode == 0
+
+
+def test_version_and_messages_without_internal_names() -> None:
+    proc = aioresolve("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("aioresolve ")
+    for args in (("--concurrency", "abc"), ("--qps", "-3"), ("--attempts", "1.5"),
+                 ("--timeout", "x")):
+        proc = aioresolve("bulk", *args, input="")
+        assert proc.returncode == 2
+        assert "_positive" not in proc.stderr and "positive_int" not in proc.stderr
+        assert args[0] in proc.stderr and args[1] in proc.stderr  # the option and its value
+    proc = aioresolve("bulk", "--detail", "--format", "csv", input="")
+    assert proc.returncode == 2 and "--detail" in proc.stderr
+    proc = aioresolve("bulk", "--type", "A,,MX", input="")
+    assert proc.returncode == 2 and "empty record type" in proc.stderr
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "text"])
+def test_closed_pipe_exits_quietly(tmp_path: Path, knot: KnotServer, fmt: str) -> None:
+    src = write_names(tmp_path / "names.txt", [z.bulk_name(i) for i in range(20000)])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aioresolve", "bulk", str(src), "--server", knot.address,
+         "--format", fmt], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    head = [proc.stdout.readline() for _ in range(3)]  # `| head -3`
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert all(line.endswith(b"\n") for line in head)
+    assert proc.returncode == 141, err
+    assert "Traceback" not in err and "BrokenPipe" not in err and "Exception" not in err
+
+
+def test_verbose_logs_on_stderr_only(dnsdist: DnsdistServer) -> None:
+    proc = aioresolve("bulk", "--server", dnsdist.address, "-vv", "-q", "--attempts", "2",
+                      input=f"{z.SERVFAIL_NAME}\n{z.A_NAME}\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "DEBUG aioresolve.wire" in proc.stderr and "retry" in proc.stderr
+    assert sorted(r["status"] for r in map(json.loads, proc.stdout.splitlines())) == [
+        "NOERROR", "SERVFAIL"]
+    quiet = aioresolve("bulk", "--server", dnsdist.address, "-q", "--attempts", "2",
+                       input=f"{z.SERVFAIL_NAME}\n")
+    assert quiet.stderr == ""  # silent without -v
+
+
+def test_detail_output(knot: KnotServer) -> None:
+    proc = aioresolve("bulk", "--server", knot.address, "--detail", "-q",
+                      input=f"{z.CNAME_NAME}\n{z.NX_NAME}\n{z.CAA_NAME}\n")
+    assert proc.returncode == 0, proc.stderr
+    by_input = {r["input"]: r for r in map(json.loads, proc.stdout.splitlines())}
+    chain = by_input[z.CNAME_NAME]
+    assert chain["aliases"] == list(z.CNAME_CHAIN[:-1])
+    assert [a["type"] for a in chain["answers"]] == ["CNAME"] * 3 + ["A"]
+    assert chain["answers"][0]["name"] == z.CNAME_NAME + "."
+    assert chain["resolver"] == knot.address and chain["class"] == "IN"
+    assert chain["timestamp"].endswith("Z")
+    nx = by_input[z.NX_NAME]
+    assert nx["status"] == "NXDOMAIN" and nx["negative_ttl"] == z.SOA_MINIMUM
+    assert nx["authorities"][0]["type"] == "SOA"
+    assert nx["authorities"][0]["data"].startswith(f"{z.SOA_MNAME}. {z.SOA_RNAME}. ")
+    proc = aioresolve("bulk", "--server", knot.address, "--type", "CAA", "-f", "text",
+                      "-q", input=f"{z.CAA_NAME}\n")
+    assert proc.stdout == f'{z.CAA_NAME}\tNOERROR\t0 issue "ca.example" | ' \
+                          f'128 iodef "mailto:security@example.test"\n'
+
+
+# -- resume after SIGKILL, exact in every format (inputs with a TAB, several types) ----------------
+
+
+def _kill_mid_run(argv: list[str], out: Path, size: int) -> None:
+    proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < size):
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "text"])
+@pytest.mark.parametrize("types", ["A", "A,TXT"])
+def test_resume_after_sigkill_every_format(tmp_path: Path, knot: KnotServer, fmt: str,
+                                           types: str) -> None:
+    names = [z.bulk_name(i) for i in range(4000)]
+    names[7:7] = ["tab\tinside.test", "back\\slash.test", names[3], names[3]]
+    src = write_names(tmp_path / "names.txt", names)
+    out = tmp_path / f"out.{fmt}"
+    argv = [sys.executable, "-m", "aioresolve", "bulk", str(src), "--server", knot.address,
+            "-o", str(out), "--format", fmt, "--type", types, "--qps", "1500", "-q"]
+    _kill_mid_run(argv, out, 6000)
+    partial = out.read_bytes()
+    n_types = len(types.split(","))
+    assert 0 < partial.count(b"\n") < len(names) * n_types, "the run was not killed mid-way"
+    with open(out, "ab") as f:
+        f.write(b"h1.bulk.test\tNOERR")  # a write cut short by the kill
+    resumed = aioresolve(*argv[3:-3], "--resume", "-q")  # same options, no --qps
+    assert resumed.returncode == 0, resumed.stderr
+    text = out.read_text(errors="surrogateescape")
+    if fmt == "jsonl":
+        got = [(r["input"], r["type"]) for r in map(json.loads, text.splitlines())]
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert text.count("index,input,") == 1
+        got = [(r["input"], r["type"]) for r in rows]
+    else:
+        from aioresolve._cli_output import unescape_text
+
+        lines = [line.split("\t") for line in text.splitlines()]
+        assert all(len(f) == (3 if n_types == 1 else 4) for f in lines)
+        got = [(unescape_text(f[0]), f[1] if n_types > 1 else "A") for f in lines]
+    expected = [(name, t) for name in names for t in types.split(",")]
+    assert sorted(got) == sorted(expected)  # every input and type exactly once
+
+
+def _run_under_pty(argv: list[str], columns: int, stdout_to_pty: bool) -> tuple[int, str]:
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    proc = subprocess.Popen(argv, cwd=REPO, stdin=subprocess.DEVNULL,
+                            stdout=slave if stdout_to_pty else subprocess.DEVNULL,
+                            stderr=slave, env={**os.environ, "TERM": "xterm"})
+    os.close(slave)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(master)
+    return proc.returncode, b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_bar_is_one_line_and_results_scroll_above_it(tmp_path: Path, knot: KnotServer,
+                                                     columns: int) -> None:
+    import re
+
+    names = [z.bulk_name(i) for i in range(3000)] + [f"nx{i}.{z.BULK_ZONE}" for i in range(50)]
+    src = write_names(tmp_path / "names.txt", names)
+    argv = [sys.executable, "-m", "aioresolve", "bulk", str(src), "--server", knot.address,
+            "--qps", "3000", "--format", "text"]
+    code, text = _run_under_pty(argv, columns, stdout_to_pty=True)
+    assert code == 0
+    plain = re.sub(r"\x1b\[[0-9;]*[mK]", "", text)
+    frames = [f for line in plain.split("\n") for f in line.split("\r")]
+    bars = [f for f in frames if f.startswith("resolving")]
+    assert bars, text[-2000:]
+    assert all(len(f) < columns for f in bars)  # never wraps: the last column stays free
+    results = [f for f in frames if "\tNOERROR\t" in f or "\tNXDOMAIN\t" in f]
+    # every result line whole: none merged with a bar frame
+    assert len(results) == len(names)
+    assert all(f.split("\t")[0] in names for f in results)
