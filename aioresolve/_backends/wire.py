@@ -395,6 +395,8 @@ class WireBackend(Backend):
             address = str(infos[0][4][0])
         try:
             name = await self._ptr(address)
+        except _errors.ResolverClosed:
+            raise
         except _errors.ResolveError:
             raise socket.herror(_TRY_AGAIN, "Host name lookup failure") from None
         if name is None:
@@ -409,6 +411,8 @@ class WireBackend(Backend):
         )
         try:
             name = await self._ptr(numeric_host)
+        except _errors.ResolverClosed:
+            raise
         except _errors.ResolveError:
             raise _gaierror(socket.EAI_AGAIN) from None
         if name is not None:
