@@ -9,6 +9,7 @@ a user's project gets the plugin.
 from __future__ import annotations
 
 import importlib.metadata
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,71 @@ def test_marker_is_registered(pytester: pytest.Pytester) -> None:
     pytester.makeconftest("")
     result = pytester.runpytest_subprocess(*PLUGIN_ARGS, "--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.dns_records(records=None, **server_options)*"])
+
+
+# -- the documented example, verbatim, in both pytest-asyncio modes -----------
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The Markdown files whose plugin example must run as written; each marks the
+#: block with this comment on the line before its opening fence.
+EXAMPLE_MARK = "<!-- tested: tests/test_testing_plugin.py -->"
+
+
+def documented_examples() -> list[tuple[str, str]]:
+    """``(file, code)`` of every marked ```python block in README and the docs."""
+    found = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        lines = path.read_text().splitlines()
+        for i, line in enumerate(lines):
+            if line.strip() == EXAMPLE_MARK:
+                assert lines[i + 1].startswith("```python"), f"{path.name}:{i + 2}"
+                end = lines.index("```", i + 2)
+                found.append((path.name, "\n".join(lines[i + 2 : end]) + "\n"))
+    return found
+
+
+def test_readme_and_docs_have_a_tested_example() -> None:
+    files = {name for name, _ in documented_examples()}
+    assert "README.md" in files
+    assert "testing.md" in files
+
+
+@pytest.mark.parametrize("mode", ["strict", "auto"])
+def test_documented_examples_pass_verbatim(pytester: pytest.Pytester, mode: str) -> None:
+    examples = documented_examples()
+    assert examples
+    pytester.makeconftest("")
+    for n, (_, code) in enumerate(examples):
+        pytester.makepyfile(**{f"test_example_{n}": code})
+    result = pytester.runpytest_subprocess(
+        *PLUGIN_ARGS, "-o", f"asyncio_mode={mode}", "--strict-markers"
+    )
+    result.assert_outcomes(passed=sum(code.count("\nasync def test_") for _, code in examples))
+    # pytest-asyncio warns when a strict-mode test gets an async fixture that
+    # is not its own (a future error); the plugin's fixtures are its own.
+    assert "requested async @pytest.fixture" not in result.stdout.str()
+
+
+def test_without_pytest_asyncio_the_error_says_what_to_install(
+    pytester: pytest.Pytester,
+) -> None:
+    # A project without pytest-asyncio: hide it before the plugin is imported
+    # (the entry points of both are blocked, the plugin is loaded by conftest).
+    pytester.makeconftest(
+        """
+        import sys
+        sys.modules["pytest_asyncio"] = None
+        pytest_plugins = ["aioresolve.testing.pytest_plugin"]
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_uses_server(dns_server):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:asyncio", "-p", "no:aioresolve")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*'dns_server' fixture is async and needs pytest-asyncio*"])
+    assert "pip install 'aioresolve[testing]'" in result.stdout.str()
+    assert "Traceback" not in result.stdout.str()
