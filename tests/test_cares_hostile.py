@@ -26,7 +26,7 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
-from aioresolve import NXDomain, ResolveError, Resolver, ResolverClosed, Timeout
+from aioresolve import NoData, NXDomain, ResolveError, Resolver, ResolverClosed, Timeout
 from aioresolve._backends.cares import CaresBackend
 from aioresolve._backends.wire import WireBackend
 
@@ -173,8 +173,8 @@ async def test_https_record_is_a_typed_result(hostile: tuple[HostileServer, str]
     try:
         try:
             answer = await ends(backend.query(f"https.{ZONE}", "HTTPS"))
-        except ResolveError:
-            pass
+        except ResolveError as exc:
+            assert type(exc) is ResolveError and "cannot be read" in str(exc)
         else:
             assert len(answer.records) == 1
     finally:
@@ -202,6 +202,8 @@ async def test_chaos_class_answer_is_not_an_address(hostile: tuple[HostileServer
     _, address = hostile
     backend = cares(address)
     try:
+        with pytest.raises((NoData, Timeout)):  # c-ares 1.34 drops the reply: a timeout
+            await ends(backend.query(f"chaos.{ZONE}", "A"))
         with pytest.raises(socket.gaierror):
             await ends(backend.getaddrinfo(f"chaos.{ZONE}".encode(), 80, socket.AF_INET,
                                            0, 0, 0))

@@ -173,7 +173,8 @@ def answer_from_result(
 ) -> Answer | None:
     """Follow the CNAME chain from ``name`` through the answer section and keep
     the ``rtype`` records at its end.  ``None`` when there are none (no data)."""
-    answer: Sequence[Any] = result.answer
+    # Only class IN answers the question (an A record of class CH is not an address).
+    answer: Sequence[Any] = [r for r in result.answer if r.record_class == pycares.QUERY_CLASS_IN]
     owner = name.lower().rstrip(".")
     ttls: list[int] = []
     if rtype != "CNAME":
