@@ -56,6 +56,9 @@ class RunSummary:
         already finished when this call started.
     :ivar elapsed: seconds of this call.
     :ivar interrupted: ``True`` when stopped (KeyboardInterrupt) before the end.
+    :ivar part_seconds: wall seconds of each finished partition's task
+        (its last attempt); :ivar part_cpu_seconds: CPU seconds of its worker
+        process meanwhile.
     """
 
     run_dir: str
@@ -69,6 +72,7 @@ class RunSummary:
     elapsed: float
     interrupted: bool = False
     part_seconds: list[float] = dataclasses.field(default_factory=list)
+    part_cpu_seconds: list[float] = dataclasses.field(default_factory=list)
 
     @property
     def part_files(self) -> list[str]:
@@ -236,5 +240,6 @@ def resolve_files(
         resumed_partitions=resumed_parts, elapsed=time.monotonic() - started,
         interrupted=interrupted,
         part_seconds=[float(s.get("seconds", 0.0)) for s in finished.values()],
+        part_cpu_seconds=[float(s.get("cpu_seconds", 0.0)) for s in finished.values()],
     )
 

@@ -174,6 +174,7 @@ def run_partition(run_dir: str, part_dict: dict[str, Any], fmt: str, ext: str, k
     if done is not None and os.path.exists(final):
         return done
     started = time.monotonic()
+    cpu = time.process_time()
     attempt = uuid.uuid4().hex[:12]
     shared = part_path(run_dir, part.number, "partial")
     fd = os.open(shared, os.O_RDWR | os.O_CREAT, 0o644)
@@ -210,7 +211,8 @@ def run_partition(run_dir: str, part_dict: dict[str, Any], fmt: str, ext: str, k
         stats = {
             "number": part.number, "names": part.names, "counts": writer.counts,
             "records": writer.records, "resumed_from": resumed,
-            "seconds": round(time.monotonic() - started, 3), "attempt": attempt,
+            "seconds": round(time.monotonic() - started, 3),
+            "cpu_seconds": round(time.process_time() - cpu, 3), "attempt": attempt,
             "pid": os.getpid(),
         }
         atomic_write(stats_path, json.dumps(stats).encode())
