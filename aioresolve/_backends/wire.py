@@ -32,7 +32,7 @@ from collections.abc import (
 from typing import Any, ClassVar, NoReturn, cast
 
 from .. import _config, _errors
-from .._dns.engine import Engine, Query, Stats
+from .._dns.engine import UDP_MAX_QUERIES, Engine, Query, Stats
 from .._dns.stream import Stream, StreamResult
 from .._nameservers import nameserver_text, parse_nameserver, read_resolv_conf
 from .._records import AAAA, PTR, A, Answer
@@ -83,6 +83,12 @@ class WireBackend(Backend):
     :param adaptive_timeout: per attempt, wait as long as the server's measured
         RTT warrants (as TCP's RTO: at least 200 ms, doubled per retry) rather
         than the full ``timeout``, which stays the ceiling.
+    :param udp_max_queries: queries sent from one UDP socket before it is
+        replaced by one on a fresh random port (as c-ares' ``udp_max_queries``);
+        0 keeps sockets for the engine's life.
+    :param case_randomization: DNS 0x20: send names in random letter case and
+        accept only replies that echo it exactly (servers that do not preserve
+        case are detected and then asked without it).
     """
 
     name: ClassVar[str] = "wire"
@@ -100,6 +106,8 @@ class WireBackend(Backend):
         udp_payload: int = 1232,
         tcp_fallback: bool = True,
         adaptive_timeout: bool = True,
+        udp_max_queries: int = UDP_MAX_QUERIES,
+        case_randomization: bool = False,
     ) -> None:
         if isinstance(nameservers, str):
             raise TypeError("nameservers must be a list of strings, not a string")
@@ -117,12 +125,15 @@ class WireBackend(Backend):
             raise ValueError("attempts, sockets and max_in_flight must be at least 1")
         if not (udp_payload == 0 or 512 <= udp_payload <= 65535):
             raise ValueError(f"udp_payload must be 0 or 512..65535, not {udp_payload}")
+        if udp_max_queries < 0:
+            raise ValueError(f"udp_max_queries must be 0 or more, not {udp_max_queries}")
         self.servers = [parse_nameserver(s) for s in nameservers]
         self._nameservers = [nameserver_text(ip, port) for ip, port in self.servers]
         self._options: dict[str, Any] = {
             "timeout": timeout, "attempts": attempts, "sockets": sockets,
             "max_in_flight": max_in_flight, "payload": udp_payload,
             "tcp_fallback": tcp_fallback, "adaptive_timeout": adaptive_timeout,
+            "udp_max_queries": udp_max_queries, "case_randomization": case_randomization,
         }
         self._engine: Engine | None = None
         self._closed = False
