@@ -5,6 +5,7 @@ Run from the repository root::
 
     python -m benchmarks.bench_dask [--names 1000000] [--workers 1,2]
         [--partition-names 50000] [--concurrency 500] [--quick] [--no-massdns]
+    python -m benchmarks.bench_dask --crash [--names 200000]
 
 ``--quick`` means 50,000 names unless ``--names`` is given.
 
@@ -40,6 +41,7 @@ Dask cluster listens on 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -51,6 +53,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -160,6 +163,86 @@ def _massdns_row(binary: str, knot: str, names_path: Path, count: int, tmp: Path
     return Row("massdns --processes 2", wall, None, count, cpu, note)
 
 
+def _retry(call: Any) -> Any:
+    """dnsdist's web server drops a connection now and then on a loaded box."""
+    for attempt in range(5):
+        try:
+            return call()
+        except (OSError, http.client.HTTPException):
+            if attempt == 4:
+                raise
+            time.sleep(0.5)
+    return None
+
+
+def _crash(count: int, partition_names: int | None, concurrency: int) -> int:
+    """What a worker crash costs: the same run on 2 workers through dnsdist
+    (which counts the queries it receives), without and with one worker
+    SIGKILLed while its partition is ~40% done.  Prints the extra seconds and
+    the names asked again (queries beyond one per name)."""
+    import signal
+
+    from aioresolve import dask as ad
+    from tests.rig.servers import start_dnsdist
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-dask-crash-"))
+    size = partition_names or ad.DEFAULT_PARTITION_NAMES
+    try:
+        path = tmp / "names.txt"
+        path.write_text("\n".join(z.bulk_name(i) for i in range(count)) + "\n")
+        with start_knot(bulk_count=count, timeout=300) as knot, \
+                start_dnsdist(knot) as dnsdist, ad.local_client(2) as client:
+            results = []
+            for kill in (False, True, False, True):
+                _retry(dnsdist.reset_counts)
+                run_dir = tmp / f"run-{len(results)}"
+                killed: list[tuple[int, int, float]] = []
+
+                def watch(done: int, total: int, counts: object, *, kill: bool = kill,
+                          run_dir: Path = run_dir, killed: list[tuple[int, int, float]]
+                          = killed) -> None:
+                    if not kill or killed:
+                        return
+                    for worker, keys in client.processing().items():
+                        for key in keys:
+                            number = int(str(key).split("-")[2])
+                            ckpt = run_dir / "parts" / f"part-{number:05d}.ckpt"
+                            try:
+                                inputs = json.loads(ckpt.read_text())["inputs"]
+                            except (OSError, ValueError):
+                                continue
+                            if inputs >= 0.4 * size:
+                                pid = client.run(os.getpid, workers=[worker])[worker]
+                                os.kill(pid, signal.SIGKILL)
+                                killed.append((number, inputs, time.monotonic()))
+                                return
+
+                summary = ad.resolve_files(client, path, run_dir, partition_names=size,
+                                           nameservers=[dnsdist.address],
+                                           concurrency=concurrency, progress=watch, poll=0.05)
+                queries = _retry(dnsdist.query_count)
+                resumed = None
+                if killed:
+                    stats = json.loads((run_dir / "parts" /
+                                        f"part-{killed[0][0]:05d}.json").read_text())
+                    resumed = stats["resumed_from"]
+                results.append((kill, summary.elapsed, queries - count, killed, resumed))
+                print(results[-1], file=sys.stderr)
+                client.wait_for_workers(2, timeout=60)  # the nanny restarts the killed one
+        print(f"\nWorker crash ({count:,} names, {size:,} a partition, 2 workers, through "
+              "dnsdist counting queries; client and servers share the cores):\n")
+        print("| run | seconds | names asked again | checkpoint seen at kill | "
+              "retry resumed from |")
+        print("|---|---:|---:|---:|---:|")
+        for kill, elapsed, extra, killed, resumed in results:
+            seen = f"{killed[0][1]:,}" if killed else ""
+            print(f"| {'worker SIGKILLed' if kill else 'no crash'} | {elapsed:.2f} | {extra:,} | "
+                  f"{seen} | {'' if resumed is None else f'{resumed:,}'} |")
+        return 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--names", type=int, default=None)
@@ -170,7 +253,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-massdns", action="store_true")
     parser.add_argument("--no-overhead", action="store_true")
+    parser.add_argument("--crash", action="store_true",
+                        help="only measure what a SIGKILLed worker costs (200,000 names)")
     opts = parser.parse_args()
+    if opts.crash:
+        return _crash(opts.names or (50_000 if opts.quick else 200_000), opts.partition_names,
+                      opts.concurrency)
     count = opts.names or (50_000 if opts.quick else 1_000_000)
     workers = [int(w) for w in opts.workers.split(",") if w]
     tmp = Path(tempfile.mkdtemp(prefix="bench-dask-"))
