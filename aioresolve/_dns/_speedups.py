@@ -1,0 +1,54 @@
+"""Which twin of the wire engine's hot path runs: compiled or pure Python.
+
+The convention of yarl (``_quoting.py``), aiohttp and multidict: each hot
+module has a pure-Python implementation, the reference, and a Cython twin
+built by ``setup.py`` where a C compiler is present.  This module picks at
+import time; the rest of the package imports the hot functions from here only.
+
+- ``AIORESOLVE_NO_EXTENSIONS=1`` (any non-empty value) forces pure Python;
+  so do interpreters other than CPython.
+- :data:`COMPILED` names the compiled twins in use (empty: pure Python).
+
+Twins:
+
+- batched UDP I/O, :func:`recv_batch` / :func:`send_batch`:
+  :mod:`aioresolve._dns._udp_c` (``recvmmsg``/``sendmmsg``, one system call
+  per burst) or :mod:`aioresolve._dns._udp_py` (one call per datagram);
+- the decoder, :func:`parse_response` / :func:`rdata_record`:
+  ``aioresolve._dns._codec_c`` (:mod:`aioresolve._dns.codec` compiled by
+  Cython from its own source, so it has the same semantics) or the codec itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["COMPILED", "NO_EXTENSIONS", "parse_response", "rdata_record", "recv_batch",
+           "send_batch"]
+
+#: Whether the pure-Python twins are forced (``AIORESOLVE_NO_EXTENSIONS``, or not CPython).
+NO_EXTENSIONS: bool = bool(os.environ.get("AIORESOLVE_NO_EXTENSIONS")) or (
+    sys.implementation.name != "cpython")
+
+_compiled: list[str] = []
+
+if not NO_EXTENSIONS:
+    try:
+        from ._udp_c import recv_batch, send_batch
+
+        _compiled.append("udp")
+    except ImportError:
+        from ._udp_py import recv_batch, send_batch
+    try:
+        from ._codec_c import parse_response, rdata_record
+
+        _compiled.append("codec")
+    except ImportError:
+        from .codec import parse_response, rdata_record
+else:
+    from ._udp_py import recv_batch, send_batch
+    from .codec import parse_response, rdata_record
+
+#: The compiled twins in use: a subset of ``{"udp", "codec"}``.
+COMPILED: frozenset[str] = frozenset(_compiled)

@@ -1,0 +1,106 @@
+"""Optional compiled twins of the wire engine's hot path (the aio-libs pattern).
+
+Everything else about the package is in ``pyproject.toml``; this file only
+adds the C extensions, built with Cython where a C compiler is present:
+
+- ``aioresolve._dns._udp_c`` (``_udp_c.pyx``): batched UDP I/O, one
+  ``recvmmsg``/``sendmmsg`` per burst (Linux only);
+- ``aioresolve._dns._codec_c``: :mod:`aioresolve._dns.codec` itself, compiled
+  by Cython from a copy of its source (pure-Python mode), so the compiled
+  decoder has the reference's semantics by construction.
+
+Where Cython, a compiler or Linux is missing, or ``AIORESOLVE_NO_EXTENSIONS``
+is set, the build prints one line saying so and installs the pure-Python
+package, which works the same (``aioresolve._dns._speedups`` picks a twin at
+import time; ``AIORESOLVE_NO_EXTENSIONS=1`` at run time forces the fallback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = Path(__file__).resolve().parent
+GENERATED = Path("build") / "cython-src"
+
+
+def _say(message: str) -> None:
+    print(f"aioresolve: {message}", file=sys.stderr, flush=True)
+
+
+def _skip_reason() -> str | None:
+    if os.environ.get("AIORESOLVE_NO_EXTENSIONS"):
+        return "AIORESOLVE_NO_EXTENSIONS is set"
+    if sys.implementation.name != "cpython":
+        return f"{sys.implementation.name} is not CPython"
+    if not sys.platform.startswith("linux"):
+        return "recvmmsg/sendmmsg need Linux"
+    return None
+
+
+def _codec_copy() -> str:
+    """codec.py copied as ``_codec_c.py`` (the module name follows the file
+    name), under build/ so that the source tree holds one codec only."""
+    target = ROOT / GENERATED / "aioresolve" / "_dns"
+    target.mkdir(parents=True, exist_ok=True)
+    for package in (target.parent, target):  # so Cython sees the package path
+        (package / "__init__.py").touch()
+    source = ROOT / "aioresolve" / "_dns" / "codec.py"
+    copy = target / "_codec_c.py"
+    # One ParseError for both twins: the engine catches the reference's class.
+    text = source.read_text() + _CODEC_TAIL
+    if not copy.exists() or copy.read_text() != text:
+        copy.write_text(text)
+    return str(copy.relative_to(ROOT))
+
+
+_CODEC_TAIL = """
+
+# -- appended by setup.py to the compiled copy: raise the reference's ParseError
+from aioresolve._dns.codec import ParseError  # noqa: E402, F811
+"""
+
+
+def _extensions() -> list[Extension]:
+    reason = _skip_reason()
+    if reason is not None:
+        _say(f"not building the C extensions ({reason}): pure-Python engine")
+        return []
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        _say("not building the C extensions (Cython is not installed): pure-Python engine")
+        return []
+    extensions = [
+        Extension("aioresolve._dns._udp_c", ["aioresolve/_dns/_udp_c.pyx"]),
+        Extension("aioresolve._dns._codec_c", [_codec_copy()]),
+    ]
+    return list(cythonize(
+        extensions, language_level=3, build_dir=str(Path("build") / "cython"), quiet=True,
+        compiler_directives={"annotation_typing": False, "binding": False},
+    ))
+
+
+class OptionalBuildExt(build_ext):
+    """build_ext that falls back to pure Python, with one line, when it cannot compile."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:  # no compiler at all (DistutilsPlatformError and friends)
+            _say(f"not building the C extensions ({type(exc).__name__}: {exc}): "
+                 "pure-Python engine")
+
+    def build_extension(self, ext: Extension) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception as exc:  # the compiler failed (CompileError, LinkError, OSError)
+            _say(f"not building {ext.name} ({type(exc).__name__}: {exc}): "
+                 "pure-Python twin used instead")
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})
