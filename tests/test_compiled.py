@@ -159,4 +159,4 @@ def test_udp_twins_report_port_unreachable(twin: str) -> None:
 
 def test_speedups_exports() -> None:
     assert set(_speedups.__all__) <= set(dir(_speedups))
-    assert _speedups.NO_EXTENSIONS == bool(os.environ.get("AIORESOLVE_NO_EXTENSIONS"))
+    assert bool(os.environ.get("AIORESOLVE_NO_EXTENSIONS")) == _speedups.NO_EXTENSIONS
