@@ -319,15 +319,18 @@ def answer_all(address: str = "192.0.2.1", ttl: int = 60) -> UdpBehaviour:
 class Faults:
     """A behaviour for many-name runs: drops ``drop``, SERVFAILs ``servfail``
     and truncates ``tc`` of the UDP queries (fractions, drawn at random with
-    ``seed``); TCP answers in full, except that ``tcp_fail`` of the TCP
-    queries get a broken connection (close, garbage or stall in turn).
-    Every A query answers :func:`stable_address` of its name."""
+    ``seed``); over TCP, ``tcp_fail`` of the queries get a broken connection
+    (the faults of ``tcp_faults`` in turn: by default closed, as dnsdist's
+    DropAction does on TCP) and ``tcp_servfail`` a SERVFAIL.  Every A query
+    is answered :func:`stable_address` of its name."""
 
     def __init__(self, *, drop: float = 0.0, servfail: float = 0.0, tc: float = 0.0,
-                 tcp_fail: float = 0.0, seed: int = 1) -> None:
-        self.drop, self.servfail, self.tc, self.tcp_fail = drop, servfail, tc, tcp_fail
+                 tcp_fail: float = 0.0, tcp_servfail: float = 0.0,
+                 tcp_faults: Sequence[str] = (CLOSE,), seed: int = 1) -> None:
+        self.drop, self.servfail, self.tc = drop, servfail, tc
+        self.tcp_fail, self.tcp_servfail, self.tcp_faults = tcp_fail, tcp_servfail, tcp_faults
         self.random = random.Random(seed)
-        self.tcp_faults = 0
+        self.broken = 0
 
     def udp(self, server: HostileServer, q: Incoming) -> list[Datagram]:
         roll = self.random.random()
@@ -342,9 +345,12 @@ class Faults:
         return [self.answer(q)]
 
     def tcp(self, server: HostileServer, q: Incoming) -> bytes | str:
-        if self.random.random() < self.tcp_fail:
-            self.tcp_faults += 1
-            return (CLOSE, GARBAGE, STALL)[self.tcp_faults % 3]
+        roll = self.random.random()
+        if roll < self.tcp_fail:
+            self.broken += 1
+            return self.tcp_faults[self.broken % len(self.tcp_faults)]
+        if roll - self.tcp_fail < self.tcp_servfail:
+            return reply(q, rcode=2)
         return self.answer(q)
 
     @staticmethod
