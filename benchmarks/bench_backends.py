@@ -1,4 +1,4 @@
-"""Names per second: system backend vs c-ares backend vs plain aiodns 4.
+"""Names per second: system vs c-ares vs wire backends vs plain aiodns 4.
 
 Moves itself into the rig's private mount namespace (tests.rig.namespace:
 resolv.conf names 127.x.y.z, hosts holds only localhost and the rig's entries),
@@ -14,7 +14,9 @@ then resolves the same N names (A records, all at once with ``asyncio.gather``):
 * the design alternative: pycares' event thread with results handed to the
   loop in batches (one ``call_soon_threadsafe`` per batch), raw pycares results;
 * ``aiodns``: ``aiodns.DNSResolver(nameservers=[knot]).query_dns(name, "A")``
-  (pycares' event thread, one ``call_soon_threadsafe`` per result).
+  (pycares' event thread, one ``call_soon_threadsafe`` per result);
+* ``wire``: ``Resolver("wire", nameservers=[knot])``: ``getaddrinfo`` and
+  ``query``, and ``WireBackend.query`` alone.
 
 Caches are off; every name is asked once.  The rate counts successful
 lookups only; failures (a burst can outrun the server) go to stderr.  Usage::
@@ -78,6 +80,28 @@ async def _cares(names: list[str], server: str) -> dict[str, Result]:
         await r.query(names[0], "A")
         query = await _timed(lambda n: r.query(n, "A"), names[1:])
     return {"gai": gai, "query": query}
+
+
+async def _wire(names: list[str], server: str) -> dict[str, Result]:
+    from aioresolve import Resolver
+    from aioresolve._backends.wire import WireBackend
+
+    def fresh() -> Resolver:
+        return Resolver("wire", nameservers=[server], cache=False, coalesce=False)
+
+    async with fresh() as r:
+        await r.query(names[0], "A")  # warm up: engine and sockets
+        gai = await _timed(lambda n: r.getaddrinfo(n, None, socket.AF_INET), names[1:])
+    async with fresh() as r:
+        await r.query(names[0], "A")
+        query = await _timed(lambda n: r.query(n, "A"), names[1:])
+    backend = WireBackend(nameservers=[server])
+    try:
+        await backend.query(names[0], "A")
+        alone = await _timed(lambda n: backend.query(n, "A"), names[1:])
+    finally:
+        await backend.aclose()
+    return {"wire_gai": gai, "wire_query": query, "wire_alone": alone}
 
 
 async def _aiodns(names: list[str], server: str) -> Result:
@@ -168,7 +192,9 @@ def main() -> None:
         rounds: list[dict[str, Result]] = []
         for _ in range(args.repeat):
             cares = asyncio.run(_cares(names, server))
+            wire = asyncio.run(_wire(names, server))
             rounds.append({
+                **wire,
                 "system": asyncio.run(_system(names)),
                 "gai": cares["gai"],
                 "query": cares["query"],
@@ -187,6 +213,9 @@ def main() -> None:
         ("(design alternative) pycares event thread, batched hand-over: raw query",
          best["batched"]),
         ("aiodns 4: query_dns(A)", best["aiodns"]),
+        ("wire: getaddrinfo(AF_INET)", best["wire_gai"]),
+        ("wire: query(A)", best["wire_query"]),
+        ("wire backend alone (no Resolver layer): query(A)", best["wire_alone"]),
     ]
     at_once = f"{args.concurrency} at a time" if args.concurrency else "all at once"
     print(f"{args.names} names, {at_once}, best of {args.repeat} rounds; local knotd "

@@ -19,6 +19,7 @@ Differences from :mod:`socket` / glibc in the socket-style lookups:
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 from collections.abc import (
@@ -284,7 +285,10 @@ class WireBackend(Backend):
             raise socket.gaierror(_EAI_ADDRFAMILY, "Address family for hostname not supported")
         kinds = {int(socket.AF_INET): ["A"], int(socket.AF_INET6): ["AAAA"]}.get(
             family, ["A", "AAAA"])
-        queries = await asyncio.gather(*(self._resolve(name, k) for k in kinds))
+        if len(kinds) == 1:  # no gather (a task per query) for one family
+            queries = [await self._resolve(name, kinds[0])]
+        else:
+            queries = list(await asyncio.gather(*(self._resolve(name, k) for k in kinds)))
         answers = [q.result for q in queries if isinstance(q.result, Answer)]
         errors = [cast(_errors.ResolveError, q.result) for q in queries
                   if not isinstance(q.result, Answer)]
@@ -323,7 +327,7 @@ class WireBackend(Backend):
             # of): libc answers from the services file, or fails, as socket does.
             return cast("list[AddrInfo]", socket.getaddrinfo(host, port, family, type,
                                                              proto, flags)), None
-        template = _Template(port, family, type, proto, flags)
+        template = _template(port, family, type, proto, flags)
         if flags & socket.AI_NUMERICHOST:  # not a literal: no lookup, as libc
             raise _gaierror(socket.EAI_NONAME)
         mapped = family == socket.AF_INET6 and flags & socket.AI_V4MAPPED
@@ -488,3 +492,9 @@ class _Template:
                 out.append((socket.AddressFamily(fam), kind, prot, canon if not out else "",
                             sockaddr))
         return out
+
+
+#: Templates by (port, family, type, proto, flags): the services database is
+#: read once per distinct argument set, not once per lookup (as in the c-ares
+#: backend).  Errors are not cached (lru_cache does not keep exceptions).
+_template = functools.lru_cache(maxsize=256)(_Template)
