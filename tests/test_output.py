@@ -102,9 +102,15 @@ def test_writer_never_fails_on_text(tmp_path_factory: pytest.TempPathFactory,
             writer.write(result)
         writer.flush()
         os.close(fd)
-        lines = path.read_bytes().splitlines()
+        data = path.read_bytes()
+        lines = data.splitlines()
         if fmt == "jsonl":
             assert [json.loads(line)["index"] for line in lines] == list(range(8))
+        # bytes that were not UTF-8 (U+DC80-U+DCFF) come back as they were, in
+        # the same batch as any other lone surrogate
+        for char in text:
+            if 0xDC80 <= ord(char) <= 0xDCFF and fmt != "jsonl":
+                assert bytes([ord(char) - 0xDC00]) in data
 
 
 def test_writer_jsonl_bytes(tmp_path: Path) -> None:
@@ -242,3 +248,29 @@ def test_cut_partial_line(tmp_path: Path) -> None:
     cut_partial_line(str(path))
     assert path.read_bytes() == b'{"index":0}\n'
     assert isinstance(read_done(str(path), "jsonl"), Done)
+
+
+# -- presentation text: the fast formats agree with the codec's record_text --------------------
+
+names = st.one_of(st.just("."), st.lists(
+    st.text("abcxyz019-_*", min_size=1, max_size=10), min_size=1, max_size=4).map(".".join),
+    st.just("we\\.ird\\032name.test"))
+ints16 = st.integers(0, 65535)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=names, a=ints16, b=ints16, c=ints16, serial=st.integers(0, 2**32 - 1))
+def test_fast_presentation_agrees_with_record_text(name: str, a: int, b: int, c: int,
+                                                   serial: int) -> None:
+    from aioresolve import _records as r
+    from aioresolve.bulk._result import _FAST_TEXT, record_text
+
+    general = getattr(r, "record_text", None)
+    if general is None:
+        pytest.skip("aioresolve._records has no record_text yet")
+    records = [r.A(1, "192.0.2.1"), r.AAAA(1, "2001:db8::1"), r.CNAME(1, name), r.NS(1, name),
+               r.PTR(1, name), r.MX(1, a, name), r.SRV(1, a, b, c, name),
+               r.SOA(1, name, name, serial, a, b, c, a)]
+    assert {type(x) for x in records} == set(_FAST_TEXT)
+    for record in records:
+        assert record_text(record) == general(record)
