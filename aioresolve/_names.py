@@ -1,4 +1,4 @@
-"""Normalising and checking DNS names for record queries and bulk input.
+"""Normalising and checking DNS names (and record types) for record queries and bulk input.
 
 The socket mirror does not use this (it encodes with Python's ``idna`` codec,
 IDNA 2003, exactly as :mod:`socket` does).  Record queries and bulk lookups
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 
+import dns.rdatatype
 import idna
 
 from ._errors import IllegalName
 
-__all__ = ["MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "to_alabel"]
+__all__ = ["MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "check_rtype", "to_alabel"]
 
 #: RFC 1035 2.3.4: a label holds at most 63 octets.
 MAX_LABEL_LENGTH = 63
@@ -25,6 +26,10 @@ MAX_NAME_LENGTH = 253
 # Letters, digits, hyphen (RFC 952/1123), plus underscore for service labels
 # such as _sip._tcp (RFC 2782) and "*" for wildcard owners.
 _LABEL = re.compile(r"[A-Za-z0-9_*]([A-Za-z0-9_-]*[A-Za-z0-9_])?\Z")
+# A whole name that needs no change: lower-case labels of 1-63 characters as
+# _LABEL allows, no trailing dot (the total length is checked apart).
+_NORMAL_LABEL = r"[a-z0-9_*](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_NORMAL_NAME = re.compile(rf"(?:{_NORMAL_LABEL}\.)*{_NORMAL_LABEL}")
 
 
 def to_alabel(name: str) -> str:
@@ -35,6 +40,8 @@ def to_alabel(name: str) -> str:
     :raises IllegalName: empty, too long, an empty or over-long label, a
         character not allowed in a host name, or not valid IDNA.
     """
+    if type(name) is str and len(name) <= MAX_NAME_LENGTH and _NORMAL_NAME.fullmatch(name):
+        return name  # already lower-case A-labels: the common case, one regex
     if not isinstance(name, str):
         raise IllegalName(f"name must be str, not {type(name).__name__}", host=repr(name))
     text = name.strip()
@@ -63,4 +70,55 @@ def to_alabel(name: str) -> str:
             )
         if not _LABEL.match(label):
             raise IllegalName(f"label {label!r} has a character not allowed in a name", host=name)
+    return text
+
+
+#: Record types already checked, memoised (dnspython's lookup is a few µs per
+#: query otherwise); bounded, since the keys come from callers.
+_RTYPES: dict[str | int, str] = {}
+_RTYPES_MAX = 1024
+
+
+def check_rtype(rtype: object) -> str:
+    """Return the canonical mnemonic of a record type asked for in a query.
+
+    Accepts a mnemonic in any case (``"mx"``, ``"MX"``), ``"TYPE15"``
+    (RFC 3597) or the type number (``15``).
+
+    :raises TypeError: ``rtype`` is neither ``str`` nor ``int`` (``None``, a
+        ``bool``, bytes...).
+    :raises ValueError: not a record type, or a meta type (ANY, AXFR, IXFR,
+        OPT, TSIG, TKEY, MAILA, MAILB, type 0), which a query cannot ask for.
+    """
+    if type(rtype) is str or type(rtype) is int:
+        known = _RTYPES.get(rtype)
+        if known is not None:
+            return known
+    if isinstance(rtype, bool) or not isinstance(rtype, (str, int)):
+        raise TypeError(
+            "rtype must be a record type such as 'MX' (str) or its number (int), "
+            f"not {type(rtype).__name__}"
+        )
+    try:
+        if isinstance(rtype, int):
+            if not 0 <= rtype <= 65535:
+                raise ValueError
+            value = dns.rdatatype.RdataType.make(rtype)
+        else:
+            value = dns.rdatatype.from_text(rtype.strip().upper())
+    except (dns.rdatatype.UnknownRdatatype, ValueError):
+        raise ValueError(
+            f"unknown record type {rtype!r}: give a mnemonic such as 'A', 'MX', 'TXT' "
+            "or a type number from 1 to 65535"
+        ) from None
+    if value == 0:
+        raise ValueError("record type 0 is reserved (RFC 6895) and cannot be asked for")
+    if dns.rdatatype.is_metatype(value):
+        raise ValueError(
+            f"{dns.rdatatype.to_text(value)} is a meta type and cannot be asked for "
+            "in a query; ask for each record type you need"
+        )
+    text = dns.rdatatype.to_text(value)
+    if len(_RTYPES) < _RTYPES_MAX:
+        _RTYPES[rtype] = text
     return text

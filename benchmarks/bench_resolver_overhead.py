@@ -1,18 +1,23 @@
 """What a :class:`~aioresolve.Resolver` adds on top of its backend, for unique names.
 
-Run from the repository root:  python benchmarks/bench_resolver_overhead.py [--quick]
+Run from the repository root::
+
+    python benchmarks/bench_resolver_overhead.py [--quick] [--backend wire|cares|both]
 
 Starts knotd on loopback (tests.rig.servers.start_knot with a 20,000-name bulk
 zone) and looks up every bulk name once (A records, so no cache hit and no
 coalescing partner: the pure overhead of the common path), with at most
-``--in-flight`` lookups outstanding, through
+``--in-flight`` lookups outstanding, for the wire backend (the default of
+record queries) and the c-ares backend (``--backend wire|cares|both``), through
 
-  * the c-ares backend directly (``backend.query``),
-  * ``Resolver("cares", cache=False, coalesce=False)``,
-  * ``Resolver("cares")`` (defaults: cache + coalescing),
-  * ``Resolver("cares", timeout=30)`` (defaults plus a per-lookup deadline).
+  * the backend directly (``backend.query``),
+  * ``Resolver(kind, cache=False, coalesce=False)``,
+  * ``Resolver(kind)`` (defaults: cache + coalescing),
+  * ``Resolver(kind, timeout=30)`` (defaults plus a per-lookup deadline).
 
-Every row gets a fresh backend, so c-ares' own query cache never answers.
+Every row gets a fresh backend, so no backend cache answers.  Besides names/s
+(wall clock, which the server's share of the machine moves) each row reports
+the client's own CPU time per name, the steadier figure on a shared machine.
 Rows are interleaved over ``--rounds`` rounds and the best round of each row is
 reported (names/s and the ratio to the backend-direct row).  Figures depend on
 the machine: on a 2-core box, client and server share it.
@@ -40,8 +45,9 @@ from tests.rig import zone as z
 Call = Callable[[str], Awaitable[Any]]
 
 
-async def _drive(names: list[str], call: Call, in_flight: int) -> float:
-    """Names per second for looking up every name once, ``in_flight`` at a time."""
+async def _drive(names: list[str], call: Call, in_flight: int) -> tuple[float, float]:
+    """Names per second for looking up every name once, ``in_flight`` at a time,
+    and the client's CPU time per name (µs: this process only, not the server's)."""
     it = iter(names)
     failures = 0
 
@@ -53,18 +59,25 @@ async def _drive(names: list[str], call: Call, in_flight: int) -> float:
             except Exception:
                 failures += 1
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(in_flight)))
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     if failures:
         print(f"  ({failures} lookups failed)", file=sys.stderr)
-    return len(names) / elapsed
+    return len(names) / elapsed, cpu / len(names) * 1e6
 
 
-async def _row(label: str, address: str, names: list[str], in_flight: int) -> float:
-    ns = [address]
+def _options(kind: str, address: str) -> dict[str, Any]:
+    if kind == "cares":
+        return {"nameservers": [address], "domains": []}
+    return {"nameservers": [address]}
+
+
+async def _row(
+    kind: str, label: str, address: str, names: list[str], in_flight: int
+) -> tuple[float, float]:
     if label == "backend direct":
-        backend = create_backend("cares", nameservers=ns, domains=[])
+        backend = create_backend(kind, **_options(kind, address))
         try:
             return await _drive(names, lambda n: backend.query(n, "A"), in_flight)
         finally:
@@ -74,7 +87,7 @@ async def _row(label: str, address: str, names: list[str], in_flight: int) -> fl
         "Resolver defaults": {},
         "Resolver defaults, timeout=30": {"timeout": 30.0},
     }[label]
-    async with aioresolve.Resolver("cares", nameservers=ns, domains=[], **options) as r:
+    async with aioresolve.Resolver(kind, **_options(kind, address), **options) as r:
         return await _drive(names, lambda n: r.query(n, "A"), in_flight)
 
 
@@ -86,20 +99,26 @@ ROWS = (
 )
 
 
-async def _main(address: str, count: int, rounds: int, in_flight: int) -> None:
+async def _main(kind: str, address: str, count: int, rounds: int, in_flight: int) -> None:
     names = [z.bulk_name(i) for i in range(count)]
     # Warm up the server (knot's caches, the loopback path) once.
-    await _row("backend direct", address, names[: min(count, 2000)], in_flight)
+    await _row(kind, "backend direct", address, names[: min(count, 2000)], in_flight)
     best: dict[str, float] = dict.fromkeys(ROWS, 0.0)
+    cpu: dict[str, float] = dict.fromkeys(ROWS, float("inf"))
     for _ in range(rounds):
         for label in ROWS:
-            best[label] = max(best[label], await _row(label, address, names, in_flight))
-    base = best["backend direct"]
-    print(f"{count} unique names, {in_flight} in flight, best of {rounds} rounds "
-          "(2-core box, client and server share it)")
-    print(f"{'path':32s} {'names/s':>9s} {'ratio':>6s}")
+            rate, us = await _row(kind, label, address, names, in_flight)
+            best[label] = max(best[label], rate)
+            cpu[label] = min(cpu[label], us)
+    base, base_cpu = best["backend direct"], cpu["backend direct"]
+    print(f"{kind} backend: {count} unique names, {in_flight} in flight, best of {rounds} rounds "
+          "(client and server share the machine; the CPU column is the client's alone)")
+    print(f"| {'path':30s} | {'names/s':>8s} | {'ratio':>5s} | {'client CPU µs/name':>18s} "
+          f"| {'CPU ratio':>9s} |")
+    print(f"|{'-' * 32}|{'-' * 9}:|{'-' * 6}:|{'-' * 19}:|{'-' * 10}:|")
     for label in ROWS:
-        print(f"{label:32s} {best[label]:9.0f} {best[label] / base:6.2f}")
+        print(f"| {label:30s} | {best[label]:8.0f} | {best[label] / base:5.2f} "
+              f"| {cpu[label]:18.1f} | {base_cpu / cpu[label]:9.2f} |")
 
 
 def main() -> None:
@@ -108,10 +127,13 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--in-flight", type=int, default=500)
+    parser.add_argument("--backend", choices=["wire", "cares", "both"], default="both")
     args = parser.parse_args()
     count, rounds = (5_000, 1) if args.quick else (args.count, args.rounds)
+    kinds = ["wire", "cares"] if args.backend == "both" else [args.backend]
     with servers.start_knot(bulk_count=max(count, 20_000)) as knot:
-        asyncio.run(_main(knot.address, count, rounds, args.in_flight))
+        for kind in kinds:
+            asyncio.run(_main(kind, knot.address, count, rounds, args.in_flight))
 
 
 if __name__ == "__main__":

@@ -274,11 +274,64 @@ async def test_reverse_rejects_non_addresses() -> None:
             await resolver.reverse("host.test")
 
 
-async def test_record_queries_need_a_dns_backend() -> None:
+async def test_record_queries_without_nameservers(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The system backend asks MX (any type but A/AAAA) of resolv.conf's
+    servers; where it lists none, the error says so."""
+    empty = tmp_path / "resolv.conf"
+    empty.write_text("# no nameserver\n")
+    monkeypatch.setattr("aioresolve._config.RESOLV_CONF", str(empty))
     async with Resolver("system") as resolver:
-        with pytest.raises(aioresolve.BackendUnavailable, match="cannot make MX record queries"):
+        with pytest.raises(aioresolve.BackendUnavailable, match=str(empty)):
             await resolver.query("example.test", "mx")
-        with pytest.raises(ValueError, match="unknown record type"):
-            await resolver.query("example.test", "NOPE")
+
+
+@pytest.mark.parametrize(
+    ("rtype", "error", "message"),
+    [
+        (None, TypeError, "rtype must be a record type such as 'MX' .* not NoneType"),
+        (True, TypeError, "not bool"),
+        (b"MX", TypeError, "not bytes"),
+        (1.5, TypeError, "not float"),
+        ("NOPE", ValueError, "unknown record type 'NOPE'"),
+        ("", ValueError, "unknown record type ''"),
+        (70000, ValueError, "unknown record type 70000"),
+        (-1, ValueError, "unknown record type -1"),
+        ("ANY", ValueError, "ANY is a meta type"),
+        (252, ValueError, "AXFR is a meta type"),
+        (0, ValueError, "type 0 is reserved"),
+    ],
+    ids=repr,
+)
+async def test_bad_record_types_fail_clearly(rtype: Any, error: type, message: str) -> None:
+    backend = StallingBackend()
+    async with Resolver(backend) as resolver:
+        with pytest.raises(error, match=message):
+            await resolver.query("example.test", rtype)
+        with pytest.raises(error, match=message):
+            await aioresolve.query("example.test", rtype)
+    assert backend.calls == 0
+
+
+async def test_record_type_numbers_and_case_are_accepted() -> None:
+    queried: list[tuple[str, str]] = []
+
+    class Recording(StallingBackend):
+        async def query(self, name: str, rtype: str) -> aioresolve.Answer:
+            queried.append((name, rtype))
+            return aioresolve.Answer(name, rtype, (), name, 0)
+
+    async with Resolver(Recording(), cache=False) as resolver:
+        for rtype in ("mx", 15, "TYPE15", " Mx "):
+            await resolver.query("Example.TEST.", rtype)
+        await resolver.query("example.test", 5)
+    assert queried == [("example.test", "MX")] * 4 + [("example.test", "CNAME")]
+
+
+async def test_bad_query_names_fail_clearly() -> None:
+    async with Resolver(StallingBackend()) as resolver:
         with pytest.raises(aioresolve.IllegalName):
             await resolver.query("bad..name", "A")
+        with pytest.raises(aioresolve.IllegalName, match="must be str"):
+            await resolver.query(None, "A")  # type: ignore[arg-type]

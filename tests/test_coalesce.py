@@ -93,7 +93,24 @@ async def test_different_lookups_are_not_merged(svc_knot: Knot) -> None:
         assert backend.sent == 2
 
 
-async def test_cancelled_waiter_leaves_the_shared_lookup_running(svc_knot: Knot) -> None:
+async def test_cancelled_follower_leaves_the_shared_lookup_running(svc_knot: Knot) -> None:
+    backend = GatedBackend(svc_knot.host, svc_knot.port)
+    async with Resolver(backend, cache=False) as resolver:
+        tasks = [asyncio.ensure_future(resolver.query(f"a.{ZONE}", "A")) for _ in range(3)]
+        await _until(lambda: backend.started == 1)
+        tasks[1].cancel()  # tasks[0] runs the lookup; tasks[1] and [2] wait for it
+        with pytest.raises(asyncio.CancelledError):
+            await tasks[1]
+        backend.gate.set()
+        answers = await asyncio.gather(tasks[0], tasks[2])
+        assert [a.addresses for a in answers] == [["192.0.2.1"]] * 2
+        assert (backend.started, backend.cancelled, backend.sent) == (1, 0, 1)
+
+
+async def test_cancelled_leader_hands_the_lookup_over(svc_knot: Knot) -> None:
+    """The caller that runs the shared lookup leaves: its lookup stops with it
+    (no task runs it for others), and the longest-waiting caller starts it
+    again: one more lookup, and every remaining caller gets the answer."""
     backend = GatedBackend(svc_knot.host, svc_knot.port)
     async with Resolver(backend, cache=False) as resolver:
         tasks = [asyncio.ensure_future(resolver.query(f"a.{ZONE}", "A")) for _ in range(3)]
@@ -101,13 +118,16 @@ async def test_cancelled_waiter_leaves_the_shared_lookup_running(svc_knot: Knot)
         tasks[0].cancel()
         with pytest.raises(asyncio.CancelledError):
             await tasks[0]
+        await _until(lambda: backend.started == 2)
+        assert resolver.cache_info().in_flight == 1
         backend.gate.set()
         answers = await asyncio.gather(*tasks[1:])
         assert [a.addresses for a in answers] == [["192.0.2.1"]] * 2
-        assert (backend.started, backend.cancelled, backend.sent) == (1, 0, 1)
+        assert (backend.started, backend.cancelled, backend.sent) == (2, 1, 1)
+        assert resolver.cache_info().coalesced == 2
 
 
-async def test_a_waiter_timeout_is_its_own(svc_knot: Knot) -> None:
+async def test_a_follower_timeout_is_its_own(svc_knot: Knot) -> None:
     backend = GatedBackend(svc_knot.host, svc_knot.port)
     async with Resolver(backend, cache=False) as resolver:
         patient = asyncio.ensure_future(resolver.query(f"a.{ZONE}", "A"))
@@ -162,7 +182,10 @@ async def test_no_unretrieved_exception_warnings(svc_knot: Knot) -> None:
                 asyncio.ensure_future(resolver.query(f"nx.{ZONE}", "A")) for _ in range(5)
             ]
             outcomes = await asyncio.gather(*backend.waiters, return_exceptions=True)
-            assert all(isinstance(o, asyncio.CancelledError) for o in outcomes)
+            # The first caller runs the lookup in its own task: the error is
+            # raised there before its cancellation can land.  The others left.
+            assert isinstance(outcomes[0], NXDomain)
+            assert all(isinstance(o, asyncio.CancelledError) for o in outcomes[1:])
             assert backend.sent == 1
 
     loop = asyncio.get_running_loop()
