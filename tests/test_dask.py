@@ -5,6 +5,7 @@ run, exactly one per input through a SIGKILLed worker and a killed driver."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -13,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -65,10 +66,14 @@ def _comparable(record: dict[str, Any]) -> tuple[Any, ...]:
             record["canonical_name"])
 
 
-async def _single_process(path: Path, **options: Any) -> list[dict[str, Any]]:
+async def _resolve_file(f: IO[str], **options: Any) -> list[dict[str, Any]]:
+    async with resolve_many(f, **options) as run:
+        return [r.to_dict() async for r in run]
+
+
+def _single_process(path: Path, **options: Any) -> list[dict[str, Any]]:
     with open(path, encoding="utf-8", errors="surrogateescape") as f:  # as the CLI opens it
-        async with resolve_many(f, **options) as run:
-            return [r.to_dict() async for r in run]
+        return asyncio.run(_resolve_file(f, **options))
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -82,7 +87,7 @@ def test_same_records_as_one_process(client: Any, knot: KnotServer, tmp_path: Pa
     options = {"nameservers": [knot.address], "concurrency": 20, "timeout": 5.0}
     summary = ad.resolve_files(client, path, tmp_path / "run", output=tmp_path / "out.jsonl",
                                partition_names=7, **options)
-    expected = asyncio.run(_single_process(path, **options))
+    expected = _single_process(path, **options)
     got = _read_jsonl(tmp_path / "out.jsonl")
     assert [r["index"] for r in got] == list(range(len(expected)))  # input order, once each
     assert sorted(map(_comparable, got)) == sorted(map(_comparable, expected))
@@ -171,48 +176,70 @@ def _cli(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:
     """End what the driver left behind (its orphaned worker processes)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     proc.wait()
 
 
-def test_cli_resume_after_driver_killed(knot: KnotServer, tmp_path: Path) -> None:
+def _wait_for(proc: subprocess.Popen[bytes], parts: Path, suffix: str) -> None:
+    """Until the run directory holds a ``suffix`` file (or fail/skip if the run ended)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        if parts.is_dir() and any(p.suffix == suffix for p in parts.iterdir()):
+            return
+        time.sleep(0.05)
+    if proc.poll() is not None:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        if "Nanny failed" in err:
+            unavailable(f"no LocalCluster in a subprocess: {err[-500:]}")
+        pytest.fail(f"the run ended before it could be stopped: {err[-2000:]}")
+
+
+def test_cli_driver_killed_ctrl_c_and_resume(knot: KnotServer, tmp_path: Path) -> None:
+    """SIGKILL of the driver, then a resumed run stopped by Ctrl-C (SIGINT to
+    the whole process group, as a terminal sends it: exit 130, whole records
+    only), then a second resume: exactly one record per input, in order."""
     count = 3000
     path = tmp_path / "names.txt"
     path.write_text("\n".join(z.bulk_name(i) for i in range(count)) + "\n# end\n")
     out = tmp_path / "out.jsonl"
     base = [str(path), "--server", knot.address, "--workers", "2", "-o", str(out),
             "--no-progress"]
-    first = _cli([*base, "--qps", "500"])
     parts = Path(f"{out}.dask") / "parts"
+    first = _cli([*base, "--qps", "500"])
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and first.poll() is None:
-            if parts.is_dir() and any(p.suffix == ".json" for p in parts.iterdir()):
-                break  # a partition is finished, others are under way
-            time.sleep(0.05)
-        if first.poll() is not None:
-            err = first.stderr.read().decode() if first.stderr else ""
-            if "LocalCluster" in err or "Nanny failed" in err:
-                unavailable(f"no LocalCluster in a subprocess: {err[-500:]}")
-            pytest.fail(f"the run ended before it could be killed: {err[-2000:]}")
+        _wait_for(first, parts, ".json")  # a partition is finished, others under way
         os.kill(first.pid, signal.SIGKILL)  # the driver only
         first.wait()
-        assert not out.exists()
-        second = _cli([*base, "--resume"])
-        try:
-            _, err_bytes = second.communicate(timeout=120)
-        finally:
-            _stop_group(second)
-        assert second.returncode == 0, err_bytes.decode()[-2000:]
     finally:
-        _stop_group(first)
+        _stop_group(first)  # its orphaned workers
+    assert not out.exists()
+    done_before = len(list(parts.glob("*.json")))
+
+    second = _cli([*base, "--resume", "--qps", "500"])
+    try:
+        _wait_for(second, parts, ".ckpt")
+        time.sleep(0.5)
+        os.killpg(second.pid, signal.SIGINT)
+        _, err = second.communicate(timeout=60)
+    finally:
+        _stop_group(second)
+    assert second.returncode == 130, err.decode()[-2000:]
+    assert b"INTERRUPTED" in err and not out.exists()
+    for partial in parts.glob("*.partial"):  # whole records up to the checkpoint
+        ckpt = json.loads(partial.with_suffix(".ckpt").read_text())
+        assert partial.read_bytes()[:ckpt["bytes"]].endswith(b"\n")
+
+    third = _cli([*base, "--resume"])
+    try:
+        _, err = third.communicate(timeout=120)
+    finally:
+        _stop_group(third)
+    assert third.returncode == 0, err.decode()[-2000:]
     got = _read_jsonl(out)
     assert [r["index"] for r in got] == list(range(count))
     assert all(r["addresses"] == [z.bulk_address(r["index"])] for r in got)
-    assert "skipped (already in the output)" in err_bytes.decode()
+    assert "skipped (already in the output)" in err.decode() and done_before >= 1
 
 
 def test_cli_usage_errors(tmp_path: Path) -> None:
