@@ -89,7 +89,11 @@ _ESCAPE = [
     chr(c) if c in _PLAIN else "\\" + chr(c) if c in _SPECIAL else f"\\{c:03d}"
     for c in range(256)
 ]
-_Memo = dict[int, tuple[str, int, int]]  # pointer target -> (text or "" for root, wire size, hops)
+# position -> (text of a name, ``offset << 16 | size << 8 | hops``): the name
+# starting at that position is ``text[offset:]`` ("" for the root), its wire
+# size and its pointer hops.  Ints and one shared text per walk instead of a
+# string and a tuple per position: a hostile 64 KiB message visits thousands.
+_Memo = dict[int, tuple[str, int]]
 
 
 class ParseError(ValueError):
@@ -201,28 +205,28 @@ def _read_name(data: bytes, pos: int, memo: _Memo) -> tuple[str, int]:
         raise ParseError("name longer than 255 bytes")
     end = pos + 1 if length == 0 else pos + 2
     # 2. after the first pointer: known positions end the walk
-    marks: list[tuple[int, int, int, int]] = []  # (position, labels, size, hops) before it
+    marks: list[int] = []  # visited: position << 24 | labels << 16 | size << 8 | hops, before it
     hops = 0
     tail = ""  # text of a memoized suffix
-    tail_hops = 0
+    tail_info = 0
     while True:  # ``length``: a pointer, or the terminal byte, to begin with
         if length == 0:
             if marks:
-                marks.append((pos, len(labels), size, hops))  # the terminal byte
+                marks.append(pos << 24 | len(labels) << 16 | size << 8 | hops)  # terminal
             break
         if length >= 0xC0:
             target = ((length & 0x3F) << 8) | data[pos + 1]
             if target >= pos:  # only backwards: with the size cap, loops end
                 raise ParseError("compression pointer does not point backwards")
+            marks.append(pos << 24 | len(labels) << 16 | size << 8 | hops)
             hops += 1
             if hops > MAX_POINTER_HOPS:
                 raise ParseError(f"more than {MAX_POINTER_HOPS} compression pointers in a name")
-            marks.append((pos, len(labels), size, hops - 1))
             pos = target
         else:
             if length > 63:
                 raise ParseError("reserved label type")
-            marks.append((pos, len(labels), size, hops))
+            marks.append(pos << 24 | len(labels) << 16 | size << 8 | hops)
             size += length + 1
             if size > _MAX_NAME:
                 raise ParseError("name longer than 255 bytes")
@@ -232,11 +236,12 @@ def _read_name(data: bytes, pos: int, memo: _Memo) -> tuple[str, int]:
             pos += 1 + length
         hit = memo.get(pos)
         if hit is not None:
-            tail, tail_size, tail_hops = hit
-            size += tail_size - 1
+            tail_text, tail_info = hit
+            tail = tail_text[tail_info >> 16 :]
+            size += ((tail_info >> 8) & 0xFF) - 1
             if size > _MAX_NAME:
                 raise ParseError("name longer than 255 bytes")
-            if hops + tail_hops > MAX_POINTER_HOPS:
+            if hops + (tail_info & 0xFF) > MAX_POINTER_HOPS:
                 raise ParseError(f"more than {MAX_POINTER_HOPS} compression pointers in a name")
             break
         length = data[pos]
@@ -244,24 +249,29 @@ def _read_name(data: bytes, pos: int, memo: _Memo) -> tuple[str, int]:
         joined = b".".join(labels)
         if joined.translate(None, _PLAIN) == _DOTS[len(labels) - 1]:
             text = joined.lower().decode("ascii")
-            parts = text.split(".") if marks else []
+            if marks:
+                lengths = list(map(len, labels))
         else:  # special bytes: escape them, as dnspython prints names
             parts = [_label_text(label) for label in labels]
             text = ".".join(parts)
+            lengths = list(map(len, parts))
         if tail:
             text = text + "." + tail
     else:
-        text, parts = tail, []
-    total_hops = hops + tail_hops
-    memo[start] = (text, size, total_hops)  # later owners often point at this name
-    if marks:  # the name starting at each position visited after a jump
-        suffixes = [*parts, tail]
-        for i in range(len(parts) - 1, -1, -1):
-            after = suffixes[i + 1]
-            if after:
-                suffixes[i] = parts[i] + "." + after
-        for position, first, before, hops_before in marks:
-            memo[position] = (suffixes[first], size - before + 1, total_hops - hops_before)
+        text = tail
+    total_hops = hops + (tail_info & 0xFF)
+    memo[start] = (text, size << 8 | total_hops)  # later owners often point at this name
+    if marks:  # the name starting at each position visited after a jump: a suffix of text
+        offsets = [0]
+        if labels:
+            offset = 0
+            for n in lengths:
+                offset += n + 1
+                offsets.append(offset)
+        for mark in marks:
+            before = (mark >> 8) & 0xFF
+            memo[mark >> 24] = (text, offsets[(mark >> 16) & 0xFF] << 16
+                                | (size - before + 1) << 8 | (total_hops - (mark & 0xFF)))
     return text, end
 
 
@@ -380,8 +390,8 @@ def _records(data: bytes, pos: int, count: int, qname: str, qclass: int, memo: _
                 owner = qname
             else:
                 hit = memo.get(target)
-                if hit is not None and target < pos and hit[2] < MAX_POINTER_HOPS:
-                    owner = hit[0] or "."
+                if hit is not None and target < pos and hit[1] & 0xFF < MAX_POINTER_HOPS:
+                    owner = hit[0][hit[1] >> 16 :] or "."
                 else:
                     owner = _read_name(data, pos, memo)[0] or "."
             pos += 2
@@ -506,7 +516,7 @@ def parse_response(data: bytes, question: bytes = b"", qname: str = "") -> Respo
             qend, qname = _question(data)
             question = data[12:qend]
         qtype, qclass = _QTAIL.unpack_from(data, qend - 4)
-        memo: _Memo = {12: ("" if qname == "." else qname, qend - 16, 0)}
+        memo: _Memo = {12: ("" if qname == "." else qname, (qend - 16) << 8)}
         answers, pos = _records(data, qend, ancount, qname, qclass, memo, True)
         rcode = flags & 0xF
         soa = negative_ttl = None
@@ -529,7 +539,7 @@ def authority_records(data: bytes, response: Response) -> list[RR]:
     :raises ParseError: on anything malformed.
     """
     memo: _Memo = {12: ("" if response.qname == "." else response.qname,
-                        len(response.question) - 4, 0)}
+                        (len(response.question) - 4) << 8)}
     try:
         records, _ = _records(data, response.authority_offset, response.authority_count,
                               response.qname, response.qclass, memo, False)
