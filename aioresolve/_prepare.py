@@ -70,7 +70,18 @@ def getaddrinfo_request(
     proto: int,
     flags: int,
 ) -> list[AddrInfo] | tuple[bytes | None, str | int | None]:
-    """The answer for literals, else ``(host as A-label bytes or None, port)``."""
+    """The answer for literals, else ``(host as A-label bytes or None, port)``.
+
+    The outcome for names is memoised (by the exact arguments, for plain
+    str/bytes/int arguments only): the numeric probe and the IDNA encoding
+    are most of the cost of a cached lookup otherwise.
+    """
+    key = (host, port, family, type, proto, flags)
+    plain = _plain_arguments(key)  # first: a key of other types may not even hash
+    if plain:
+        known = _NAMES.get(key)
+        if known is not None:
+            return known
     try:
         infos = socket.getaddrinfo(host, port, family, type, proto, _with_flags(flags, _NUMERIC_AI))
         return cast("list[AddrInfo]", infos)
@@ -78,7 +89,26 @@ def getaddrinfo_request(
         pass  # a host or service *name*: that takes a real lookup
     name = host.encode("idna") if isinstance(host, str) else host
     service = port.decode("ascii") if isinstance(port, bytes) else port
+    if plain:
+        if len(_NAMES) >= _NAMES_MAX:
+            _NAMES.clear()
+        _NAMES[key] = (name, service)
     return name, service
+
+
+#: getaddrinfo arguments that name a host or service -> what the backend gets.
+_NAMES: dict[tuple[object, ...], tuple[bytes | None, str | int | None]] = {}
+_NAMES_MAX = 1024
+_PLAIN = {str, bytes, int, type(None), socket.AddressFamily, socket.SocketKind, socket.AddressInfo}
+
+
+def _plain_arguments(key: tuple[object, ...]) -> bool:
+    """Whether every argument is of a type whose equality is its value (no
+    user subclass with its own ``__eq__``/``__hash__`` can alias another)."""
+    for value in key:
+        if type(value) not in _PLAIN:
+            return False
+    return True
 
 
 def getnameinfo_answer(sockaddr: SockAddr, flags: int) -> tuple[str, str] | None:
