@@ -31,6 +31,7 @@ from .._config import RESOLV_CONF, system_nameservers
 from .._config import default_backend_name as _default_backend_name
 from ._result import ADDR, CSV_FIELDS, DEFAULT_RETRY_ON, Result, Status, record_text
 from ._run import BulkRun, QueryFunc, resolve_all, resolve_many
+from ._stream import stream
 
 __all__ = [
     "ADDR",
@@ -46,6 +47,7 @@ __all__ = [
     "Status",
     "resolve_all",
     "resolve_many",
+    "stream",
 ]
 
 
