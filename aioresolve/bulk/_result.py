@@ -126,6 +126,10 @@ class Result:
         ``canonical_name``, in order (empty without CNAMEs).
     :ivar soa: the SOA record of a negative answer's authority section, where
         the server sent one (NXDOMAIN, NODATA).
+    :ivar flags: the reply's 16-bit header flags word (QR, AA, TC, RD, RA, AD,
+        CD), where the backend reports it.
+    :ivar protocol: ``"udp"`` or ``"tcp"``: how the final reply came, where
+        the backend reports it.
     """
 
     index: int
@@ -142,6 +146,8 @@ class Result:
     server: str | None = None
     aliases: tuple[str, ...] = ()
     soa: SOA | None = None
+    flags: int | None = None
+    protocol: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -191,7 +197,8 @@ class Result:
             "type": self.rtype,
             "class": "IN",
             "status": self.status.value,
-            "flags": None,
+            "rcode": _RCODES.get(self.status),
+            "flags": None if self.flags is None else _flag_names(self.flags),
             "answers": answers,
             "authorities": authorities,
             "ttl": self.ttl,
@@ -202,7 +209,7 @@ class Result:
             "attempts": self.attempts,
             "elapsed_ms": round(self.elapsed * 1000, 3),
             "resolver": self.server,
-            "protocol": None,
+            "protocol": self.protocol,
             "timestamp": _iso_time(when),
         }
 
@@ -232,7 +239,8 @@ def answer_result(index: int, text: str, name: str, rtype: str, answer: Answer, 
     """The NOERROR :class:`Result` of ``answer`` (records, CNAME chain, server)."""
     return Result(index, text, name, rtype, Status.NOERROR, answer.records,
                   answer.canonical_name, answer.ttl, None, attempts, elapsed,
-                  answer.server or server, answer.aliases)
+                  answer.server or server, answer.aliases, None,
+                  getattr(answer, "flags", None), getattr(answer, "protocol", None))
 
 
 def error_result(index: int, text: str, name: str | None, rtype: str, exc: BaseException, *,
@@ -246,7 +254,20 @@ def error_result(index: int, text: str, name: str | None, rtype: str, exc: BaseE
         message = f"{type(exc).__name__}: {message}"
     return Result(index, text, name, rtype, status, (), None,
                   getattr(exc, "negative_ttl", None), message, attempts, elapsed,
-                  getattr(exc, "server", None) or server, (), getattr(exc, "soa", None))
+                  getattr(exc, "server", None) or server, (), getattr(exc, "soa", None),
+                  getattr(exc, "flags", None), getattr(exc, "protocol", None))
+
+
+#: The RCODE behind each status that is one (NODATA is a NOERROR reply).
+_RCODES = {Status.NOERROR: "NOERROR", Status.NODATA: "NOERROR", Status.NXDOMAIN: "NXDOMAIN",
+           Status.SERVFAIL: "SERVFAIL", Status.REFUSED: "REFUSED", Status.FORMERR: "FORMERR"}
+#: Header flag bits, in dig's order.
+_FLAG_BITS = (("qr", 0x8000), ("aa", 0x0400), ("tc", 0x0200), ("rd", 0x0100), ("ra", 0x0080),
+              ("ad", 0x0020), ("cd", 0x0010))
+
+
+def _flag_names(flags: int) -> list[str]:
+    return [name for name, bit in _FLAG_BITS if flags & bit]
 
 
 def _iso_time(when: float) -> str:
