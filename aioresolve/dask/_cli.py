@@ -188,8 +188,15 @@ def _run(args: argparse.Namespace, options: dict[str, Any], path: str, run_dir: 
                         **options)
         except RunMismatch as exc:
             raise UsageError(str(exc)) from None
+        except OSError as exc:  # the run directory or the output cannot be written
+            raise UsageError(str(exc)) from None
         except KeyboardInterrupt:
             summary = None
+        except Exception as exc:  # e.g. KilledWorker: a partition's workers kept dying
+            print(f"aioresolve: error: the run failed: {type(exc).__name__}: {exc}\n"
+                  f"  the run directory {run_dir} keeps what is done: --resume continues",
+                  file=sys.stderr)
+            return EXIT_FAILED
     interrupted = summary is None or summary.interrupted
     if summary is not None and not interrupted and to_stdout:
         try:

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..bulk import Status
+from ..bulk import CSV_FIELDS, Status
 from ._manifest import Manifest, RunMismatch, fsync_dir, part_path
 from ._partition import plan_partitions
 from ._task import _read_ckpt, count_statuses, partition_status, run_partition
@@ -130,6 +130,8 @@ def combine_parts(manifest: Manifest, output: str) -> None:
     out_dir = os.path.dirname(os.path.abspath(output))
     tmp = os.path.join(out_dir, f".{os.path.basename(output)}.{uuid.uuid4().hex[:8]}.tmp")
     with open(tmp, "wb") as dst:
+        if manifest.format == "csv" and not manifest.partitions:  # no names: the header
+            dst.write((",".join(CSV_FIELDS) + "\n").encode())
         for n, part in enumerate(manifest.partitions):
             with open(manifest.final_path(part.number), "rb") as src:
                 if manifest.format == "csv" and n:
@@ -169,6 +171,8 @@ def resolve_files(
     run_dir = os.path.abspath(os.fspath(run_dir))
     opts = _json_options(options)
     opts["detail"] = bool(detail)
+    if output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        raise FileNotFoundError(f"the directory of {output} does not exist")
     started = time.monotonic()
     manifest: Manifest | None = None
     if os.path.exists(os.path.join(run_dir, "manifest.json")):
@@ -226,6 +230,9 @@ def resolve_files(
     except KeyboardInterrupt:
         interrupted = True
         client.cancel(list(futures), force=True)
+    except BaseException:  # a partition failed for good: stop the others
+        client.cancel(list(futures), force=True)
+        raise
     finally:
         manifest.write()
     counts = count_statuses(_progress_counts(manifest, finished))
