@@ -17,13 +17,10 @@ construction; only the addresses come from c-ares.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import ipaddress
 import os
 import socket
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, cast
 
 import pycares
@@ -32,7 +29,8 @@ from .. import _config
 from .._errors import IllegalName, ResolveError, ResolverClosed
 from .._nameservers import nameserver_text, parse_nameserver
 from .._records import Answer
-from . import _cares_ffi
+from . import _cares_ffi, _glibc
+from ._cares_loop import Loop
 from ._cares_records import (
     QUERY_TYPES,
     answer_from_result,
@@ -44,35 +42,11 @@ from .base import AddrInfo, Backend, HostEntry, NegativeAnswer, SockAddr
 __all__ = ["CaresBackend"]
 
 _E = pycares.errno
-_BAD = pycares.ARES_SOCKET_BAD
-
-# glibc's messages (gai_strerror / hstrerror), so exceptions read like socket's.
-_EAI_MESSAGES = {
-    socket.EAI_NONAME: "Name or service not known",
-    socket.EAI_AGAIN: "Temporary failure in name resolution",
-    socket.EAI_FAIL: "Non-recoverable failure in name resolution",
-    getattr(socket, "EAI_NODATA", -5): "No address associated with hostname",
-}
-_EAI_NODATA = getattr(socket, "EAI_NODATA", -5)
-_EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", -9)
-_HOST_NOT_FOUND, _TRY_AGAIN, _NO_RECOVERY = 1, 2, 3
-
-#: Submissions between two reads of answers that already arrived (see _Loop._drain).
-_DRAIN_EVERY = 32
 
 # c-ares getaddrinfo flag (values differ from socket.AI_*).
 _ARES_AI_NOSORT = 1 << 7  # not exported by pycares; value from ares.h
 #: Asked always: only then does c-ares report hosts-file aliases (as CNAMEs).
 _ARES_AI_CANONNAME = 1
-
-#: (family, address parts): (ip,) for IPv4, (ip, flowinfo, scope_id) for IPv6.
-_Addr = tuple[int, tuple[Any, ...]]
-#: The completion callback pycares calls: (result, status or None).
-_Done = Callable[[Any, 'int | None'], None]
-
-
-def _gaierror(code: int) -> socket.gaierror:
-    return socket.gaierror(code, _EAI_MESSAGES[code])
 
 
 def _gai_code(status: int) -> int:
@@ -80,7 +54,7 @@ def _gai_code(status: int) -> int:
     if status == _E.ARES_ENOTFOUND or status == _E.ARES_EBADNAME:
         return socket.EAI_NONAME
     if status == _E.ARES_ENODATA:
-        return _EAI_NODATA
+        return _glibc.EAI_NODATA
     return socket.EAI_AGAIN  # SERVFAIL, REFUSED, timeout, connection refused …
 
 
@@ -88,227 +62,6 @@ def _parse_nameserver(server: str) -> str:
     """One nameserver in the form c-ares' server CSV takes (port kept only if given)."""
     ip, port = parse_nameserver(server, default_port=0)
     return nameserver_text(ip, port) if port else (f"[{ip}]" if ":" in ip else ip)
-
-
-# c-ares' ARES_OPT_QUERY_CACHE (ares.h: 1 << 21, beside ARES_OPT_EVENT_THREAD's
-# 1 << 22); pycares 5.2 neither exports it nor sets ``qcache_max_ttl``.
-_ARES_OPT_QUERY_CACHE = 1 << 21
-
-
-class _NoQueryCache:
-    """Stands in for pycares' ``_lib`` while a channel is built: it adds
-    ``ARES_OPT_QUERY_CACHE`` with ``qcache_max_ttl = 0`` (which disables it) to
-    ``ares_init_options``.  c-ares 1.34 otherwise caches every answer up to its
-    TTL with no size bound: measured, ~1.6 KB per unique name, 187 MiB peak
-    for a 100k-name bulk run.  The Resolver's own cache is bounded (LRU)."""
-
-    def __init__(self, lib: Any) -> None:
-        self._lib = lib
-
-    def ares_init_options(self, channel: Any, options: Any, optmask: int) -> Any:
-        options.qcache_max_ttl = 0
-        return self._lib.ares_init_options(channel, options, optmask | _ARES_OPT_QUERY_CACHE)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._lib, name)
-
-
-class _KeepAlive:
-    """Stands in for pycares' ``_ffi`` while a channel is built: every
-    ``new()`` is remembered, everything else is the real FFI object."""
-
-    def __init__(self, ffi: Any) -> None:
-        self._ffi = ffi
-        self.kept: list[Any] = []
-
-    def new(self, *args: Any) -> Any:
-        obj = self._ffi.new(*args)
-        self.kept.append(obj)
-        return obj
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ffi, name)
-
-
-_ffi_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _keep_option_strings() -> Iterator[list[Any]]:
-    """Work around pycares 5.2: ``Channel()`` stores ``_ffi.new()`` strings for
-    ``lookups`` and ``resolvconf_path`` in the options struct without keeping
-    a reference, so they may be freed (and reused, e.g. by the search list)
-    before c-ares copies them: lookups then fail at random with
-    ARES_ECONNREFUSED without sending a packet.  Keeping every allocation made
-    while the channel is built alive fixes it."""
-    with _ffi_lock:
-        real, real_lib = pycares._ffi, pycares._lib  # type: ignore[attr-defined]
-        proxy = _KeepAlive(real)
-        pycares._ffi = proxy  # type: ignore[attr-defined]
-        pycares._lib = _NoQueryCache(real_lib)  # type: ignore[attr-defined]
-        try:
-            yield proxy.kept
-        finally:
-            pycares._ffi, pycares._lib = real, real_lib  # type: ignore[attr-defined]
-
-
-class _Loop:
-    """One pycares channel driven by one asyncio loop (see the module docstring)."""
-
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, options: dict[str, Any], deadline: float
-    ) -> None:
-        self.loop = loop
-        self.readers: set[int] = set()
-        self.writers: set[int] = set()
-        #: future -> its last-resort deadline (loop time); insertion order is
-        #: deadline order, since every lookup gets the same ``deadline``.
-        self.pending: dict[asyncio.Future[Any], float] = {}
-        self.deadline = deadline
-        self.timer: asyncio.TimerHandle | None = None
-        self.sweeper: asyncio.TimerHandle | None = None
-        self.closed = False
-        self.burst = 0  # lookups started, for _drain()
-        self.options = options
-        self._hosts_channel: pycares.Channel | None = None
-        with _keep_option_strings() as self._option_strings:
-            self.channel = pycares.Channel(sock_state_cb=self._sock_state, **options)
-
-    def hosts_channel(self) -> pycares.Channel:
-        """A second channel that only reads the hosts file (``lookups="f"``): it
-        answers reverse lookups from the hosts file, as glibc's ``files``
-        source does, and never sends a packet."""
-        if self._hosts_channel is None:
-            options = {**self.options, "lookups": "f"}
-            with _keep_option_strings() as self._hosts_option_strings:
-                self._hosts_channel = pycares.Channel(sock_state_cb=self._sock_state, **options)
-        return self._hosts_channel
-
-    # c-ares -> loop --------------------------------------------------------
-
-    def _sock_state(self, fd: int, readable: bool, writable: bool) -> None:
-        if self.closed:  # c-ares' shutdown thread may call this after close()
-            return
-        if readable and fd not in self.readers:
-            self.loop.add_reader(fd, self._process, fd, _BAD)
-            self.readers.add(fd)
-        elif not readable and fd in self.readers:
-            self.loop.remove_reader(fd)
-            self.readers.discard(fd)
-        if writable and fd not in self.writers:
-            self.loop.add_writer(fd, self._process, _BAD, fd)
-            self.writers.add(fd)
-        elif not writable and fd in self.writers:
-            self.loop.remove_writer(fd)
-            self.writers.discard(fd)
-
-    def _process(self, read_fd: int, write_fd: int) -> None:
-        if self.closed:
-            return
-        self.channel.process_fd(read_fd, write_fd)
-        self._arm_timer()
-
-    def _on_timer(self) -> None:
-        self.timer = None
-        self._process(_BAD, _BAD)
-
-    def _arm_timer(self) -> None:
-        # One timer while anything is in flight; c-ares says when it next needs
-        # to act (retry or give up).  Capped so a deadline c-ares shortens
-        # later (it adapts timeouts to server latency) is never missed by long.
-        if self.timer is None and self.pending and not self.closed:
-            delay: float = self.channel.timeout(1.0)  # type: ignore[no-untyped-call]
-            self.timer = self.loop.call_later(delay, self._on_timer)
-
-    # lookups -----------------------------------------------------------------
-
-    def start(self, submit: Callable[[_Done], None]) -> asyncio.Future[Any]:
-        """Start one c-ares request; the future gets ``(result, status)``."""
-        if self.closed:
-            raise ResolverClosed(backend=CaresBackend.name)
-        fut: asyncio.Future[Any] = self.loop.create_future()
-        self.pending[fut] = self.loop.time() + self.deadline
-
-        def done(result: Any, status: int | None) -> None:
-            # Runs on the loop thread inside process_fd (or at once in submit).
-            self.pending.pop(fut, None)
-            if not fut.done():  # a cancelled caller's result is dropped here
-                fut.set_result((result, status))
-
-        try:
-            submit(done)
-        except BaseException:
-            self.pending.pop(fut, None)
-            raise
-        self._arm_timer()
-        if self.sweeper is None:
-            self.sweeper = self.loop.call_later(self._sweep_every(), self._sweep)
-        self.burst += 1
-        if self.burst % _DRAIN_EVERY == 0:
-            self._drain()
-        return fut
-
-    def _sweep_every(self) -> float:
-        return max(self.deadline / 4, 0.05)
-
-    def _sweep(self) -> None:
-        """The last resort: end lookups c-ares has not called back for within
-        ``deadline`` (c-ares' own retries end long before; this catches a
-        callback that never comes) with ``ARES_ETIMEOUT``."""
-        self.sweeper = None
-        now = self.loop.time()
-        expired = []
-        for fut, deadline in self.pending.items():
-            if deadline > now:
-                break
-            expired.append(fut)
-        for fut in expired:
-            del self.pending[fut]
-            if not fut.done():
-                fut.set_result((None, _E.ARES_ETIMEOUT))
-        if self.pending and not self.closed:
-            self.sweeper = self.loop.call_later(self._sweep_every(), self._sweep)
-
-    def _drain(self) -> None:
-        """Read answers that already arrived, without waiting for the loop.
-
-        A burst of lookups (``gather`` of thousands) is submitted within one
-        loop iteration, before the loop polls.  Answers pile up meanwhile and
-        overflow the UDP receive buffer; the lost ones come back only after
-        c-ares' retry timeout (seconds).  Reading every few dozen submissions
-        keeps the buffer short.  (aiodns avoids this by reading in a thread.)
-        """
-        for fd in list(self.readers):
-            if self.closed:
-                return
-            self.channel.process_fd(fd, _BAD)
-
-    def close(self) -> None:
-        """Fail what is in flight with ResolverClosed and release the channel."""
-        if self.closed:
-            return
-        pending = list(self.pending)
-        self.channel.cancel()  # callbacks run now, here, with ARES_ECANCELLED
-        self.closed = True
-        for fut in pending:
-            if not fut.done():
-                fut.set_result((None, _E.ARES_ECANCELLED))
-        self.pending.clear()
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        if self.sweeper is not None:
-            self.sweeper.cancel()
-            self.sweeper = None
-        for fd in self.readers:
-            self.loop.remove_reader(fd)
-        for fd in self.writers:
-            self.loop.remove_writer(fd)
-        self.readers.clear()
-        self.writers.clear()
-        self.channel.close()  # destroyed by pycares' shutdown thread, sockets closed there
-        if self._hosts_channel is not None:
-            self._hosts_channel.close()
 
 
 class CaresBackend(Backend):
@@ -389,7 +142,7 @@ class CaresBackend(Backend):
         # what c-ares asked when no search domain can have been appended.
         self._searchless = (domains is not None and not list(domains)) or (
             domains is None and _no_system_search(resolvconf_path))
-        self._driver: _Loop | None = None
+        self._driver: Loop | None = None
         self._closed = False
 
     def __repr__(self) -> str:
@@ -403,7 +156,7 @@ class CaresBackend(Backend):
 
     # plumbing -----------------------------------------------------------------
 
-    def _loop_driver(self) -> _Loop:
+    def _loop_driver(self) -> Loop:
         if self._closed:
             raise ResolverClosed(backend=self.name)
         loop = asyncio.get_running_loop()
@@ -411,7 +164,7 @@ class CaresBackend(Backend):
         if driver is None or driver.loop is not loop:
             if driver is not None:  # the old loop is gone or elsewhere: start afresh
                 driver.close()
-            driver = self._driver = _Loop(loop, self._options, self.deadline)
+            driver = self._driver = Loop(loop, self._options, self.deadline)
         return driver
 
     async def _call(self, submit: Callable[..., None]) -> tuple[Any, int | None]:
@@ -426,7 +179,7 @@ class CaresBackend(Backend):
         a :class:`NegativeAnswer` when the zone's SOA gives its negative TTL."""
         name = host.decode("ascii")
         if not name:  # glibc: an empty name is not found, not a temporary failure
-            raise _gaierror(socket.EAI_NONAME)
+            raise _glibc.gaierror(socket.EAI_NONAME)
         channel = self._loop_driver().channel
         result, status = await self._call(
             lambda cb: _cares_ffi.getaddrinfo(
@@ -436,11 +189,11 @@ class CaresBackend(Backend):
             return result
         code = _gai_code(status)
         if code == socket.EAI_AGAIN:
-            raise _gaierror(code)
+            raise _glibc.gaierror(code)
         code, ttl = await self._negative(name, code, family)
         if ttl is None:
-            raise _gaierror(code)
-        raise NegativeAnswer(_gaierror(code), ttl)
+            raise _glibc.gaierror(code)
+        raise NegativeAnswer(_glibc.gaierror(code), ttl)
 
     async def _negative(self, name: str, code: int, family: int) -> tuple[int, float | None]:
         """glibc's code and the negative TTL of a name c-ares found no address
@@ -502,23 +255,23 @@ class CaresBackend(Backend):
     ) -> tuple[list[AddrInfo], float | None]:
         """:meth:`getaddrinfo` and the smallest TTL of the addresses and CNAMEs
         (c-ares' ``ai_ttl``); ``None`` for hosts-file answers, which carry none."""
-        if host is None or _ip_literal(host):
+        if host is None or _glibc.ip_literal(host):
             # No DNS involved (a service name, or a family the literal is not
             # of): libc answers from the services file, or fails, as socket does.
             infos = socket.getaddrinfo(host, port, family, type, proto, flags)
             return cast("list[AddrInfo]", infos), None
         # Services, socket types and argument errors exactly as libc (raises first,
         # as glibc resolves the service before the host).
-        template = _template(port, family, type, proto, flags)
+        template = _glibc.template(port, family, type, proto, flags)
         if flags & socket.AI_NUMERICHOST:  # not a literal (the facade answers those)
-            raise _gaierror(socket.EAI_NONAME)
+            raise _glibc.gaierror(socket.EAI_NONAME)
         mapped = family == socket.AF_INET6 and flags & socket.AI_V4MAPPED
         ares_family = socket.AF_UNSPEC if mapped else family
         result = await self._addresses(host, ares_family)
         addrs = _select(result.nodes, family, flags)
         ttl = _ttl(result)
         if not addrs:
-            error = _gaierror(_EAI_NODATA)
+            error = _glibc.gaierror(_glibc.EAI_NODATA)
             if ttl is None:
                 raise error
             raise NegativeAnswer(error, ttl)
@@ -542,7 +295,7 @@ class CaresBackend(Backend):
             raise negative.error from None
 
     async def gethostbyname_with_ttl(self, host: bytes) -> tuple[str, float | None]:
-        _check_ipv4_name(host)
+        _glibc.check_ipv4_name(host)
         infos, ttl = await self.getaddrinfo_with_ttl(host, None, socket.AF_INET, 0, 0, 0)
         return str(infos[0][4][0]), ttl
 
@@ -553,9 +306,9 @@ class CaresBackend(Backend):
             raise negative.error from None
 
     async def gethostbyname_ex_with_ttl(self, host: bytes) -> tuple[HostEntry, float | None]:
-        _check_ipv4_name(host)
+        _glibc.check_ipv4_name(host)
         if not host:  # glibc's gethostbyname_r("") fails so (h_errno NO_RECOVERY)
-            raise socket.herror(_NO_RECOVERY, "Unknown server error")
+            raise socket.herror(_glibc.NO_RECOVERY, "Unknown server error")
         result = await self._addresses(host, socket.AF_INET, _ARES_AI_NOSORT)
         name = host.decode("ascii").rstrip(".")
         canonical = _canonical(name, result.cnames)
@@ -587,8 +340,8 @@ class CaresBackend(Backend):
         names, status = await self._ptr(address)
         if status is not None:
             if status in (_E.ARES_ENOTFOUND, _E.ARES_ENODATA):
-                raise socket.herror(_HOST_NOT_FOUND, "Unknown host")
-            raise socket.herror(_TRY_AGAIN, "Host name lookup failure")
+                raise socket.herror(_glibc.HOST_NOT_FOUND, "Unknown host")
+            raise socket.herror(_glibc.TRY_AGAIN, "Host name lookup failure")
         # glibc names the first PTR and lists no aliases.
         return names[0], [], [address.partition("%")[0]]
 
@@ -600,14 +353,14 @@ class CaresBackend(Backend):
         )
         entry = await self._hosts_reverse(numeric_host)
         if entry is not None:
-            return _strip_local_domain(entry[0], flags), service
+            return _glibc.strip_local_domain(entry[0], flags), service
         names, status = await self._ptr(numeric_host)
         if status is None:
-            return _strip_local_domain(names[0], flags), service
+            return _glibc.strip_local_domain(names[0], flags), service
         if status not in (_E.ARES_ENOTFOUND, _E.ARES_ENODATA):
-            raise _gaierror(socket.EAI_AGAIN)
+            raise _glibc.gaierror(socket.EAI_AGAIN)
         if flags & socket.NI_NAMEREQD:
-            raise _gaierror(socket.EAI_NONAME)
+            raise _glibc.gaierror(socket.EAI_NONAME)
         return numeric_host, service
 
     # records -------------------------------------------------------------------
@@ -700,15 +453,6 @@ def _cname_loop(name: str, answer: Sequence[Any]) -> bool:
     return False
 
 
-def _ip_literal(host: bytes) -> bool:
-    """Whether ``host`` is an IPv4 or IPv6 address (with an optional zone id)."""
-    try:
-        ipaddress.ip_address(host.decode("ascii").partition("%")[0])
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return True
-
-
 def _line_aliases(address: str, name: str, merged: list[str]) -> list[str]:
     """The aliases of the hosts-file line of ``address`` (glibc's), where c-ares
     merges those of every line of the name: ``gethostbyaddr("127.0.0.1")`` is
@@ -725,16 +469,6 @@ def _line_aliases(address: str, name: str, merged: list[str]) -> list[str]:
         if same and canonical == name:
             return aliases
     return merged
-
-
-def _check_ipv4_name(host: bytes) -> None:
-    """gethostbyname* of an IPv6 literal: glibc's EAI_ADDRFAMILY (c-ares: not found)."""
-    if b":" in host:
-        try:
-            ipaddress.IPv6Address(host.decode("ascii").partition("%")[0])
-        except ValueError:
-            return
-        raise socket.gaierror(_EAI_ADDRFAMILY, "Address family for hostname not supported")
 
 
 def _no_system_search(resolvconf_path: str | None) -> bool:
@@ -767,9 +501,9 @@ def _canonical(name: str, cnames: Sequence[Any]) -> str:
     return current
 
 
-def _select(nodes: Sequence[Any], family: int, flags: int) -> list[_Addr]:
+def _select(nodes: Sequence[Any], family: int, flags: int) -> list[_glibc.Addr]:
     """(family, address parts) of each address in c-ares' order, v4-mapped as glibc does."""
-    found: list[_Addr] = list(dict.fromkeys(
+    found: list[_glibc.Addr] = list(dict.fromkeys(
         (socket.AF_INET, (_text(n.addr[0]),)) if n.family == socket.AF_INET
         else (socket.AF_INET6, (_text(n.addr[0]), n.addr[2], n.addr[3]))
         for n in nodes
@@ -781,54 +515,7 @@ def _select(nodes: Sequence[Any], family: int, flags: int) -> list[_Addr]:
         return [a for a in found if a[0] == socket.AF_INET]
     if not flags & socket.AI_V4MAPPED or (v6 and not flags & socket.AI_ALL):
         return v6
-    mapped: list[_Addr] = [(socket.AF_INET6, (f"::ffff:{a[1][0]}", 0, 0))
+    mapped: list[_glibc.Addr] = [(socket.AF_INET6, (f"::ffff:{a[1][0]}", 0, 0))
               for a in found if a[0] == socket.AF_INET]
     return mapped + v6
 
-
-class _Template:
-    """The (type, proto, port) triples libc gives for these arguments, learnt
-    from :func:`socket.getaddrinfo` on an IP literal (no lookup happens)."""
-
-    _LITERALS: ClassVar[dict[int, str]] = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
-
-    def __init__(self, port: str | int | None, family: int, type: int, proto: int,
-                 flags: int) -> None:
-        base_flags = (flags & ~(socket.AI_CANONNAME | socket.AI_ADDRCONFIG
-                                | socket.AI_V4MAPPED | socket.AI_ALL)) | socket.AI_NUMERICHOST
-        self.triples: dict[int, list[tuple[socket.SocketKind, int, int]]] = {}
-        families = [family] if family in self._LITERALS else [socket.AF_INET, socket.AF_INET6]
-        if family not in self._LITERALS and family != socket.AF_UNSPEC:
-            socket.getaddrinfo(None, port, family, type, proto, flags)  # raises EAI_FAMILY
-        for fam in families:
-            infos = socket.getaddrinfo(self._LITERALS[fam], port, fam, type, proto, base_flags)
-            self.triples[fam] = [(kind, prot, int(addr[1])) for _, kind, prot, _, addr in infos]
-
-    def expand(self, addrs: list[_Addr], canon: str) -> list[AddrInfo]:
-        out: list[AddrInfo] = []
-        for fam, parts in addrs:
-            for kind, prot, port in self.triples[fam]:
-                sockaddr: SockAddr = (
-                    (parts[0], port)
-                    if fam == socket.AF_INET
-                    else (parts[0], port, parts[1], parts[2])
-                )
-                first = canon if not out else ""
-                out.append((socket.AddressFamily(fam), kind, prot, first, sockaddr))
-        return out
-
-
-def _strip_local_domain(name: str, flags: int) -> str:
-    """NI_NOFQDN: drop the local domain (taken from the host name, without a lookup)."""
-    if not flags & socket.NI_NOFQDN:
-        return name
-    _, dot, domain = socket.gethostname().partition(".")
-    if dot and name.lower().endswith("." + domain.lower()):
-        return name[: -len(domain) - 1]
-    return name
-
-
-#: Templates by (port, family, type, proto, flags): the services database is
-#: read once per distinct argument set, not once per lookup.  Errors are not
-#: cached (lru_cache does not keep exceptions).
-_template = functools.lru_cache(maxsize=256)(_Template)

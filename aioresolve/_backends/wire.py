@@ -19,7 +19,6 @@ Differences from :mod:`socket` / glibc in the socket-style lookups:
 from __future__ import annotations
 
 import asyncio
-import functools
 import ipaddress
 import socket
 from collections.abc import (
@@ -30,36 +29,23 @@ from collections.abc import (
     Iterable,
     Sequence,
 )
-from typing import Any, ClassVar, NoReturn, cast
+from typing import Any, ClassVar, cast
 
 from .. import _config, _errors
 from .._dns.engine import UDP_MAX_QUERIES, Engine, Query, Stats
 from .._dns.stream import Stream, StreamResult
 from .._nameservers import nameserver_text, parse_nameserver, read_resolv_conf
 from .._records import AAAA, PTR, A, Answer
+from . import _glibc
 from .base import AddrInfo, Backend, HostEntry, NegativeAnswer, SockAddr
 
 __all__ = ["StreamResult", "WireBackend"]
-
-_EAI_NODATA = getattr(socket, "EAI_NODATA", -5)
-_EAI_MESSAGES = {
-    socket.EAI_NONAME: "Name or service not known",
-    socket.EAI_AGAIN: "Temporary failure in name resolution",
-    _EAI_NODATA: "No address associated with hostname",
-}
-_EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", -9)
-_HOST_NOT_FOUND, _TRY_AGAIN = 1, 2
-
-
-def _gaierror(code: int) -> socket.gaierror:
-    return socket.gaierror(code, _EAI_MESSAGES[code])
-
 
 def _gai_code(error: BaseException) -> int:
     if isinstance(error, _errors.NXDomain):
         return socket.EAI_NONAME
     if isinstance(error, _errors.NoData):
-        return _EAI_NODATA
+        return _glibc.EAI_NODATA
     if isinstance(error, _errors.IllegalName):
         return socket.EAI_NONAME
     return socket.EAI_AGAIN
@@ -280,9 +266,9 @@ class WireBackend(Backend):
         """
         name = host.decode("ascii")
         if not name.rstrip("."):  # glibc: an empty name is not found
-            raise _gaierror(socket.EAI_NONAME)
-        if family == socket.AF_INET and _ip_literal(host):  # gethostbyname*("::1")
-            raise socket.gaierror(_EAI_ADDRFAMILY, "Address family for hostname not supported")
+            raise _glibc.gaierror(socket.EAI_NONAME)
+        if family == socket.AF_INET and _glibc.ip_literal(host):  # gethostbyname*("::1")
+            raise _glibc.gaierror(_glibc.EAI_ADDRFAMILY)
         kinds = {int(socket.AF_INET): ["A"], int(socket.AF_INET6): ["AAAA"]}.get(
             family, ["A", "AAAA"])
         if len(kinds) == 1:  # no gather (a task per query) for one family
@@ -303,10 +289,10 @@ class WireBackend(Backend):
             min(a.ttl for a in answers) if answers else None)
         if not answers:
             if any(_gai_code(e) == socket.EAI_AGAIN for e in errors):
-                raise _gaierror(socket.EAI_AGAIN)
+                raise _glibc.gaierror(socket.EAI_AGAIN)
             code = (socket.EAI_NONAME if any(isinstance(e, _errors.NXDomain) for e in errors)
-                    else _EAI_NODATA)
-            _raise_negative(_gaierror(code), ttl)
+                    else _glibc.EAI_NODATA)
+            _glibc.raise_negative(_glibc.gaierror(code), ttl)
         aliases = next((q.aliases for q in queries if isinstance(q.result, Answer)), [])
         return answers, aliases, ttl
 
@@ -322,31 +308,31 @@ class WireBackend(Backend):
         """:meth:`getaddrinfo` and the smallest TTL of the A/AAAA records (and
         CNAMEs) behind it; NXDOMAIN / no data raise a :class:`NegativeAnswer`
         carrying the SOA's negative TTL where the server sent one."""
-        if host is None or _ip_literal(host):
+        if host is None or _glibc.ip_literal(host):
             # No DNS involved (a service name, or a family the literal is not
             # of): libc answers from the services file, or fails, as socket does.
             return cast("list[AddrInfo]", socket.getaddrinfo(host, port, family, type,
                                                              proto, flags)), None
-        template = _template(port, family, type, proto, flags)
+        template = _glibc.template(port, family, type, proto, flags)
         if flags & socket.AI_NUMERICHOST:  # not a literal: no lookup, as libc
-            raise _gaierror(socket.EAI_NONAME)
+            raise _glibc.gaierror(socket.EAI_NONAME)
         mapped = family == socket.AF_INET6 and flags & socket.AI_V4MAPPED
         answers, _, ttl = await self._addresses(host, socket.AF_UNSPEC if mapped else family)
-        addrs: list[tuple[int, str]] = []
+        addrs: list[_glibc.Addr] = []
         for answer in answers:
             for r in answer.records:
                 if isinstance(r, A):
-                    addrs.append((socket.AF_INET, r.address))
+                    addrs.append((socket.AF_INET, (r.address,)))
                 elif isinstance(r, AAAA):
-                    addrs.append((socket.AF_INET6, r.address))
+                    addrs.append((socket.AF_INET6, (r.address, 0, 0)))
         addrs = list(dict.fromkeys(addrs))
         if mapped:
             v6 = [a for a in addrs if a[0] == socket.AF_INET6]
-            v4 = [(int(socket.AF_INET6), f"::ffff:{a[1]}") for a in addrs
-                  if a[0] == socket.AF_INET]
+            v4: list[_glibc.Addr] = [(socket.AF_INET6, (f"::ffff:{a[1][0]}", 0, 0))
+                                     for a in addrs if a[0] == socket.AF_INET]
             addrs = v6 + v4 if flags & socket.AI_ALL else (v6 or v4)
         if not addrs:
-            _raise_negative(_gaierror(_EAI_NODATA), ttl)
+            _glibc.raise_negative(_glibc.gaierror(_glibc.EAI_NODATA), ttl)
         canon = answers[0].canonical_name if flags & socket.AI_CANONNAME else ""
         return template.expand(addrs, canon), ttl
 
@@ -376,7 +362,7 @@ class WireBackend(Backend):
 
     async def gethostbyname_ex_with_ttl(self, host: bytes) -> tuple[HostEntry, float | None]:
         if not host:  # glibc's gethostbyname_r("") fails so (h_errno NO_RECOVERY)
-            raise socket.herror(3, "Unknown server error")
+            raise socket.herror(_glibc.NO_RECOVERY, "Unknown server error")
         answers, aliases, ttl = await self._addresses(host, socket.AF_INET)
         answer = answers[0]
         entry = (answer.canonical_name.rstrip("."), [a.rstrip(".") for a in aliases],
@@ -413,9 +399,9 @@ class WireBackend(Backend):
         except _errors.ResolverClosed:
             raise
         except _errors.ResolveError:
-            raise socket.herror(_TRY_AGAIN, "Host name lookup failure") from None
+            raise socket.herror(_glibc.TRY_AGAIN, "Host name lookup failure") from None
         if name is None:
-            raise socket.herror(_HOST_NOT_FOUND, "Unknown host")
+            raise socket.herror(_glibc.HOST_NOT_FOUND, "Unknown host")
         return name, [], [address.partition("%")[0]]
 
     async def getnameinfo(self, sockaddr: SockAddr, flags: int) -> tuple[str, str]:
@@ -429,11 +415,11 @@ class WireBackend(Backend):
         except _errors.ResolverClosed:
             raise
         except _errors.ResolveError:
-            raise _gaierror(socket.EAI_AGAIN) from None
+            raise _glibc.gaierror(socket.EAI_AGAIN) from None
         if name is not None:
             return name, service
         if flags & socket.NI_NAMEREQD:
-            raise _gaierror(socket.EAI_NONAME)
+            raise _glibc.gaierror(socket.EAI_NONAME)
         return numeric_host, service
 
     async def aclose(self) -> None:
@@ -444,57 +430,7 @@ class WireBackend(Backend):
             self._engine = None
 
 
-def _ip_literal(host: bytes) -> bool:
-    """Whether ``host`` is an IPv4 or IPv6 address (with an optional zone id)."""
-    try:
-        ipaddress.ip_address(host.decode("ascii").partition("%")[0])
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return True
-
-
-def _raise_negative(error: socket.gaierror, ttl: float | None) -> NoReturn:
-    """Raise ``error``, in a :class:`NegativeAnswer` when its TTL is known."""
-    if ttl is None:
-        raise error
-    raise NegativeAnswer(error, ttl)
-
-
 def _set_future(q: Query) -> None:
     fut: asyncio.Future[Query] = q.tag
     if not fut.done():
         fut.set_result(q)
-
-
-class _Template:
-    """The (type, proto, port) triples libc gives for these arguments, learnt
-    from :func:`socket.getaddrinfo` on an IP literal (no lookup happens)."""
-
-    _LITERALS: ClassVar[dict[int, str]] = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
-
-    def __init__(self, port: str | int | None, family: int, type: int, proto: int,
-                 flags: int) -> None:
-        base = (flags & ~(socket.AI_CANONNAME | socket.AI_ADDRCONFIG | socket.AI_V4MAPPED
-                          | socket.AI_ALL)) | socket.AI_NUMERICHOST
-        if family not in self._LITERALS and family != socket.AF_UNSPEC:
-            socket.getaddrinfo(None, port, family, type, proto, flags)  # raises EAI_FAMILY
-        families = [family] if family in self._LITERALS else [socket.AF_INET, socket.AF_INET6]
-        self.triples: dict[int, list[tuple[socket.SocketKind, int, int]]] = {}
-        for fam in families:
-            infos = socket.getaddrinfo(self._LITERALS[fam], port, fam, type, proto, base)
-            self.triples[fam] = [(kind, prot, int(addr[1])) for _, kind, prot, _, addr in infos]
-
-    def expand(self, addrs: list[tuple[int, str]], canon: str) -> list[AddrInfo]:
-        out: list[AddrInfo] = []
-        for fam, ip in addrs:
-            for kind, prot, port in self.triples[fam]:
-                sockaddr: SockAddr = (ip, port) if fam == socket.AF_INET else (ip, port, 0, 0)
-                out.append((socket.AddressFamily(fam), kind, prot, canon if not out else "",
-                            sockaddr))
-        return out
-
-
-#: Templates by (port, family, type, proto, flags): the services database is
-#: read once per distinct argument set, not once per lookup (as in the c-ares
-#: backend).  Errors are not cached (lru_cache does not keep exceptions).
-_template = functools.lru_cache(maxsize=256)(_Template)
