@@ -67,9 +67,9 @@ def _parse_nameserver(server: str) -> str:
 class CaresBackend(Backend):
     """Resolve with c-ares (pycares 5), driven by the running event loop.
 
-    Differences from the system backend are listed in the README ("c-ares
-    backend"); in short: NSS sources other than ``files`` and ``dns`` are not
-    consulted, and record queries report TTLs.
+    Differences from the system backend are listed in ``docs/backends.md``
+    ("Parity with glibc"); in short: NSS sources other than ``files`` and
+    ``dns`` are not consulted, and record queries report TTLs.
 
     :param nameservers: ``"ip"``, ``"ip:port"`` or ``"[v6]:port"`` strings;
         ``None`` reads the system configuration (``resolv.conf``).
