@@ -192,7 +192,7 @@ def _crash(count: int, partition_names: int | None, concurrency: int) -> int:
         path.write_text("\n".join(z.bulk_name(i) for i in range(count)) + "\n")
         with start_knot(bulk_count=count, timeout=300) as knot, \
                 start_dnsdist(knot) as dnsdist, ad.local_client(2) as client:
-            results = []
+            results: list[tuple[bool, float, int, list[tuple[int, int, float]], int | None]] = []
             for kill in (False, True, False, True):
                 _retry(dnsdist.reset_counts)
                 run_dir = tmp / f"run-{len(results)}"
