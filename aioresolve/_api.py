@@ -354,8 +354,14 @@ class Resolver:
         try:
             with trio.move_on_after(timeout if timeout is not None else float("inf")) as scope:
                 if self._cache_active:
-                    return await self._lookups.run_timed(key, functools.partial(timed, *key[1:]))
-                return await plain(*key[1:])
+                    result = await self._lookups.run_timed(
+                        key, functools.partial(timed, *key[1:])
+                    )
+                else:
+                    result = await plain(*key[1:])
+                if self._closed:  # answered after close() began
+                    raise ResolverClosed(backend=backend.name)
+                return result
         except Exception as exc:
             if self._closed and not isinstance(exc, ResolverClosed):
                 raise ResolverClosed(backend=backend.name) from exc
