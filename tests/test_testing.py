@@ -504,7 +504,7 @@ async def test_log_is_bounded() -> None:
         for name in ("a.example.test", "b.example.test", "c.example.test"):
             await ask(srv, name)
         assert [q.name for q in srv.queries] == ["b.example.test", "c.example.test"]
-        assert srv.query_count() == 3  # counters are not bounded
+        assert srv.query_count() == 3  # the log is bounded, the counters are not
 
 
 # -- through aioresolve -----------------------------------------------------------
@@ -550,3 +550,63 @@ def test_in_thread_serves_synchronous_code() -> None:
         assert response.rcode() == dns.rcode.SERVFAIL
         assert srv.query_count("sync.example.test") == 2
     assert not server.running
+
+
+# -- bounded and robust (issue 11) ----------------------------------------------------
+
+
+async def test_per_name_counters_are_bounded() -> None:
+    """Many distinct names: the per-name counters keep at most ``count_limit``
+    pairs (names seen more than once survive a prune); totals stay exact."""
+    async with DNSServer({"a.example.test": "192.0.2.1"}, zones=["example.test"],
+                         count_limit=20) as srv:
+        for _ in range(3):
+            await ask(srv, "a.example.test")
+        for i in range(60):
+            await ask(srv, f"n{i}.example.test")
+        assert len(srv.stats.by_name) <= 20
+        assert srv.query_count() == 63
+        assert srv.query_count("a.example.test") == 3
+    with pytest.raises(ValueError):
+        DNSServer(count_limit=0)
+
+
+async def test_idle_tcp_connections_are_closed() -> None:
+    async with DNSServer({"a.example.test": "192.0.2.1"}, tcp_idle_timeout=0.2) as srv:
+        reader, writer = await asyncio.open_connection(srv.host, srv.port)
+        try:
+            query = dns.message.make_query("a.example.test", "A").to_wire()
+            writer.write(len(query).to_bytes(2, "big") + query)
+            size = int.from_bytes(await reader.readexactly(2), "big")
+            assert dns.message.from_wire(await reader.readexactly(size)).answer
+            # then nothing: the server hangs up after the idle timeout
+            assert await asyncio.wait_for(reader.read(), 10) == b""
+        finally:
+            writer.close()
+        assert srv._tcp_idle_closed == 1 and not srv._tcp_conns
+
+
+async def test_survives_malformed_traffic(server: DNSServer) -> None:
+    """Random bytes, truncated headers, responses and absurd TCP lengths over
+    UDP and TCP: the server keeps answering well-formed queries."""
+    import random
+
+    rng = random.Random(11)
+    junk = [bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 600))) for _ in range(300)]
+    good = dns.message.make_query("www.example.test", "A").to_wire()
+    junk += [good[:n] for n in range(len(good))]  # every truncation of a query
+    junk.append(b"\x00\x00\x80" + good[3:])  # a response (QR set)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for data in junk:
+            udp.sendto(data, (server.host, server.port))
+    finally:
+        udp.close()
+    for data in junk[:50]:
+        _, writer = await asyncio.open_connection(server.host, server.port)
+        writer.write(len(data).to_bytes(2, "big") + data + b"\xff\xff" + data)
+        writer.close()
+    answer = await ask(server, "www.example.test")
+    assert texts(answer)
+    answer = await ask(server, "www.example.test", tcp=True)
+    assert texts(answer)

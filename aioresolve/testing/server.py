@@ -38,7 +38,9 @@ __all__ = ["DNSServer", "Fault", "LoggedQuery", "ServerStats"]
 
 _EDNS_PAYLOAD = 1232  # what the server advertises (DNS flag day 2020)
 _MIN_UDP = 512
-_CACHE_LIMIT = 200_000  # precomputed answers kept; cleared wholesale past this
+#: Precomputed answers kept; cleared wholesale past this (an entry is ~0.6 KB:
+#: 20k bound the cache near 12 MB, and a test rarely asks more distinct names).
+_CACHE_LIMIT = 20_000
 _QR, _AA, _TC = 0x80, 0x04, 0x02  # bits of the first flags byte
 _RD, _CD = 0x01, 0x10  # RD in the first flags byte, CD in the second
 _UDP_BATCH = 64  # datagrams handled per wake-up
@@ -176,6 +178,13 @@ class DNSServer:
         (for the name and every name below it; the closest one wins and replaces
         ``fault``).  ``seed`` makes the random faults repeatable.
     :param log_size: how many queries :attr:`queries` keeps (the oldest go).
+    :param count_limit: how many distinct (name, type) pairs the per-name
+        counters (:meth:`query_count`, ``stats.by_name``) keep at most; past
+        that, pairs seen once are forgotten first, then the oldest (totals
+        stay exact).  Memory stays bounded over millions of names.
+    :param tcp_idle_timeout: seconds a TCP connection may stay idle (no
+        complete query) before the server closes it (RFC 7766 §6.2.3; knot's
+        default is 10 s).  ``None``: never.
 
     Semantics: AA on answers from the zones; CNAMEs are followed inside the
     zone (as knot does); wildcards and empty non-terminals behave per RFC 4592;
@@ -201,7 +210,15 @@ class DNSServer:
         faults: Mapping[str, Fault] | None = None,
         seed: int | None = None,
         log_size: int = 10_000,
+        count_limit: int = 50_000,
+        tcp_idle_timeout: float | None = 10.0,
     ) -> None:
+        if count_limit < 1:
+            raise ValueError(f"count_limit must be at least 1, not {count_limit!r}")
+        if tcp_idle_timeout is not None and tcp_idle_timeout <= 0:
+            raise ValueError(f"tcp_idle_timeout must be positive, not {tcp_idle_timeout!r}")
+        self.count_limit = count_limit
+        self.tcp_idle_timeout = tcp_idle_timeout
         self.host = host
         self._requested_port = port
         self._store = ZoneStore(default_ttl=ttl, negative_ttl=negative_ttl)
@@ -224,6 +241,7 @@ class DNSServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tcp: asyncio.Server | None = None
         self._tcp_conns: set[asyncio.Transport] = set()
+        self._tcp_idle_closed = 0
         self._timers: set[asyncio.TimerHandle] = set()
         self.port = 0
         self.reset_stats()
@@ -457,6 +475,16 @@ class DNSServer:
         self._by_rcode: collections.Counter[int | None] = collections.Counter()
         self._log.clear()
 
+    def _prune_counts(self) -> None:
+        """Bound the per-name counters: forget the pairs seen once, and if that
+        is not a quarter of them, the oldest half (insertion order)."""
+        by_name = self._by_name
+        keep = {k: n for k, n in by_name.items() if n > 1}
+        if len(keep) > self.count_limit * 3 // 4:
+            keys = list(keep)
+            keep = {k: keep[k] for k in keys[len(keys) // 2 :]}
+        self._by_name = collections.Counter(keep)
+
     # -- answering -----------------------------------------------------------------
 
     def _fault_for(self, name: bytes) -> Fault | None:
@@ -499,7 +527,10 @@ class DNSServer:
                 return
             except OSError:  # e.g. an ICMP error queued for an earlier reply
                 continue
-            respond(data, False, addr, send)
+            try:
+                respond(data, False, addr, send)
+            except Exception:  # a bug on odd input (SERVFAIL was sent): serve the rest
+                continue
 
     def _udp_send(self, response: bytes, addr: Any) -> None:
         sock = self._udp
@@ -555,7 +586,10 @@ class DNSServer:
             self._tcp_count += 1
         else:
             self._udp_count += 1
-        self._by_name[qwire, qtype] += 1
+        by_name = self._by_name
+        by_name[qwire, qtype] += 1
+        if len(by_name) > self.count_limit:
+            self._prune_counts()
         rcode: int | None = entry.rcode
         fault = entry.fault
         head, body = entry.head, entry.body
@@ -626,16 +660,37 @@ class _TCPProtocol(asyncio.Protocol):
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
         self.peer: tuple[Any, ...] = ()
+        self.idle: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         self.peer = transport.get_extra_info("peername") or ()
         self.server._tcp_conns.add(transport)
+        self._rearm()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.idle is not None:
+            self.idle.cancel()
+            self.idle = None
         if self.transport is not None:
             self.server._tcp_conns.discard(self.transport)
+
+    def _rearm(self) -> None:
+        """(Re)start the idle timer: a connection with no complete query for
+        ``tcp_idle_timeout`` seconds is closed."""
+        timeout = self.server.tcp_idle_timeout
+        if timeout is None or self.transport is None:
+            return
+        if self.idle is not None:
+            self.idle.cancel()
+        self.idle = asyncio.get_running_loop().call_later(timeout, self._idle_out)
+
+    def _idle_out(self) -> None:
+        self.idle = None
+        if self.transport is not None and not self.transport.is_closing():
+            self.server._tcp_idle_closed += 1
+            self.transport.close()
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -645,7 +700,13 @@ class _TCPProtocol(asyncio.Protocol):
                 return
             message = bytes(self.buffer[2 : 2 + size])
             del self.buffer[: 2 + size]
-            self.server._respond(message, True, self.peer, self._send)
+            self._rearm()
+            try:
+                self.server._respond(message, True, self.peer, self._send)
+            except Exception:  # a bug: this query is lost (SERVFAIL sent), not the server
+                if self.transport is not None:
+                    self.transport.close()
+                return
 
     def _send(self, response: bytes, _client: Any) -> None:
         if self.transport is not None and not self.transport.is_closing():
