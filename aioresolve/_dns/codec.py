@@ -176,6 +176,14 @@ def query_template(name: str, qtype: int, *, payload: int = 1232, rd: bool = Tru
     return head + question + opt
 
 
+def _text(labels: list[bytes]) -> str:
+    """Presentation text of raw labels: lower case, escaped as dnspython does."""
+    joined = b".".join(labels)
+    if joined.translate(None, _PLAIN) == _DOTS[len(labels) - 1]:
+        return joined.lower().decode("ascii")
+    return ".".join([_label_text(label) for label in labels])
+
+
 def _read_name(data: bytes, pos: int, memo: _Memo) -> tuple[str, int]:
     """(text, "" for the root; offset after the name in place).
 
@@ -203,7 +211,30 @@ def _read_name(data: bytes, pos: int, memo: _Memo) -> tuple[str, int]:
     size = pos - start + 1
     if size > _MAX_NAME:
         raise ParseError("name longer than 255 bytes")
-    end = pos + 1 if length == 0 else pos + 2
+    if length == 0:  # all in place
+        text = _text(labels) if labels else ""
+        memo[start] = (text, size << 8)
+        return text, pos + 1
+    end = pos + 2
+    target = ((length & 0x3F) << 8) | data[pos + 1]
+    hit = memo.get(target)
+    if hit is not None and target < pos:  # the usual compression: a pointer to a known name
+        tail_text, tail_info = hit
+        tail = tail_text[tail_info >> 16 :]
+        size += ((tail_info >> 8) & 0xFF) - 1
+        total_hops = 1 + (tail_info & 0xFF)
+        if size > _MAX_NAME:
+            raise ParseError("name longer than 255 bytes")
+        if total_hops > MAX_POINTER_HOPS:
+            raise ParseError(f"more than {MAX_POINTER_HOPS} compression pointers in a name")
+        if labels:
+            text = _text(labels)
+            if tail:
+                text = text + "." + tail
+        else:
+            text = tail
+        memo[start] = (text, size << 8 | total_hops)
+        return text, end
     # 2. after the first pointer: known positions end the walk
     marks: list[int] = []  # visited: position << 24 | labels << 16 | size << 8 | hops, before it
     hops = 0
@@ -451,6 +482,15 @@ def _negative_soa(data: bytes, pos: int, count: int, qname: str, answers: list[R
     and its negative TTL (RFC 2308 §5): the first IN SOA whose owner is
     ``qname``, a CNAME target in ``answers``, or one of their parents."""
     limit = len(data)
+    if "\\" not in qname and qname != ".":
+        # The SOA's owner is nearly always a pointer to a parent in the
+        # question: make those known positions (wire offset 13 + k for a dot
+        # at k; the text has one character per wire byte).
+        qsize = memo[12][1] >> 8
+        dot = qname.find(".")
+        while dot >= 0:
+            memo.setdefault(13 + dot, (qname, (dot + 1) << 16 | (qsize - dot - 1) << 8))
+            dot = qname.find(".", dot + 1)
     for _ in range(count):
         start = pos
         pos = _skip_name(data, pos)
