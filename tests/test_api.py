@@ -336,3 +336,43 @@ async def test_bad_query_names_fail_clearly() -> None:
             await resolver.query("bad..name", "A")
         with pytest.raises(aioresolve.IllegalName, match="must be str"):
             await resolver.query(None, "A")  # type: ignore[arg-type]
+
+
+# -- close() with lookups in flight, on every backend, against a slow server -------
+
+
+@pytest.mark.parametrize("kind", ["system", "cares", "wire"])
+@pytest.mark.parametrize("call", ["getaddrinfo", "query"])
+async def test_lookups_in_flight_at_close_raise_resolver_closed(
+    kind: str, call: str, request: pytest.FixtureRequest
+) -> None:
+    """dnsdist delays every UDP answer under slow.aioresolve.test by 300 ms;
+    the resolver closes while the lookups wait, and each of them raises
+    ResolverClosed (not a gaierror, a CancelledError or an answer)."""
+    import uuid
+
+    from tests.rig import zone
+
+    if kind == "system":
+        request.getfixturevalue("libc_dns")  # libc asks the rig's dnsdist on 127.x.y.z:53
+        resolver = Resolver("system")
+    else:
+        if kind == "cares":
+            pytest.importorskip("pycares")
+        dnsdist = request.getfixturevalue("dnsdist")
+        options: dict[str, Any] = {"domains": []} if kind == "cares" else {}
+        resolver = Resolver(kind, nameservers=[dnsdist.address], **options)
+    names = [f"{uuid.uuid4().hex}.{zone.SLOW_NAME}" for _ in range(3)]
+
+    async def lookup(name: str) -> object:
+        if call == "query":
+            return await resolver.query(name, "A")
+        return await resolver.getaddrinfo(name, 80, socket.AF_INET)
+
+    tasks = [asyncio.ensure_future(lookup(name)) for name in names]
+    tasks.append(asyncio.ensure_future(lookup(names[0])))  # a coalesced one too
+    await asyncio.sleep(0.1)  # every lookup is waiting for the server now
+    assert not any(task.done() for task in tasks)
+    await resolver.close()
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    assert all(isinstance(o, ResolverClosed) for o in outcomes), outcomes
