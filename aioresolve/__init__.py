@@ -49,6 +49,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
     from ._backends.base import Backend as Backend
     from ._backends.base import HostEntry as HostEntry
     from ._backends.base import SockAddr as SockAddr
+    from ._dns.stream import Stream as Stream
+    from ._dns.stream import StreamResult as StreamResult
     from ._errors import BackendUnavailable as BackendUnavailable
     from ._errors import ConnectionRefused as ConnectionRefused
     from ._errors import FormErr as FormErr
@@ -68,6 +70,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
     from .bulk import Status as Status
     from .bulk import resolve_all as resolve_all
     from .bulk import resolve_many as resolve_many
+    from .bulk import stream as stream
     from .cache import CacheConfig as CacheConfig
     from .cache import CacheInfo as CacheInfo
 
@@ -116,7 +119,8 @@ _LAZY: dict[str, str] = {
         "._errors",
     ),
     **dict.fromkeys(("Answer", "Record"), "._records"),
-    **dict.fromkeys(("Result", "Status", "resolve_all", "resolve_many"), ".bulk"),
+    **dict.fromkeys(("Result", "Status", "resolve_all", "resolve_many", "stream"), ".bulk"),
+    **dict.fromkeys(("Stream", "StreamResult"), "._dns.stream"),
     **dict.fromkeys(("CacheConfig", "CacheInfo"), ".cache"),
 }
 
@@ -158,6 +162,8 @@ __all__ = [
     "ServFail",
     "SockAddr",
     "Status",
+    "Stream",
+    "StreamResult",
     "Timeout",
     "Truncated",
     "get_default_resolver",
@@ -181,4 +187,5 @@ __all__ = [
     "reverse",
     "set_default_backend",
     "set_default_resolver",
+    "stream",
 ]
