@@ -76,6 +76,7 @@ MAX_POINTER_HOPS = 16
 
 _HEADER = struct.Struct("!HHHHHH")
 _RR = struct.Struct("!HHIH")  # type, class, ttl, rdlength (after the owner name)
+_POINTER_RR = struct.Struct("!HHHIH")  # the same after an owner that is one pointer
 _QTAIL = struct.Struct("!HH")
 _SOA_TAIL = struct.Struct("!IIIII")
 _MAX_NAME = 255
@@ -413,10 +414,11 @@ def _records(data: bytes, pos: int, count: int, qname: str, qclass: int, memo: _
     append = records.append
     unpack = _RR.unpack_from
     limit = len(data)
+    unpack_pointed = _POINTER_RR.unpack_from
     for _ in range(count):
-        first = data[pos]
-        if first >= 0xC0:  # an owner that is one pointer: usually to a known name
-            target = ((first & 0x3F) << 8) | data[pos + 1]
+        if data[pos] >= 0xC0:  # an owner that is one pointer: usually to a known name
+            target, rtype, rclass, ttl, rdlen = unpack_pointed(data, pos)
+            target &= 0x3FFF
             if target == 12:
                 owner = qname
             else:
@@ -425,12 +427,12 @@ def _records(data: bytes, pos: int, count: int, qname: str, qclass: int, memo: _
                     owner = hit[0][hit[1] >> 16 :] or "."
                 else:
                     owner = _read_name(data, pos, memo)[0] or "."
-            pos += 2
+            pos += 12
         else:
             owner, pos = _read_name(data, pos, memo)
             owner = owner or "."
-        rtype, rclass, ttl, rdlen = unpack(data, pos)
-        pos += 10
+            rtype, rclass, ttl, rdlen = unpack(data, pos)
+            pos += 10
         end = pos + rdlen
         if end > limit:
             raise ParseError("rdata runs past the end")
