@@ -25,7 +25,7 @@ from typing import Any, ClassVar, cast
 
 import pycares
 
-from .. import _config
+from .. import _compat, _config
 from .._errors import IllegalName, ResolveError, ResolverClosed
 from .._nameservers import nameserver_text, parse_nameserver
 from .._records import Answer
@@ -138,6 +138,7 @@ class CaresBackend(Backend):
             servers = len(self._servers) if self._servers else 3  # resolv.conf: MAXNS
             deadline = max(30.0, 8 * (tries or 3) * (try_timeout or 2.0) * servers)
         self.deadline = deadline
+        self._probe_timeout = min(deadline, try_timeout or 2.0)
         # A negative answer's SOA is asked for the name itself, which is only
         # what c-ares asked when no search domain can have been appended.
         self._searchless = (domains is not None and not list(domains)) or (
@@ -203,7 +204,11 @@ class CaresBackend(Backend):
         answer would be about another name) and for hosts-file-only channels."""
         if not self._searchless:
             return code, None
-        probe, status = await self._query_raw(name.rstrip("."), "SOA")
+        try:  # the server has just answered: it gets one attempt's time, no more
+            async with _compat.timeout(self._probe_timeout):
+                probe, status = await self._query_raw(name.rstrip("."), "SOA")
+        except (TimeoutError, asyncio.TimeoutError):  # distinct classes on Python 3.10
+            return code, None
         if probe is None or status not in (None, _E.ARES_ENOTFOUND, _E.ARES_ENODATA):
             return code, None
         if family != socket.AF_INET and _cname_loop(name, probe.answer):

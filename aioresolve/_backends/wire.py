@@ -168,6 +168,29 @@ class WireBackend(Backend):
             engine.cancel(q)
             raise
 
+    async def _resolve_all(self, name: str, kinds: list[str]) -> list[Query]:
+        """The queries of ``name`` for each type in ``kinds``, asked at once and
+        awaited together: one future, no task per query (as ``gather`` would)."""
+        engine = self.engine()
+        fut: asyncio.Future[None] = engine.loop.create_future()
+        left = [len(kinds)]
+
+        def finished(q: Query) -> None:
+            left[0] -= 1
+            if not left[0] and not fut.done():
+                fut.set_result(None)
+
+        queries: list[Query] = []
+        try:
+            for kind in kinds:
+                queries.append(engine.submit(name, kind, finished))
+            await fut
+        except BaseException:  # cancelled, or a submit refused the name
+            for q in queries:
+                engine.cancel(q)
+            raise
+        return queries
+
     # -- records --------------------------------------------------------------------
 
     async def query(self, name: str, rtype: str) -> Answer:
@@ -271,10 +294,10 @@ class WireBackend(Backend):
             raise _glibc.gaierror(_glibc.EAI_ADDRFAMILY)
         kinds = {int(socket.AF_INET): ["A"], int(socket.AF_INET6): ["AAAA"]}.get(
             family, ["A", "AAAA"])
-        if len(kinds) == 1:  # no gather (a task per query) for one family
-            queries = [await self._resolve(name, kinds[0])]
-        else:
-            queries = list(await asyncio.gather(*(self._resolve(name, k) for k in kinds)))
+        try:
+            queries = await self._resolve_all(name, kinds)
+        except _errors.IllegalName:  # glibc: a name that cannot be asked is not found
+            raise _glibc.gaierror(socket.EAI_NONAME) from None
         answers = [q.result for q in queries if isinstance(q.result, Answer)]
         errors = [cast(_errors.ResolveError, q.result) for q in queries
                   if not isinstance(q.result, Answer)]
