@@ -1,81 +1,98 @@
-"""Address ordering for Happy Eyeballs connections (RFC 8305).
+"""Happy Eyeballs connections (RFC 8305) with addresses from aioresolve.
 
-``getaddrinfo`` returns addresses sorted by RFC 6724 preference, which
-usually puts every IPv6 address before every IPv4 one.  A client that tries
-them in that order waits out each broken IPv6 path before it tries IPv4.
-RFC 8305 §4 asks for the list to be *interleaved* by family instead: the
-first ``first_address_family_count`` addresses of the preferred family (the
-family of the first address), then alternately one of the other family and
-one of the preferred, and so on.
+:func:`start_connection` looks a host's TCP addresses up through an aioresolve
+:class:`~aioresolve.Resolver` (its backend, cache and coalescing apply) and
+hands them, as ``getaddrinfo`` returned them, to
+:func:`aiohappyeyeballs.start_connection`, which interleaves them by family
+(RFC 8305 §4: ``interleave`` addresses of the first family, then alternately
+one of each) and races the connection attempts ``happy_eyeballs_delay``
+seconds apart.  The interleaving is done there, once: aioresolve has no
+reordering of its own (an earlier ``interleave_addrinfos`` equalled
+aiohappyeyeballs' and asyncio's; handing its output to ``start_connection``
+with a delay interleaved twice and undid ``first_address_family_count=2``).
 
-:func:`interleave_addrinfos` does exactly what asyncio's
-``loop.create_connection(happy_eyeballs_delay=..., interleave=...)`` and
-``aiohappyeyeballs.start_connection(..., interleave=...)`` do internally (a
-test checks equality with both), so a list it returns can be handed to
-``aiohappyeyeballs.start_connection(addr_infos, happy_eyeballs_delay=0.25)``
-or tried in order by your own connection racing.  It never reorders the
-addresses within a family, and it does not drop or add any.
+Requires ``aiohappyeyeballs`` (``pip install aiohappyeyeballs``; aiohttp
+depends on it already).  asyncio only, as aiohappyeyeballs is.
 """
+
+# The signature includes timeout= (the lookup's deadline), as the resolver's:
+# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
-import itertools
 import socket
-from collections.abc import Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING
 
 from ._api import Resolver, get_default_resolver
 from ._backends.base import AddrInfo
 
-__all__ = ["getaddrinfo_interleaved", "interleave_addrinfos"]
+if TYPE_CHECKING:
+    from aiohappyeyeballs import SocketFactoryType
 
-InfoT = TypeVar("InfoT", bound=tuple[object, ...])
-
-
-def interleave_addrinfos(
-    addr_infos: Sequence[InfoT], first_address_family_count: int = 1
-) -> list[InfoT]:
-    """Interleave ``getaddrinfo`` results by address family (RFC 8305 §4).
-
-    :param addr_infos: ``getaddrinfo`` 5-tuples (only element 0, the family, is read).
-    :param first_address_family_count: how many addresses of the first family
-        come before the first address of another family (RFC 8305 calls it
-        "First Address Family Count"; 1 by default, as in asyncio).
-    :raises ValueError: ``first_address_family_count`` is below 1.
-    """
-    if first_address_family_count < 1:
-        raise ValueError(
-            f"first_address_family_count must be at least 1, not {first_address_family_count}"
-        )
-    by_family: dict[object, list[InfoT]] = {}
-    for info in addr_infos:
-        by_family.setdefault(info[0], []).append(info)
-    groups = list(by_family.values())
-    if not groups:
-        return []
-    head = groups[0][: first_address_family_count - 1]
-    groups[0] = groups[0][first_address_family_count - 1 :]
-    rounds = itertools.zip_longest(*groups)
-    return head + [info for info in itertools.chain.from_iterable(rounds) if info is not None]
+__all__ = ["getaddrinfo_tcp", "start_connection"]
 
 
-async def getaddrinfo_interleaved(
+async def getaddrinfo_tcp(
     host: str,
     port: int | str | None,
     *,
     family: int = socket.AF_UNSPEC,
-    first_address_family_count: int = 1,
     resolver: Resolver | None = None,
     timeout: float | None = None,
 ) -> list[AddrInfo]:
-    """The TCP addresses of ``host`` (``getaddrinfo(host, port, family, SOCK_STREAM)``)
-    in Happy Eyeballs order, ready for ``aiohappyeyeballs.start_connection``.
+    """``getaddrinfo(host, port, family, SOCK_STREAM)`` through ``resolver``
+    (the default resolver when ``None``), in the order the resolver gave them
+    (RFC 6724 preference, for the system backend), ready for
+    :func:`aiohappyeyeballs.start_connection`.
 
-    :param resolver: the resolver to use (its cache and coalescing apply);
-        the default resolver when ``None``.
+    :raises socket.gaierror: as :func:`socket.getaddrinfo` does.
     """
     resolver = resolver if resolver is not None else get_default_resolver()
-    infos = await resolver.getaddrinfo(
-        host, port, family, socket.SOCK_STREAM, timeout=timeout
+    return await resolver.getaddrinfo(host, port, family, socket.SOCK_STREAM, timeout=timeout)
+
+
+async def start_connection(
+    host: str,
+    port: int | str,
+    *,
+    family: int = socket.AF_UNSPEC,
+    resolver: Resolver | None = None,
+    happy_eyeballs_delay: float | None = 0.25,
+    interleave: int | None = None,
+    local_addr: tuple[str, int] | None = None,
+    timeout: float | None = None,
+    socket_factory: SocketFactoryType | None = None,
+) -> socket.socket:
+    """A connected TCP socket to ``host``: its addresses from aioresolve,
+    raced by :func:`aiohappyeyeballs.start_connection`.
+
+    :param happy_eyeballs_delay: seconds between connection attempts (RFC 8305
+        recommends 0.25); ``None`` tries the addresses one after the other.
+    :param interleave: RFC 8305's "First Address Family Count": how many
+        addresses of the first family come before the first of another;
+        ``None`` leaves it to aiohappyeyeballs (1 when a delay is given).
+    :param local_addr: ``(host, port)`` to bind to before connecting (numeric host).
+    :param timeout: deadline of the address lookup (the connection attempts
+        are bounded by the operating system, or by your own deadline around
+        this call).
+    :param socket_factory: passed on to aiohappyeyeballs.
+    :raises socket.gaierror: the lookup failed.
+    :raises OSError: no address could be connected (aiohappyeyeballs merges
+        the errors of every attempt into one).
+    """
+    import aiohappyeyeballs
+
+    resolver = resolver if resolver is not None else get_default_resolver()
+    infos = await getaddrinfo_tcp(host, port, family=family, resolver=resolver, timeout=timeout)
+    local_infos = None
+    if local_addr is not None:
+        local_infos = await resolver.getaddrinfo(
+            local_addr[0], local_addr[1], family, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST
+        )
+    return await aiohappyeyeballs.start_connection(
+        infos,
+        local_addr_infos=local_infos,
+        happy_eyeballs_delay=happy_eyeballs_delay,
+        interleave=interleave,
+        socket_factory=socket_factory,
     )
-    return interleave_addrinfos(infos, first_address_family_count)

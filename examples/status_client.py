@@ -41,12 +41,13 @@ class StatusClient:
             answer = await self.resolver.query(self.service, "SRV")
         except (aioresolve.NXDomain, aioresolve.NoData):
             return []
-        records = sorted(answer.records, key=lambda r: (r.priority, -r.weight))  # type: ignore[attr-defined]
-        return [(r.target, r.port) for r in records]  # type: ignore[attr-defined]
+        # answer is an Answer[SRV]: a type checker knows priority, weight, target, port.
+        records = sorted(answer, key=lambda r: (r.priority, -r.weight))
+        return [(r.target, r.port) for r in records]
 
     async def fetch(self) -> str:
         """The text of the first ``/status`` page that answers 2xx."""
-        errors = []
+        errors: list[str] = []
         connector = aiohttp.TCPConnector(resolver=AioresolveResolver(self.resolver))
         timeout = aiohttp.ClientTimeout(total=10)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
