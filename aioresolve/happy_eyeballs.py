@@ -16,7 +16,6 @@ depends on it already).  asyncio only, as aiohappyeyeballs is.
 """
 
 # The signature includes timeout= (the lookup's deadline), as the resolver's:
-# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
