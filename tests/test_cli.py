@@ -425,3 +425,44 @@ def test_bar_is_one_line_and_results_scroll_above_it(tmp_path: Path, knot: KnotS
     # every result line whole: none merged with a bar frame
     assert len(results) == len(names)
     assert all(f.split("\t")[0] in names for f in results)
+
+
+# -- presentation format: the same records as kdig prints them ----------------------------------
+
+
+def _normalise_dig(line: str) -> str:
+    """One answer line, with the differences of form documented in docs/output.md
+    taken out: kdig pads owners and ends some data with a space, writes SVCB
+    parameters bare and TLSA hex in upper case."""
+    import re
+
+    owner, ttl, klass, rtype, data = line.split(None, 4)
+    data = data.strip()
+    if rtype in ("SVCB", "HTTPS"):
+        data = re.sub(r'="([^"]*)"', r"=\1", data)
+    if rtype == "TLSA":
+        data = data.upper()
+    return "\t".join((owner, ttl, klass, rtype, data))
+
+
+@pytest.mark.parametrize(("name", "rtype"), [
+    (z.A_NAME, "A"), (z.AAAA_NAME, "AAAA"), (z.CNAME_NAME, "A"), (z.MX_NAME, "MX"),
+    (z.SRV_NAME, "SRV"), (z.TXT_NAME, "TXT"), (z.TXT_LONG_NAME, "TXT"),
+    (z.TXT_MULTI_NAME, "TXT"), (z.CAA_NAME, "CAA"), (z.NAPTR_NAME, "NAPTR"),
+    (z.TLSA_NAME, "TLSA"), (z.URI_NAME, "URI"), (z.SVCB_NAME, "SVCB"), (z.HTTPS_NAME, "HTTPS"),
+])
+def test_query_prints_what_kdig_prints(knot: KnotServer, name: str, rtype: str) -> None:
+    import shutil
+
+    kdig = shutil.which("kdig")
+    if kdig is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("kdig not installed (apt-get install knot-dnsutils)")
+        pytest.skip("kdig not installed (apt-get install knot-dnsutils)")
+    host, port = knot.address.rsplit(":", 1)
+    dig = subprocess.run([kdig, f"@{host}", "-p", port, "+noall", "+answer", name, rtype],
+                         capture_output=True, text=True, timeout=30, check=True)
+    ours = aioresolve("query", name, rtype, "--server", knot.address)
+    assert ours.returncode == 0, ours.stderr
+    expected = sorted(_normalise_dig(line) for line in dig.stdout.splitlines() if line)
+    assert sorted(_normalise_dig(line) for line in ours.stdout.splitlines()) == expected
