@@ -123,3 +123,22 @@ async def test_system_backend_records_without_resolv_conf(no_resolv_conf: Path) 
     async with Resolver("system") as resolver:
         with pytest.raises(aioresolve.BackendUnavailable, match=str(no_resolv_conf)):
             await resolver.query("example.test", "MX")
+
+
+def test_search_domains(tmp_path: Path) -> None:
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("domain first.test\nnameserver 127.0.0.1\nsearch a.test. b.test\n")
+    assert _config.search_domains(str(conf)) == ["a.test", "b.test"]  # the last line wins
+    conf.write_text("nameserver 127.0.0.1\n")
+    assert _config.search_domains(str(conf)) == []
+    assert _config.search_domains(str(tmp_path / "missing")) == []
+
+
+def test_hosts_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hosts = tmp_path / "hosts"
+    hosts.write_text("# comment\n127.0.0.1 localhost\n::1 localhost ip6-localhost  # tail\n"
+                     "\n192.0.2.7\n")
+    monkeypatch.setattr(_config, "HOSTS_FILE", str(hosts))
+    assert _config.hosts_entries() == [
+        ("127.0.0.1", "localhost", []), ("::1", "localhost", ["ip6-localhost"])]
+    assert _config.hosts_entries(str(tmp_path / "missing")) == []
