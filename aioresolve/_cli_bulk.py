@@ -112,6 +112,9 @@ def bulk_command(args: argparse.Namespace) -> int:
 
 def _distributed(args: argparse.Namespace) -> int:
     try:
+        import dask  # noqa: F401  (the extra's packages, before the run starts)
+        import distributed  # noqa: F401
+
         from .dask._cli import run_bulk  # type: ignore[import-not-found, unused-ignore]
     except ImportError as exc:
         print("aioresolve: error: --workers/--scheduler need the dask extra: "

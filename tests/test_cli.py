@@ -466,3 +466,15 @@ def test_query_prints_what_kdig_prints(knot: KnotServer, name: str, rtype: str) 
     assert ours.returncode == 0, ours.stderr
     expected = sorted(_normalise_dig(line) for line in dig.stdout.splitlines() if line)
     assert sorted(_normalise_dig(line) for line in ours.stdout.splitlines()) == expected
+
+
+def test_dask_options_without_the_extra() -> None:
+    code = ("import sys; sys.modules['dask'] = sys.modules['distributed'] = None; "
+            "from aioresolve.__main__ import main; "
+            "sys.exit(main(['bulk', '--workers', '2', '--server', '127.0.0.1:1']))")
+    proc = subprocess.run([sys.executable, "-c", code], input="a.test\n", capture_output=True,
+                          text=True, timeout=60, cwd=REPO)
+    assert proc.returncode == 2
+    assert "pip install 'aioresolve[dask]'" in proc.stderr and "Traceback" not in proc.stderr
+    help_text = aioresolve("bulk", "--help").stdout
+    assert "--workers N" in help_text and "--scheduler ADDRESS" in help_text
