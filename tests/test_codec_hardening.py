@@ -8,6 +8,7 @@ compiled twin of the codec adds itself there and gets the same checks.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import struct
 import types
 from typing import Any
@@ -26,8 +27,15 @@ from aioresolve._dns import codec
 from tests.fuzz import messages
 
 #: Codec modules with ``parse_response``, ``decode_name``, ``encode_name``,
-#: ``rdata_record``, ``authority_records`` and ``ParseError``.
+#: ``rdata_record``, ``authority_records`` and ``ParseError``: the pure-Python
+#: reference, and the compiled twin when it is built.
 IMPLEMENTATIONS: list[Any] = [pytest.param(codec, id="py")]
+try:
+    _compiled = importlib.import_module("aioresolve._dns._codec_c")
+except ImportError:
+    pass
+else:
+    IMPLEMENTATIONS.append(pytest.param(_compiled, id="c"))
 
 
 @pytest.fixture(params=IMPLEMENTATIONS, scope="module")
