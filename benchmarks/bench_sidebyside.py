@@ -4,7 +4,7 @@ One command, from the repository root::
 
     python -m benchmarks.bench_sidebyside [--names 100000] [--concurrency 500]
         [--slow-names 20000] [--latency-names 20000] [--big 1000000]
-        [--only massdns,resolve_many,...] [--chart docs/_static/bench_sidebyside.png]
+        [--only massdns,resolve_many,...] [--chart docs/_static/sidebyside.png]
         [--json FILE] [--quick]
 
 ``--quick`` is ``--names 20000 --slow-names 5000 --latency-names 5000 --big 0``;
@@ -408,7 +408,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="names streamed for the memory run (0: skip; 10000000 for the target)")
     p.add_argument("--only", default=",".join(ALL), help=f"contenders among {','.join(ALL)}")
     p.add_argument("--no-pure", action="store_true", help="skip the pure-Python rows")
-    p.add_argument("--chart", default=str(ROOT / "docs" / "_static" / "bench_sidebyside.png"))
+    p.add_argument("--chart", default=str(ROOT / "docs" / "_static" / "sidebyside.png"))
     p.add_argument("--json", help="also write the rows as JSON here")
     p.add_argument("--quick", action="store_true")
     # children
