@@ -478,3 +478,15 @@ def test_dask_options_without_the_extra() -> None:
     assert "pip install 'aioresolve[dask]'" in proc.stderr and "Traceback" not in proc.stderr
     help_text = aioresolve("bulk", "--help").stdout
     assert "--workers N" in help_text and "--scheduler ADDRESS" in help_text
+
+
+def test_bulk_without_rich(knot: KnotServer) -> None:
+    """The bar and the summary need only the standard library."""
+    code = ("import sys; sys.modules['rich'] = None; "
+            "from aioresolve.__main__ import main; "
+            f"sys.exit(main(['bulk', '--server', '{knot.address}', '--progress']))")
+    proc = subprocess.run([sys.executable, "-c", code], input=f"{z.A_NAME}\n{z.NX_NAME}\n",
+                          capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert "resolving" in proc.stderr and "2 names in" in proc.stderr
+    assert len(proc.stdout.splitlines()) == 2
