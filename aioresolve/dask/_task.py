@@ -150,7 +150,11 @@ async def _resolve(part: Partition, writer: _PartWriter, options: dict[str, Any]
 
     ticker = asyncio.create_task(flush_now_and_then())
     try:
-        run = resolve_many(source, ordered=True,
+        # Ordered, with a window of the whole partition: a slow name (a
+        # timeout) at the head holds results back in memory (bounded by the
+        # partition), never the lookups behind it.
+        window = max(part.names, 8 * int(options.get("concurrency", 100)))
+        run = resolve_many(source, ordered=True, window=window,
                            skip=(lambda i, _t: i < skip) if skip else None, **options)
         async with run:
             async for result in run:
