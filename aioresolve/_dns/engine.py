@@ -455,13 +455,13 @@ class Engine:
                 f"cannot encode {q.wanted!r}: {exc}", host=q.name, rtype=q.rtype,
                 backend=self.backend,
             ) from None
-        qsec = name.lower() + _QTAIL.pack(q.qtype, CLASS_IN)
+        qsec = name + _QTAIL.pack(q.qtype, CLASS_IN)  # q.wanted is lower case
         q.qsec = q.question = qsec
         q.template = (self._head + qsec + self._opt) if q.edns else (self._head_plain + qsec)
         if self.case_randomization:
             # one bit per letter of the name (a length byte is < 64: never a letter)
             q.letters = int.from_bytes(
-                bytes(0x20 if 97 <= c <= 122 else 0 for c in name.lower()) + b"\0\0\0\0",
+                bytes(0x20 if 97 <= c <= 122 else 0 for c in name) + b"\0\0\0\0",
                 "big")
 
     def cancel(self, q: Query) -> None:
@@ -832,8 +832,6 @@ class Engine:
                         q.bad = str(exc)
             except Exception as exc:
                 self._bug(q, exc, "a reply")
-            if s.sock.fileno() < 0:
-                return
 
     def _bare(self, q: Query, data: bytes) -> None:
         """A reply without a question section, matched by ID and source: an
