@@ -349,8 +349,9 @@ class Response(NamedTuple):
     authority section's first SOA (class IN) whose owner is the question's
     name, a CNAME target of the answer, or one of their parents, and
     ``negative_ttl`` is min(its TTL, its MINIMUM) (RFC 2308 §5); both are
-    ``None`` otherwise.  ``authority_offset``/``authority_count`` locate the
-    authority section for :func:`authority_records`.
+    ``None`` otherwise; ``soa_owner`` is that SOA's owner (the zone's apex).
+    ``authority_offset``/``authority_count`` locate the authority section for
+    :func:`authority_records`.
     """
 
     id: int
@@ -365,6 +366,7 @@ class Response(NamedTuple):
     negative_ttl: int | None = None
     authority_offset: int = 0
     authority_count: int = 0
+    soa_owner: str | None = None
 
     @property
     def tc(self) -> bool:
@@ -479,10 +481,10 @@ def _covers(zone: str, name: str) -> bool:
 
 
 def _negative_soa(data: bytes, pos: int, count: int, qname: str, answers: list[RR],
-                  memo: _Memo) -> tuple[SOA, int] | None:
+                  memo: _Memo) -> tuple[SOA, int, str] | None:
     """The SOA of a negative answer from the authority section at ``pos``,
-    and its negative TTL (RFC 2308 §5): the first IN SOA whose owner is
-    ``qname``, a CNAME target in ``answers``, or one of their parents."""
+    its negative TTL (RFC 2308 §5) and its owner: the first IN SOA whose owner
+    is ``qname``, a CNAME target in ``answers``, or one of their parents."""
     limit = len(data)
     if "\\" not in qname and qname != ".":
         # The SOA's owner is nearly always a pointer to a parent in the
@@ -520,7 +522,7 @@ def _negative_soa(data: bytes, pos: int, count: int, qname: str, answers: list[R
         if minimum >= 0x80000000:
             minimum = 0  # a TTL, so RFC 2181 §8 applies
         soa = SOA(ttl, mname or ".", rname or ".", serial, refresh, retry, expire, minimum)
-        return soa, min(ttl, minimum)
+        return soa, min(ttl, minimum), owner
     return None
 
 
@@ -561,14 +563,15 @@ def parse_response(data: bytes, question: bytes = b"", qname: str = "") -> Respo
         memo: _Memo = {12: ("" if qname == "." else qname, (qend - 16) << 8)}
         answers, pos = _records(data, qend, ancount, qname, qclass, memo, True)
         rcode = flags & 0xF
-        soa = negative_ttl = None
+        soa = negative_ttl = soa_owner = None
         if nscount and (rcode == 3 or (rcode == 0 and not any(rr.rtype == qtype
                                                               for rr in answers))):
             found = _negative_soa(data, pos, nscount, qname, answers, memo)
             if found is not None:
-                soa, negative_ttl = found
+                soa, negative_ttl, soa_owner = found
         response: Response = _new_rr(Response, (qid, flags, rcode, question, qname, qtype,
-                                                qclass, answers, soa, negative_ttl, pos, nscount))
+                                                qclass, answers, soa, negative_ttl, pos, nscount,
+                                                soa_owner))
         return response
     except (IndexError, struct.error):  # a read past the end (free when nothing raises)
         raise ParseError("message ends inside a record") from None
