@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import socket
+import threading
 from typing import Any
 
 import pytest
 
 import aioresolve
-from aioresolve import Resolver, ResolverClosed, Timeout
-from aioresolve._backends.base import AddrInfo, Backend, HostEntry, SockAddr
-from aioresolve._backends.system import SystemBackend
+from aioresolve import AddrInfo, Backend, HostEntry, Resolver, ResolverClosed, SockAddr, Timeout
 
 
 class StallingBackend(Backend):
@@ -71,10 +70,12 @@ LITERAL_GAI_CASES = [
 
 @pytest.mark.parametrize("args", LITERAL_GAI_CASES, ids=repr)
 async def test_getaddrinfo_literals_match_socket_without_a_thread(args: tuple[Any, ...]) -> None:
-    backend = SystemBackend()
-    async with Resolver(backend) as resolver:
+    before = {t.name for t in threading.enumerate()}
+    async with Resolver("system") as resolver:
         assert await resolver.getaddrinfo(*args) == socket.getaddrinfo(*args)
-    assert backend._pool is None, "a literal must not need the thread pool"
+        started = {t.name for t in threading.enumerate()} - before
+    assert not [n for n in started if n.startswith("aioresolve")], (
+        "a literal must not need the thread pool")
 
 
 BAD_GAI_CASES: list[tuple[Any, ...]] = [

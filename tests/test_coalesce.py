@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from aioresolve import Answer, Backend, NXDomain, Resolver, Timeout
-from aioresolve._backends import create_backend
+from aioresolve import Answer, NXDomain, Resolver, Timeout
 from tests._services_server import ZONE, DnspythonBackend, Knot
 
 
@@ -46,12 +45,12 @@ async def _until(predicate: Any) -> None:
     raise AssertionError("condition not reached within 10 s")
 
 
-def dns_backend(kind: str, knot: Knot) -> Backend:
-    """The c-ares backend, or the tests' dnspython backend, aimed at the test knotd."""
+def dns_resolver(kind: str, knot: Knot, *, cache: bool) -> Resolver:
+    """A resolver on c-ares, or on the tests' dnspython backend, aimed at the test knotd."""
     if kind == "cares":
         pytest.importorskip("pycares")
-        return create_backend("cares", nameservers=[knot.address], domains=[])
-    return DnspythonBackend(knot.host, knot.port)
+        return Resolver("cares", nameservers=[knot.address], domains=[], cache=cache)
+    return Resolver(DnspythonBackend(knot.host, knot.port), cache=cache)
 
 
 @pytest.mark.parametrize("kind", ["dnspython", "cares"])
@@ -59,7 +58,7 @@ def dns_backend(kind: str, knot: Knot) -> Backend:
 async def test_ten_thousand_identical_lookups_send_one_query(
     svc_knot: Knot, cache: bool, kind: str
 ) -> None:
-    async with Resolver(dns_backend(kind, svc_knot), cache=cache) as resolver:
+    async with dns_resolver(kind, svc_knot, cache=cache) as resolver:
         before = svc_knot.queries()
         results = await asyncio.gather(
             *(resolver.getaddrinfo(f"a.{ZONE}", 443, socket.AF_INET, socket.SOCK_STREAM)

@@ -26,7 +26,6 @@ from typing import Any
 import pytest
 
 import aioresolve
-import aioresolve._api as aioresolve_api
 from aioresolve import Resolver
 from tests.rig import zone as z
 from tests.rig.servers import DnsdistServer
@@ -47,7 +46,6 @@ def _libc(libc_dns: DnsdistServer) -> DnsdistServer:
 async def resolver() -> AsyncIterator[Resolver]:
     """A system Resolver; the module functions get a fresh system default too
     (another suite may have changed the process-wide default backend)."""
-    saved = aioresolve_api._default_backend
     aioresolve.set_default_backend("system")
     try:
         async with Resolver("system") as r:
@@ -55,7 +53,7 @@ async def resolver() -> AsyncIterator[Resolver]:
         # The module functions' default resolver lives as long as this test's loop.
         await aioresolve.get_default_resolver().close()
     finally:
-        aioresolve_api._default_backend = saved
+        aioresolve.set_default_backend(None)  # the out-of-the-box default again
 
 
 Outcome = tuple[Any, ...]
