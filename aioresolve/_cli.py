@@ -143,9 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", "-c", type=positive_int, default=200, metavar="N",
                    help="lookups in flight at most (default 200)")
     p.add_argument("--qps", type=positive_float, default=None, metavar="N",
-                   help="at most this many queries per second")
+                   help="at most this many queries per second (default: no limit)")
     p.add_argument("--attempts", type=positive_int, default=3, metavar="N",
-                   help="queries per name at most (retries on TIMEOUT/SERVFAIL/REFUSED)")
+                   help="queries per name at most (retries on TIMEOUT/SERVFAIL/REFUSED; "
+                        "default 3)")
     p.add_argument("--format", "-f", choices=FORMATS, default="jsonl",
                    help="jsonl (default), csv, or text (input TAB status TAB data)")
     p.add_argument("--detail", action="store_true",
