@@ -24,10 +24,11 @@ What it does:
    from planning the partitions to the last one done, combining included).
    Every output is read back: N records, each index once, or the script
    says so and exits 1.
-3. The per-partition cost: the same 20,000 names on a 1-worker cluster as
-   one partition and as 40 of 500; the difference over 39 extra partitions is
+3. The per-partition cost: the same 200 names on a 1-worker cluster as one
+   partition and as 40 of 5; the difference over 39 extra partitions is
    what a partition costs (scheduling, the task's event loop, resolver,
-   files, fsync and rename), beside a no-op Dask task's round trip.
+   files, fsync and rename), beside the median time inside a tiny
+   partition's task and a no-op Dask task's round trip.
 4. massdns ``--processes 2`` (built by ``../shared/tools/build-massdns``) on
    the same input, pointed only at a resolvers file holding knotd's loopback
    address, bound to 127.0.0.1, ``-s`` = ``--concurrency`` per process.
@@ -111,10 +112,12 @@ def _cli_row(label: str, args: list[str], out: Path, count: int, env: dict[str, 
     return Row(label, wall, float(match.group(2)) if match else None, count, cpu, note)
 
 
-def _overhead(knot: str, workers: int = 1, names: int = 20_000,
-              small: int = 500) -> tuple[float, float, float, float]:
+def _overhead(knot: str, workers: int = 1, names: int = 200,
+              small: int = 5) -> tuple[float, float, float, float, float]:
     """(seconds as one partition, as names/small partitions, per extra
-    partition, a no-op task's round trip), on a ``workers``-worker cluster."""
+    partition, a no-op task's round trip, a tiny partition's own seconds
+    inside its task), on a ``workers``-worker cluster.  Few names, so that
+    the fixed cost of a partition is what is measured, not resolving."""
     from aioresolve import dask as ad
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-dask-ovh-"))
@@ -128,13 +131,17 @@ def _overhead(knot: str, workers: int = 1, names: int = 20_000,
                 client.submit(len, str(i), pure=False).result()
             noop = (time.monotonic() - started) / 200
             times = []
+            inside: list[float] = []
             for run, size in enumerate((names, small, names, small)):  # twice each, best of
                 summary = ad.resolve_files(client, path, tmp / f"run{run}", partition_names=size,
-                                           nameservers=[knot], concurrency=500)
+                                           nameservers=[knot], concurrency=500, poll=0.01)
                 times.append(summary.elapsed)
+                if size == small:
+                    inside += summary.part_seconds
         one, many = min(times[0], times[2]), min(times[1], times[3])
         extra = names // small - 1
-        return one, many, (many - one) / extra, noop
+        inside.sort()
+        return one, many, (many - one) / extra, noop, inside[len(inside) // 2]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -313,10 +320,12 @@ def main() -> int:
         print(f"| {r.label} | {r.wall:.2f} | {res} | {r.rate:,.0f} | {cpu} | {per} | {vs} | "
               f"{r.note} |")
     if overhead is not None:
-        one, many, per_part, noop = overhead
-        print(f"\nPer-partition cost (20,000 names, 1 worker): 1 partition {one:.2f} s, "
-              f"40 partitions {many:.2f} s -> {1000 * per_part:.1f} ms per extra partition; "
-              f"a no-op Dask task round trip: {1000 * noop:.1f} ms")
+        one, many, per_part, noop, inside = overhead
+        print(f"\nPer-partition cost (200 names, 1 worker): 1 partition {one:.2f} s, "
+              f"40 partitions of 5 {many:.2f} s -> {1000 * per_part:.1f} ms per extra "
+              f"partition, of which {1000 * inside:.1f} ms inside the task (event loop, "
+              f"resolver, files, fsync, rename: median); a no-op Dask task round trip: "
+              f"{1000 * noop:.1f} ms")
     by_workers = {int(r.label.rsplit(" ", 1)[1]): r for r in rows if "--workers" in r.label}
     if by_workers:
         print("\nProjection (names/s per added core):")
