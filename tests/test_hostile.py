@@ -513,3 +513,32 @@ async def test_resolve_many_through_every_misbehaviour(servers: list[HostileServ
     results = await _bulk(srv, names, timeout=2.0, attempts=2)
     for name, r in results.items():
         assert r.status in EXPECTED[name.split(".", 1)[0]], r
+
+
+# -- decoder cases, end to end ----------------------------------------------------------
+
+
+async def test_ttl_with_the_top_bit_set_is_zero(servers: list[HostileServer]) -> None:
+    """RFC 2181 §8: a TTL with its top bit set is read as 0 (not ~68 years)."""
+    srv = await serve(lambda s, q: [h.reply(q, [h.rr(1, h.a(A_ADDR), ttl=0x80000001)])])
+    servers.append(srv)
+    result, _ = await _query(srv, "ttl.test")
+    assert isinstance(result, Answer) and result.ttl == 0
+
+
+async def test_a_label_with_a_dot_is_a_name_of_its_own(servers: list[HostileServer]) -> None:
+    """A CNAME to the one label ``a.b`` under ``test`` is followed to that name
+    (asked with that label), never to the two-label ``a.b.test``."""
+
+    def behave(s: HostileServer, q: Incoming) -> list[h.Datagram]:
+        if q.question.startswith(b"\x05alias"):
+            return [h.reply(q, [h.rr(5, b"\x03a.b\x04test\x00")])]
+        if q.question.startswith(b"\x03a.b\x04test\x00"):
+            return [h.reply(q, [h.rr(1, h.a("192.0.2.31"))])]
+        return [h.reply(q, [h.rr(1, h.a("192.0.2.99"))])]  # a.b.test: the wrong name
+
+    srv = await serve(behave)
+    servers.append(srv)
+    result, _ = await _query(srv, "alias.test")
+    assert isinstance(result, Answer) and result.addresses == ["192.0.2.31"], result
+    assert result.canonical_name == "a\\.b.test" and result.aliases == ("alias.test",)
