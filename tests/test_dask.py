@@ -256,3 +256,20 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=60)
     _stop_group(proc)
     assert proc.returncode == 2 and b"--type" in err
+
+
+def test_cli_scheduler_stdin_to_stdout(client: Any, knot: KnotServer) -> None:
+    """--scheduler ADDRESS (the module's cluster), names on stdin, text on stdout."""
+    names = [z.bulk_name(i) for i in range(50)] + [z.NX_NAME, "", "# c", z.bulk_name(0)]
+    proc = _cli(["-", "--server", knot.address, "--scheduler", client.scheduler.address,
+                 "--format", "text", "--progress"], stdin=subprocess.PIPE)
+    try:
+        out, err = proc.communicate("\n".join(names).encode() + b"\n", timeout=120)
+    finally:
+        _stop_group(proc)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    lines = out.decode().splitlines()
+    assert len(lines) == 52
+    assert lines[0] == f"{z.bulk_name(0)}\tNOERROR\t{z.bulk_address(0)}"
+    assert lines[50].startswith(f"{z.NX_NAME}\tNXDOMAIN\t") and lines[51] == lines[0]
+    assert b"52 names in" in err and b"resolving" in err  # the summary, and the bar
