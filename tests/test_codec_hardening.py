@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import struct
 import types
 from typing import Any
@@ -30,13 +31,14 @@ from tests.fuzz import messages
 #: ``rdata_record``, ``authority_records`` and ``ParseError``: the pure-Python
 #: reference, and the compiled twin when it is built.
 IMPLEMENTATIONS: list[Any] = [pytest.param(codec, id="py")]
-try:
-    _compiled = importlib.import_module("aioresolve._dns._codec_c")
-except ImportError:
-    pass
-else:
-    if _compiled is not codec:  # (under -p tests.compiled_codec, codec is the twin)
-        IMPLEMENTATIONS.append(pytest.param(_compiled, id="c"))
+if not os.environ.get("AIORESOLVE_NO_EXTENSIONS"):
+    try:
+        _compiled = importlib.import_module("aioresolve._dns._codec_c")
+    except ImportError:
+        pass
+    else:
+        if _compiled is not codec:  # (under -p tests.compiled_codec, codec is the twin)
+            IMPLEMENTATIONS.append(pytest.param(_compiled, id="c"))
 
 
 @pytest.fixture(params=IMPLEMENTATIONS, scope="module")
