@@ -209,6 +209,27 @@ def test_pointer_structures_cost_linear_reads(impl: types.ModuleType, chain: int
         assert _reads(impl, data) <= READS_PER_BYTE * len(data) + 64
 
 
+@settings(max_examples=300, deadline=None)
+@given(blob=st.binary(min_size=1, max_size=400), owners=st.lists(
+    st.tuples(st.integers(0, 0xFFFF), st.binary(max_size=6)), min_size=1, max_size=300))
+def test_random_pointer_graphs_cost_linear_reads(impl: types.ModuleType, blob: bytes,
+                                                 owners: list[tuple[int, bytes]]) -> None:
+    """Random bytes to point at, then records whose owners are a few random
+    bytes (labels, often) and a pointer to a random earlier position."""
+    if impl is not codec:
+        pytest.skip("counts reads of a Python bytes subclass")
+    head = struct.pack("!HHHHHH", 1, 0x8180, 1, len(owners) + 1, 0, 0)
+    question = b"\x01x\x04test\x00" + struct.pack("!HH", 1, 1)
+    out = bytearray(head + question)
+    out += b"\xc0\x0c" + struct.pack("!HHIH", 10, 1, 60, len(blob)) + blob
+    for target, prefix in owners:
+        out += prefix + struct.pack("!H", 0xC000 | (target % len(out))) + struct.pack(
+            "!HHIH", 10, 1, 60, 0)
+    data = bytes(out)
+    _everything(impl, data)
+    assert _reads(impl, data) <= READS_PER_BYTE * len(data) + 64
+
+
 def test_the_old_quadratic_chain_reads(impl: types.ModuleType) -> None:
     """The message of the issue: thousands of owners, each a 2000-hop chain.
     An unbounded decoder reads it ~10 million times; we stop at the cap."""
@@ -334,7 +355,8 @@ def test_escapes(impl: types.ModuleType, raw: bytes, text: str) -> None:
 
 
 @pytest.mark.parametrize("bad", ["a\\", "a\\25", "a\\256.test", "a\\1x2.test", "é.test",
-                                 "a..b", "\\." * 64])
+                                 "a..b", "\\." * 64, "a\\\u0660\u0661\u0662.test",
+                                 "a\\1\u00b23.test"])
 def test_encode_name_rejects(impl: types.ModuleType, bad: str) -> None:
     with pytest.raises(ValueError):
         impl.encode_name(bad)

@@ -21,9 +21,11 @@ What the decoder guarantees, whatever the bytes:
 - its work is linear in the message size.  Compression pointers must point
   strictly backwards of themselves, at most :data:`MAX_POINTER_HOPS` are
   followed per name, and the name starting at every position a walk has
-  visited is remembered for the rest of the message: a later pointer there
-  costs one step, so each byte is walked at most once (a thousand owners
-  pointing at one long chain cost one walk of it);
+  reached through a pointer is remembered for the rest of the message: a
+  later pointer there costs one step, so each byte is walked at most once in
+  place and once after a jump (a thousand owners pointing at one long chain
+  cost one walk of it; ``tests/test_codec_hardening.py`` asserts at most two
+  reads of the message per byte);
 - answer records of another class than the question's are skipped (as
   dnspython's resolver matches the rdclass), so a CH ``A`` is never an answer;
 - a TTL with its top bit set is read as 0 (RFC 2181 §8);
@@ -31,6 +33,10 @@ What the decoder guarantees, whatever the bytes:
   trailing dot (``"."`` is the root), ``\\.`` for a dot inside a label,
   ``\\\\``, ``\\"``, ``\\(`` ``\\)`` ``\\;`` ``\\@`` ``\\$``, and ``\\DDD``
   for bytes outside ``!``..``~``.  :func:`encode_name` reads that form back.
+
+One module on purpose (over the usual size): the compiled twin
+(``_codec_c``, see ``setup.py``) is this file compiled by Cython, so the hot
+path must not call into another pure-Python module.
 """
 
 from __future__ import annotations
@@ -118,9 +124,10 @@ def _unescape(name: str) -> list[bytes]:
             i += 1
             continue
         if c == "\\":
-            if name[i + 1 : i + 2].isdigit():
+            if "0" <= name[i + 1 : i + 2] <= "9":
                 digits = name[i + 1 : i + 4]
-                if len(digits) != 3 or not digits.isdigit() or int(digits) > 255:
+                if not (len(digits) == 3 and digits.isascii() and digits.isdigit()
+                        and int(digits) <= 255):
                     raise ValueError(f"bad \\DDD escape in {name!r}")
                 label.append(int(digits))
                 i += 4
