@@ -219,7 +219,9 @@ class URI(Record):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Unknown(Record):
-    """A record of a type without its own class: the type name and its RDATA text."""
+    """A record of a type without its own class, or of a class other than IN:
+    the type name (``"HINFO"``, ``"TYPE65280"``; prefixed by the class for
+    another class, ``"CH A"``) and its RDATA text as dnspython prints it."""
 
     type_name: str
     text: str
