@@ -17,6 +17,7 @@ import time; ``AIORESOLVE_NO_EXTENSIONS=1`` at run time forces the fallback).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -51,8 +52,11 @@ def _codec_copy() -> str:
         (package / "__init__.py").touch()
     source = ROOT / "aioresolve" / "_dns" / "codec.py"
     copy = target / "_codec_c.py"
-    # One ParseError for both twins: the engine catches the reference's class.
-    text = source.read_text() + _CODEC_TAIL
+    # One ParseError for both twins: the engine catches the reference's class;
+    # and the source's digest, so that a stale twin (codec.py edited since the
+    # build, in an editable install) is detected and not used.
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    text = source.read_text() + _CODEC_TAIL + f'SOURCE_SHA256 = "{digest}"\n'
     if not copy.exists() or copy.read_text() != text:
         copy.write_text(text)
     return str(copy.relative_to(ROOT))
@@ -89,18 +93,20 @@ class OptionalBuildExt(build_ext):
     """build_ext that falls back to pure Python, with one line, when it cannot compile."""
 
     def run(self) -> None:
+        self._failed: list[str] = []
         try:
             super().run()
         except Exception as exc:  # no compiler at all (DistutilsPlatformError and friends)
-            _say(f"not building the C extensions ({type(exc).__name__}: {exc}): "
-                 "pure-Python engine")
+            self._failed.append(f"{type(exc).__name__}: {str(exc)[:100]}")
+        if self._failed:
+            _say(f"C extensions not built ({self._failed[0]}): the pure-Python engine is "
+                 "installed, which works the same, slower")
 
     def build_extension(self, ext: Extension) -> None:
         try:
             super().build_extension(ext)
         except Exception as exc:  # the compiler failed (CompileError, LinkError, OSError)
-            _say(f"not building {ext.name} ({type(exc).__name__}: {exc}): "
-                 "pure-Python twin used instead")
+            self._failed.append(f"{ext.name}: {type(exc).__name__}")
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})

@@ -16,6 +16,7 @@ import pytest
 
 import aioresolve._dns
 import aioresolve._dns.codec as _reference
+from aioresolve._dns import _speedups
 
 try:
     from aioresolve._dns import _codec_c
@@ -25,6 +26,9 @@ except ImportError as exc:  # pragma: no cover - depends on the build
         "run `pip install -e .` with a C compiler, or drop -p tests.compiled_codec"
     ) from None
 
+if _speedups._source_digest("codec.py") != _codec_c.SOURCE_SHA256:
+    raise pytest.UsageError("tests.compiled_codec: the compiled codec was built from another "
+                            "codec.py; rebuild it (pip install -e .)")
 assert _codec_c.ParseError is _reference.ParseError  # one error class for both twins
 sys.modules["aioresolve._dns.codec"] = _codec_c
 aioresolve._dns.codec = _codec_c  # type: ignore[assignment]

@@ -28,7 +28,11 @@ CI = os.environ.get("CI") == "true"
 
 def _compiled(name: str) -> ModuleType:
     try:
-        return __import__(f"aioresolve._dns.{name}", fromlist=["_"])
+        module = __import__(f"aioresolve._dns.{name}", fromlist=["_"])
+        source = getattr(module, "SOURCE_SHA256", None)
+        if source is not None and source != _speedups._source_digest("codec.py"):
+            raise ImportError("built from another codec.py: rebuild (pip install -e .)")
+        return module
     except ImportError as exc:
         if CI:
             pytest.fail(f"CI must build the compiled twin {name}: {exc}")
@@ -47,7 +51,17 @@ def test_selection_follows_the_environment() -> None:
                              text=True, check=True).stdout.split()
     if default[0] == "aioresolve._dns._udp_py" and not CI:
         pytest.skip("no compiled twin built here")
-    assert default == ["codec,udp", "aioresolve._dns._udp_c"]
+    expected = "codec,udp"
+    try:
+        from aioresolve._dns import _codec_c
+    except ImportError:
+        expected = "udp"
+    else:
+        if _speedups._source_digest("codec.py") != _codec_c.SOURCE_SHA256:
+            if CI:
+                pytest.fail("the compiled codec is stale: rebuild it")
+            expected = "udp"  # stale: the pure codec is used, with a warning
+    assert default == [expected, "aioresolve._dns._udp_c"]
 
 
 def test_one_parse_error_class() -> None:

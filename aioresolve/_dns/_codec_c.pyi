@@ -7,3 +7,5 @@ from .codec import encode_name as encode_name
 from .codec import parse_response as parse_response
 from .codec import query_template as query_template
 from .codec import rdata_record as rdata_record
+
+SOURCE_SHA256: str

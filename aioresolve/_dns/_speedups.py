@@ -21,8 +21,11 @@ Twins:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+import warnings
+from pathlib import Path
 
 __all__ = ["COMPILED", "NO_EXTENSIONS", "parse_response", "rdata_record", "recv_batch",
            "send_batch"]
@@ -33,6 +36,16 @@ NO_EXTENSIONS: bool = bool(os.environ.get("AIORESOLVE_NO_EXTENSIONS")) or (
 
 _compiled: list[str] = []
 
+
+def _source_digest(name: str) -> str:
+    """SHA-256 of a pure-Python twin's source (a compiled twin records the one
+    it was built from: an editable install may have changed it since)."""
+    try:
+        return hashlib.sha256((Path(__file__).parent / name).read_bytes()).hexdigest()
+    except OSError:  # no source shipped: trust the build
+        return ""
+
+
 if not NO_EXTENSIONS:
     try:
         from ._udp_c import recv_batch, send_batch
@@ -41,10 +54,17 @@ if not NO_EXTENSIONS:
     except ImportError:
         from ._udp_py import recv_batch, send_batch
     try:
-        from ._codec_c import parse_response, rdata_record
+        from ._codec_c import SOURCE_SHA256, parse_response, rdata_record
 
+        _digest = _source_digest("codec.py")
+        if _digest and _digest != SOURCE_SHA256:
+            raise ImportError("stale")
         _compiled.append("codec")
-    except ImportError:
+    except ImportError as exc:
+        if str(exc) == "stale":
+            warnings.warn("aioresolve: the compiled codec was built from another codec.py; "
+                          "using the pure-Python one (rebuild: pip install -e .)",
+                          RuntimeWarning, stacklevel=2)
         from .codec import parse_response, rdata_record
 else:
     from ._udp_py import recv_batch, send_batch
