@@ -40,6 +40,15 @@ class _Lead:
 _LEAD = _Lead()
 
 
+class _Running:
+    """Marks a lookup that runs with no follower yet (so no :class:`_Flight`)."""
+
+    __slots__ = ()
+
+
+_RUNNING = _Running()
+
+
 class _Flight:
     """One running lookup and the followers waiting for it, in arrival order."""
 
@@ -58,7 +67,7 @@ class SingleFlight:
     """
 
     def __init__(self) -> None:
-        self._flights: dict[Hashable, _Flight] = {}
+        self._flights: dict[Hashable, _Flight | _Running] = {}
         #: how many calls joined a lookup that was already running
         self.joined = 0
 
@@ -70,22 +79,31 @@ class SingleFlight:
         flight = self._flights.get(key)
         if flight is not None:
             self.joined += 1
-            return await self._follow(key, flight, start)
-        # The leader's path, inline: the common case (a name nobody else asks
-        # for right now) costs no coroutine beyond this one.
-        flight = self._flights[key] = _Flight()
+            if isinstance(flight, _Flight):
+                return await self._follow(key, flight, start)
+            first = self._flights[key] = _Flight()  # the first follower: someone to tell
+            return await self._follow(key, first, start)
+        # The leader's path, inline and allocation-free (a marker, no _Flight):
+        # the common case, a name nobody else asks for right now, costs a
+        # dictionary entry and nothing the garbage collector has to track.
+        self._flights[key] = _RUNNING
         try:
             result = await start()
         except Exception as error:
-            self._settle(key, flight, error)
+            flight = self._flights.pop(key, None)
+            if isinstance(flight, _Flight):
+                self._settle(key, flight, error)
             raise
         except BaseException:  # cancelled (or KeyboardInterrupt): nothing to hand out
-            self._hand_over(key, flight)
+            flight = self._flights.get(key)
+            if isinstance(flight, _Flight):
+                self._hand_over(key, flight)
+            elif flight is _RUNNING:
+                del self._flights[key]
             raise
-        if flight.waiters:
+        flight = self._flights.pop(key, None)
+        if isinstance(flight, _Flight):
             self._settle(key, flight, None, result)
-        else:
-            del self._flights[key]
         return result
 
     async def _lead(self, key: Hashable, flight: _Flight, start: Callable[[], Awaitable[T]]) -> T:
