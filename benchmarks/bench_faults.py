@@ -29,7 +29,9 @@ instances in the same process (so client and server share a core).
    spread over the learned ports, from the server's own address and port)
    sent just before the genuine one.  Reported: forged answers accepted.
    Run for the old engine, the new one (ports rotate every
-   ``udp_max_queries`` queries per socket) and the new one with 0x20.
+   ``udp_max_queries`` queries per socket) and the new one with 0x20; then,
+   as a worst case, with an attacker who knows each query's source port (only
+   the ID, and with 0x20 the letter case, are left to guess).
 """
 
 from __future__ import annotations
@@ -136,9 +138,11 @@ class Spoofer:
 
     CHUNK = 64
 
-    def __init__(self, forged: int, learn: int = 4, seed: int = 7) -> None:
+    def __init__(self, forged: int, learn: int = 4, seed: int = 7,
+                 knows_port: bool = False) -> None:
         self.forged = forged
         self.learn = learn
+        self.knows_port = knows_port  # forge to the query's own port (only the ID is secret)
         self.ports: list[int] = []
         self.random = random.Random(seed)
         self.tasks: set[asyncio.Task[None]] = set()
@@ -158,9 +162,10 @@ class Spoofer:
         lower = q.question.lower()
         host = q.addr[0]
         template = h.reply(q, [h.rr(1, h.a(FORGED_ADDR))], question=lower, qid=0)
+        ports = [q.addr[1]] if self.knows_port else self.ports
         for i in range(self.forged):
             forged = self.random.getrandbits(16).to_bytes(2, "big") + template[2:]
-            server.send(forged, (host, self.ports[i % len(self.ports)]))
+            server.send(forged, (host, ports[i % len(ports)]))
             if i % self.CHUNK == self.CHUNK - 1:
                 await asyncio.sleep(0)  # the client reads what arrived
         await asyncio.sleep(0)
@@ -168,8 +173,8 @@ class Spoofer:
 
 
 async def spoof_run(engine_class: Any, forged: int, targets: int, warmup: int,
-                    **options: Any) -> dict[str, Any]:
-    spoofer = Spoofer(forged)
+                    knows_port: bool = False, **options: Any) -> dict[str, Any]:
+    spoofer = Spoofer(forged, knows_port=knows_port)
     srv = await h.HostileServer(spoofer.udp).start()
     srv.keep_queries = False
     loop = asyncio.get_running_loop()
@@ -252,11 +257,16 @@ async def main_async(args: argparse.Namespace) -> None:
         ("before (4 fixed ports)", old.Engine, {}),
         (f"after (ports rotate every {_engine.UDP_MAX_QUERIES} queries)", new, {}),
         ("after, with case_randomization=True (0x20)", new, {"case_randomization": True}),
+        ("worst case, the attacker knows each query's port (only the ID is secret): after",
+         new, {"knows_port": True}),
+        ("worst case, the attacker knows each query's port: after, with 0x20", new,
+         {"knows_port": True, "case_randomization": True}),
     ]
     for label, cls, options in variants:
         r = await spoof_run(cls, args.forged, args.targets, args.warmup, **options)
+        failed = f", failed {r['errors']}" if r["errors"] else ""
         print(f"- {label}: {r['accepted']} of {r['targets']} forged answers accepted "
-              f"({r['answered']} answered {r['errors'] or ''}; forged replies dropped as unexpected "
+              f"({r['answered']} answered{failed}; forged replies dropped as unexpected "
               f"{r['unexpected']}, wrong case {r['wrong_case']}; sockets rotated "
               f"{r['rotated']})")
 
