@@ -377,3 +377,63 @@ async def test_lookups_in_flight_at_close_raise_resolver_closed(
     await resolver.close()
     outcomes = await asyncio.gather(*tasks, return_exceptions=True)
     assert all(isinstance(o, ResolverClosed) for o in outcomes), outcomes
+
+
+# -- defaults that work ----------------------------------------------------------
+
+
+@pytest.fixture
+def rig_resolv_conf(
+    request: pytest.FixtureRequest, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """resolv.conf for aioresolve's defaults, naming only the rig's dnsdist on
+    127.x.y.z:53 (the server libc asks in the namespace): never the machine's."""
+    libc_dns = request.getfixturevalue("libc_dns")
+    assert libc_dns.host.startswith("127.") and libc_dns.port == 53
+    path = tmp_path / "resolv.conf"
+    path.write_text(f"nameserver {libc_dns.host}\n")
+    monkeypatch.setattr("aioresolve._config.RESOLV_CONF", str(path))
+    return libc_dns.host
+
+
+async def _mx_of_the_rig() -> list[tuple[int, str]]:
+    from tests.rig import zone
+
+    answer = await aioresolve.query(zone.MX_NAME, "MX")
+    return sorted((mx.priority, mx.exchange) for mx in answer)
+
+
+async def test_record_queries_work_out_of_the_box(rig_resolv_conf: str) -> None:
+    """``await aioresolve.query(name, "MX")`` with nothing configured: the
+    default (system) backend asks resolv.conf's nameservers."""
+    from tests.rig import zone
+
+    aioresolve.set_default_backend(None)
+    try:
+        assert await _mx_of_the_rig() == sorted(zone.MX_RECORDS)
+        assert aioresolve.get_default_resolver().backend.name == "system"
+    finally:
+        await aioresolve.get_default_resolver().close()
+
+
+async def test_set_default_backend_wire_needs_no_arguments(rig_resolv_conf: str) -> None:
+    from tests.rig import zone
+
+    aioresolve.set_default_backend("wire")
+    try:
+        resolver = aioresolve.get_default_resolver()
+        assert resolver.backend.name == "wire"
+        assert resolver.backend.nameservers == [f"{rig_resolv_conf}:53"]
+        assert await _mx_of_the_rig() == sorted(zone.MX_RECORDS)
+        infos = await aioresolve.getaddrinfo(zone.A_NAME, 80, socket.AF_INET, socket.SOCK_STREAM)
+        assert [info[4] for info in infos] == [("192.0.2.1", 80)]
+        await resolver.close()
+    finally:
+        aioresolve.set_default_backend(None)
+
+
+def test_set_default_backend_checks_at_once() -> None:
+    with pytest.raises(ValueError, match="cannot be pointed at servers"):
+        aioresolve.set_default_backend("system", nameservers=["127.0.0.1:53"])
+    with pytest.raises(ValueError, match="unknown backend"):
+        aioresolve.set_default_backend("nope")
