@@ -334,7 +334,8 @@ def decode_name(data: bytes, offset: int) -> tuple[str, int]:
 
 
 class RR(NamedTuple):
-    """One answer record: owner (lower-case), type, class, TTL, and either the
+    """One record: owner (lower-case presentation form), type, class, TTL
+    (RFC 2181: 0 if the top bit is set), and either the
     decoded value (A/AAAA address text, CNAME target) or ``None`` with the
     rdata's offset/length for :func:`rdata_record`."""
 
@@ -401,12 +402,7 @@ def _question(data: bytes) -> tuple[int, str]:
     end = pos + 5
     if end > limit:
         raise ParseError("question runs past the end")
-    if not labels:
-        return end, "."
-    joined = b".".join(labels)
-    if joined.translate(None, _PLAIN) == _DOTS[len(labels) - 1]:
-        return end, joined.lower().decode("ascii")
-    return end, ".".join([_label_text(label) for label in labels])
+    return end, _text(labels) if labels else "."
 
 
 _new_rr = tuple.__new__  # RR(...) through NamedTuple.__new__ costs ~0.2 µs more per record
