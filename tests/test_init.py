@@ -82,3 +82,15 @@ def test_submodules_still_import_directly() -> None:
 def test_library_is_silent_by_default() -> None:
     handlers = logging.getLogger("aioresolve").handlers
     assert any(isinstance(h, logging.NullHandler) for h in handlers)
+
+
+def test_pytest_plugin_loads_no_server() -> None:
+    # pytest loads the plugin (entry point) in every run of a project that has
+    # aioresolve installed: it must not drag in the server and dnspython.
+    loaded = _modules_after("import aioresolve.testing.pytest_plugin")
+    heavy = [m for m in loaded if m.startswith(("dns", "aioresolve._", "aioresolve.testing.s"))]
+    assert heavy == [], heavy
+    testing_names = _modules_after(
+        "from aioresolve.testing import DNSServer, Fault, LoggedQuery, Records, ServerStats"
+    )
+    assert "aioresolve.testing.server" in testing_names
