@@ -175,7 +175,7 @@ class CacheInfo:
 
 
 class _Entry:
-    __slots__ = ("error", "expires", "stale_until", "value")
+    __slots__ = ("aged", "error", "expires", "stale_until", "value")
 
     def __init__(
         self, value: Any, error: BaseException | None, expires: float, stale_until: float
@@ -184,6 +184,9 @@ class _Entry:
         self.error = error
         self.expires = expires
         self.stale_until = stale_until
+        #: (remaining seconds, the answer aged to them): answers are immutable,
+        #: so hits within the same second share one aged copy.
+        self.aged: tuple[int, Answer] | None = None
 
 
 def _copy_result(value: Any) -> Any:
@@ -399,7 +402,11 @@ class LookupCache:
             raise _copy_error(entry.error)
         value = entry.value
         if isinstance(value, Answer):
-            return (_age_answer(value, max(int(entry.expires - now), 0)),)
+            remaining = max(int(entry.expires - now), 0)
+            aged = entry.aged
+            if aged is None or aged[0] != remaining:
+                aged = entry.aged = (remaining, _age_answer(value, remaining))
+            return (aged[1],)
         return (_copy_result(value),)
 
     def _refresh(self, key: Hashable, start: Callable[[], Awaitable[Timed[Any]]]) -> None:
