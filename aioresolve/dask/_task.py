@@ -28,17 +28,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
-import dataclasses
 import json
 import os
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from .._cli_output import Writer
-from ..bulk import Result, Status, resolve_many
+from ..bulk import CSV_FIELDS, Result, Status, resolve_many
 from ._manifest import atomic_write, fsync_dir, part_path
 from ._partition import Partition, open_partition
 
@@ -49,6 +47,8 @@ except ImportError:  # pragma: no cover - not POSIX: no adoption of partial file
 
 __all__ = ["partition_status", "run_partition"]
 
+_INDEX = CSV_FIELDS.index("index")
+
 def _keep_func(keep: str) -> Callable[[Result], bool] | None:
     if keep == "ok":
         return lambda result: result.ok
@@ -57,13 +57,37 @@ def _keep_func(keep: str) -> Callable[[Result], bool] | None:
     return None
 
 
-def _with_index(result: Result, index: int) -> Result:
-    """``result`` renumbered (``resolve_many`` counts a partition's inputs from 0)."""
-    if dataclasses.is_dataclass(result):
-        return dataclasses.replace(result, index=index)
-    clone = copy.copy(result)  # pragma: no cover - should Result stop being a dataclass
-    object.__setattr__(clone, "index", index)
-    return clone
+class _Renumbered:
+    """A :class:`Result` seen with its global index, as the CLI's writer reads
+    it.  A proxy, because ``dataclasses.replace`` costs about twice what
+    encoding the record does (timeit on the 2-core box)."""
+
+    __slots__ = ("_result", "index")
+
+    def __init__(self, result: Result, index: int) -> None:
+        self._result = result
+        self.index = index
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._result, name)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self._result.to_dict()
+        data["index"] = self.index
+        return data
+
+    def to_detail_dict(self, **kwargs: Any) -> dict[str, Any]:
+        data: dict[str, Any] = self._result.to_detail_dict(**kwargs)
+        data["index"] = self.index
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    def csv_row(self) -> list[str]:
+        row = self._result.csv_row()
+        row[_INDEX] = str(self.index)
+        return row
 
 
 class _PartWriter:
@@ -94,7 +118,7 @@ class _PartWriter:
         self.inputs += 1
         status = result.status.value
         self.counts[status] = self.counts.get(status, 0) + 1
-        self._lines.write(_with_index(result, result.index + self.offset))
+        self._lines.write(cast(Result, _Renumbered(result, result.index + self.offset)))
         if time.monotonic() - self._since > self.flush_seconds:
             self.flush()
 
