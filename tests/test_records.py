@@ -175,3 +175,16 @@ def test_answer_is_generic_and_stays_frozen() -> None:
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         mx.name = "y"  # type: ignore[misc]
+
+
+def test_answer_survives_pickle_copy_and_replace() -> None:
+    import copy
+    import dataclasses
+    import pickle
+
+    answer = r.Answer[r.MX]("x.test", "MX", (r.MX(5, 10, "m.x.test"),), "x.test", 5,
+                            aliases=("y.test",))
+    assert pickle.loads(pickle.dumps(answer)) == answer
+    assert copy.deepcopy(answer) == answer == copy.copy(answer)
+    assert dataclasses.replace(answer, ttl=1).ttl == 1
+    assert hash(answer) == hash(copy.copy(answer))
