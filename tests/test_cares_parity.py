@@ -7,7 +7,7 @@ Both run in this pytest process, which the rig (tests/conftest.py) moved into a
 private mount namespace: libc asks the rig's ``libc_dns`` server and reads the
 rig's hosts file, and c-ares is given the same server and reads the same file.
 Differences that cannot be removed are marked ``xfail`` with the reason; the
-README section "c-ares backend" lists them.
+page docs/backends.md ("Parity with glibc") lists them.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ CASES: list[tuple[str, tuple[Any, ...]]] = [
     ("getaddrinfo", (z.BIG_NAME, 80, F4, S)),
 ]
 
-#: Differences that cannot be removed: case -> reason (also in the README).
+#: Differences that cannot be removed: case -> reason (also in docs/backends.md).
 #: (The CNAME loop of AF_UNSPEC used to be one: the backend now asks the SOA of a
 #: name without addresses, which shows the loop; see tests/test_cares_differential.py.)
 KNOWN: dict[tuple[str, tuple[Any, ...]], str] = {}
