@@ -90,21 +90,53 @@ class SingleFlight:
         try:
             result = await start()
         except Exception as error:
-            flight = self._flights.pop(key, None)
-            if isinstance(flight, _Flight):
-                self._settle(key, flight, error)
+            self.failed(key, error)
             raise
         except BaseException:  # cancelled (or KeyboardInterrupt): nothing to hand out
-            flight = self._flights.get(key)
-            if isinstance(flight, _Flight):
-                self._hand_over(key, flight)
-            elif flight is _RUNNING:
-                del self._flights[key]
+            self.left(key)
             raise
+        self.done(key, result)
+        return result
+
+    # -- the leader's path as plain calls, for a caller that awaits the lookup
+    # itself (one coroutine frame fewer per lookup than run()):
+    #
+    #     if flight.claim(key):              # we lead
+    #         try: result = await lookup()
+    #         except Exception as e: flight.failed(key, e); raise
+    #         except BaseException: flight.left(key); raise
+    #         flight.done(key, result)
+    #     else:
+    #         result = await flight.run(key, lookup)   # joins the running one
+
+    def claim(self, key: Hashable) -> bool:
+        """Lead the lookup ``key`` if none is running (then report its end with
+        :meth:`done`, :meth:`failed` or :meth:`left`); ``False``: one is
+        running, join it with :meth:`run`."""
+        if key in self._flights:
+            return False
+        self._flights[key] = _RUNNING
+        return True
+
+    def done(self, key: Hashable, result: object) -> None:
+        """The claimed lookup returned ``result``: hand it to its followers."""
         flight = self._flights.pop(key, None)
         if isinstance(flight, _Flight):
             self._settle(key, flight, None, result)
-        return result
+
+    def failed(self, key: Hashable, error: BaseException) -> None:
+        """The claimed lookup raised ``error``: hand it to its followers."""
+        flight = self._flights.pop(key, None)
+        if isinstance(flight, _Flight):
+            self._settle(key, flight, error)
+
+    def left(self, key: Hashable) -> None:
+        """The leader of the claimed lookup was cancelled: a follower takes over."""
+        flight = self._flights.get(key)
+        if isinstance(flight, _Flight):
+            self._hand_over(key, flight)
+        elif flight is _RUNNING:
+            del self._flights[key]
 
     async def _lead(self, key: Hashable, flight: _Flight, start: Callable[[], Awaitable[T]]) -> T:
         try:
