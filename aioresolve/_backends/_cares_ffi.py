@@ -32,7 +32,7 @@ from pycares._cares import ffi as _ffi
 from pycares._cares import lib as _lib  # the real ones: cares.py swaps pycares._ffi/_lib
 from pycares.utils import parse_name
 
-__all__ = ["Done", "getaddrinfo", "query"]
+__all__ = ["DIRECT", "Done", "getaddrinfo", "query"]
 
 _log = logging.getLogger("aioresolve")
 
@@ -116,8 +116,19 @@ def _on_addrinfo(arg: Any, status: int, timeouts: int, res: Any) -> None:
     _settle(arg, read)
 
 
-_DNSREC_CB = _ffi.callback(_ffi.typeof(_lib._query_dnsrec_cb), _on_dnsrec)
-_ADDRINFO_CB = _ffi.callback(_ffi.typeof(_lib._addrinfo_cb), _on_addrinfo)
+try:
+    _DNSREC_CB = _ffi.callback(_ffi.typeof(_lib._query_dnsrec_cb), _on_dnsrec)
+    _ADDRINFO_CB = _ffi.callback(_ffi.typeof(_lib._addrinfo_cb), _on_addrinfo)
+except (MemoryError, AttributeError, TypeError) as exc:  # pragma: no cover
+    # No write+execute memory for libffi closures (a hardened kernel), or a
+    # pycares without these symbols: fall back to pycares' own calls (negative
+    # answers then carry no SOA; the loop's last-resort deadline still ends
+    # every lookup).
+    _log.debug("c-ares FFI callbacks unavailable (%r): using pycares' own", exc)
+    _DNSREC_CB = _ADDRINFO_CB = None
+
+#: Whether the calls below bypass pycares' callbacks (see the module docstring).
+DIRECT = _DNSREC_CB is not None
 
 
 def _register(channel: pycares.Channel, callback: Done) -> Any:
@@ -131,6 +142,9 @@ def query(channel: pycares.Channel, name: str, qtype: int, callback: Done) -> No
 
     :raises pycares.AresError: c-ares refused to start the query (bad name …).
     """
+    if not DIRECT:  # pragma: no cover - see above
+        channel.query(name, qtype, callback=callback)
+        return
     encoded = parse_name(name)
     qid = _ffi.new("unsigned short *")
     with channel._capture_channel() as ares_channel:
@@ -151,6 +165,10 @@ def getaddrinfo(
 ) -> None:
     """``ares_getaddrinfo(name, NULL, hints)``; the callback gets a
     :class:`pycares.AddrInfoResult` (NULL names read as ``""``)."""
+    if not DIRECT:  # pragma: no cover - see above
+        channel.getaddrinfo(name, None, family=socket.AddressFamily(family), flags=flags,
+                            callback=callback)
+        return
     encoded = parse_name(name)
     hints = _ffi.new("struct ares_addrinfo_hints*")
     hints.ai_flags = flags
