@@ -19,7 +19,7 @@ async def main() -> None:
         sock = await start_connection(
             "example.com", 443, resolver=resolver, happy_eyeballs_delay=0.25, interleave=2
         )
-        reader, writer = await asyncio.open_connection(sock=sock)
+        _reader, writer = await asyncio.open_connection(sock=sock)
         print(writer.get_extra_info("peername"))
         writer.close()
         await writer.wait_closed()

@@ -31,9 +31,11 @@ async def main() -> None:
 
         # aiohttp resolves through the same resolver (and its cache).
         connector = aiohttp.TCPConnector(resolver=AioresolveResolver(resolver))
-        async with aiohttp.ClientSession(connector=connector) as session:
-            async with session.get("http://api.example.test/status") as response:
-                print(response.status)
+        async with (
+            aiohttp.ClientSession(connector=connector) as session,
+            session.get("http://api.example.test/status") as response,
+        ):
+            print(response.status)
         print(resolver.cache_info())
 
 
