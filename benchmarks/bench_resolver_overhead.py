@@ -18,6 +18,8 @@ record queries) and the c-ares backend (``--backend wire|cares|both``), through
 Every row gets a fresh backend, so no backend cache answers.  Besides names/s
 (wall clock, which the server's share of the machine moves) each row reports
 the client's own CPU time per name, the steadier figure on a shared machine.
+A last table counts the Python and C calls per lookup on a backend without
+I/O (``sys.setprofile``): a figure that does not move with the machine's load.
 Rows are interleaved over ``--rounds`` rounds and the best round of each row is
 reported (names/s and the ratio to the backend-direct row).  Figures depend on
 the machine: on a 2-core box, client and server share it.
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import sys
 import time
@@ -38,7 +41,9 @@ from typing import Any
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import aioresolve
+from aioresolve import Answer, Backend
 from aioresolve._backends import create_backend
+from aioresolve.records import A
 from tests.rig import servers
 from tests.rig import zone as z
 
@@ -121,6 +126,65 @@ async def _main(kind: str, address: str, count: int, rounds: int, in_flight: int
               f"| {cpu[label]:18.1f} | {base_cpu / cpu[label]:9.2f} |")
 
 
+class _NextTick(Backend):
+    """Answers every query on the next loop iteration: no server, no I/O."""
+
+    name = "next-tick"
+    provides_ttl = True
+
+    async def getaddrinfo(self, *args: Any) -> Any:
+        raise NotImplementedError
+
+    async def getnameinfo(self, *args: Any) -> Any:
+        raise NotImplementedError
+
+    async def gethostbyname_ex(self, *args: Any) -> Any:
+        raise NotImplementedError
+
+    async def gethostbyaddr(self, *args: Any) -> Any:
+        raise NotImplementedError
+
+    async def query(self, name: str, rtype: str) -> Answer[Any]:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        loop.call_soon(future.set_result, None)
+        await future
+        return Answer(name, rtype, (A(300, "192.0.2.1"),), name, 300)
+
+
+async def _calls(count: int = 2000, in_flight: int = 100) -> None:
+    """Python and C calls per lookup (sys.setprofile events: a coroutine's
+    every resumption counts as a call), on a backend with no I/O.  Unlike
+    names/s these do not move with the load of the machine."""
+    backend = _NextTick()
+    rows: list[tuple[str, Call]] = [("backend direct", lambda n: backend.query(n, "A"))]
+    for label, options in [("Resolver no cache/coalesce", {"cache": False, "coalesce": False}),
+                           ("Resolver defaults", {}),
+                           ("Resolver defaults, timeout=30", {"timeout": 30.0})]:
+        resolver = aioresolve.Resolver(_NextTick(), **options)
+        rows.append((label, functools.partial(resolver.query, rtype="A")))
+    print(f"\nPython / C calls per lookup ({count} unique names, {in_flight} in flight, "
+          "a backend without I/O)")
+    print(f"| {'path':30s} | {'Python':>6s} | {'C':>6s} |")
+    print(f"|{'-' * 32}|{'-' * 7}:|{'-' * 7}:|")
+    for index, (label, call) in enumerate(rows):
+        names = iter(f"h{i}.row{index}.test" for i in range(count))
+        counts = {"call": 0, "c_call": 0}
+
+        def profile(frame: Any, event: str, arg: Any) -> None:
+            if event in counts:  # noqa: B023 - used before the next row
+                counts[event] += 1  # noqa: B023
+
+        async def worker() -> None:
+            for name in names:  # noqa: B023 - each row's own iterator, used at once
+                await call(name)  # noqa: B023
+
+        sys.setprofile(profile)
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        sys.setprofile(None)
+        print(f"| {label:30s} | {counts['call'] / count:6.1f} | {counts['c_call'] / count:6.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5,000 names, 1 round")
@@ -134,6 +198,7 @@ def main() -> None:
     with servers.start_knot(bulk_count=max(count, 20_000)) as knot:
         for kind in kinds:
             asyncio.run(_main(kind, knot.address, count, rounds, args.in_flight))
+    asyncio.run(_calls())
 
 
 if __name__ == "__main__":
