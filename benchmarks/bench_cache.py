@@ -15,6 +15,8 @@ counts the queries that reach the server for 3 lookups of a positive, an
 NXDOMAIN and a no-data name (negative answers are cached by the SOA).
 c-ares' own query cache is off in aioresolve's c-ares backend, so "no cache"
 is a real round trip on both.
+Part 4 (run after part 2) times cached getaddrinfo on every backend, interleaved
+round by round, as a ratio to the system backend with fixed_ttl.
 Part 3 fires 10,000 identical ``getaddrinfo`` calls at once and reports the
 wall time and how many queries reached the server.
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import os
 import socket
 import statistics
@@ -161,6 +164,38 @@ async def part2(knot: Knot, n: int) -> None:
     print("\n".join(counts))
 
 
+async def part_hits(knot: Knot, n: int) -> None:
+    """Cached getaddrinfo on every backend, interleaved round by round so that
+    a busy box disturbs them alike: the ratio to the system backend is the figure."""
+    print("\n4. cached getaddrinfo on every backend, 5 interleaved rounds (median µs per call)")
+    factories = dns_backends(knot)
+    resolvers = {kind: Resolver(make()) for kind, make in factories.items()}
+    resolvers["system (fixed_ttl=60)"] = Resolver("system", cache=CacheConfig(fixed_ttl=60))
+    name = f"a.{ZONE}"
+    lookups: dict[str, Callable[[], Awaitable[Any]]] = {
+        kind: functools.partial(r.getaddrinfo, "localhost" if kind.startswith("system")
+                                else name, 443, socket.AF_INET)
+        for kind, r in resolvers.items()
+    }
+    times: dict[str, list[float]] = {kind: [] for kind in lookups}
+    try:
+        for lookup in lookups.values():
+            await lookup()  # fill the cache
+        for _ in range(5):
+            for kind, lookup in lookups.items():
+                start = time.perf_counter()
+                for _ in range(n):
+                    await lookup()
+                times[kind].append((time.perf_counter() - start) / n * 1e6)
+    finally:
+        for r in resolvers.values():
+            await r.close()
+    system = statistics.median(times["system (fixed_ttl=60)"])
+    for kind, values in times.items():
+        median = statistics.median(values)
+        print(f"  {kind:<58} {median:10.2f} µs  {median / system:8.2f}x of system")
+
+
 async def part3(knot: Knot, count: int) -> None:
     print(f"\n3. {count:,} concurrent identical getaddrinfo(name, 80, AF_INET),"
           " a fresh name per run")
@@ -197,6 +232,7 @@ async def main() -> None:
     await part1(n)
     with run_knot() as knot:
         await part2(knot, n // 4)
+        await part_hits(knot, n * 5)
         await part3(knot, 10_000)
 
 
