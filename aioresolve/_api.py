@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import dataclasses
 import functools
 import ipaddress
 import socket
-import time
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
@@ -179,9 +177,6 @@ class Resolver:
         self.timeout = timeout
         self._closed = False
         config = CacheConfig() if cache is True else (cache or None)
-        if config is not None and config.clock is None:
-            # One clock for asyncio and trio (asyncio's loop.time() is this one).
-            config = dataclasses.replace(config, clock=time.monotonic)
         self._lookups = LookupCache(
             config, backend_provides_ttl=self.backend.provides_ttl, coalesce=coalesce,
             spawn=self._spawn,
