@@ -450,3 +450,16 @@ def test_bad_options() -> None:
         Resolver(pool_size=0)
     with pytest.raises(ValueError):
         Resolver(timeout=0)
+
+
+@on_both
+async def test_serve_stale_refreshes_in_the_background(libc_calls: LibcCalls) -> None:
+    """An expired entry is served at once and refreshed by a background task
+    (a trio system task under trio), which close() cancels."""
+    async with Resolver(cache=CacheConfig(fixed_ttl=0.05, serve_stale=60)) as resolver:
+        first = await resolver.getaddrinfo("localhost", 80)
+        await anyio.sleep(0.1)  # expired, within the serve-stale window
+        assert await resolver.getaddrinfo("localhost", 80) == first  # stale, at once
+        await _until(lambda: libc_calls.count == 2)  # the refresh reached libc
+        info = resolver.cache_info()
+        assert (info.stale_hits, info.refreshes) == (1, 1)
