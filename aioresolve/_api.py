@@ -220,10 +220,13 @@ class Resolver:
         self._closed = True
         if self._nss_pool is not None:
             self._nss_pool.shutdown(wait=False, cancel_futures=True)
-        for task in self._tasks:
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
         for scope in self._scopes:
             scope.cancel()
+        if tasks:  # asyncio's refreshes: returned only once they have ended
+            await asyncio.gather(*tasks, return_exceptions=True)
         await self._lookups.aclose()
         await self.backend.aclose()
 
