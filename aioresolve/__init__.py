@@ -29,6 +29,8 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ below
+    from . import bulk as bulk
+    from . import records as records
     from ._api import Resolver as Resolver
     from ._api import get_default_resolver as get_default_resolver
     from ._api import getaddrinfo as getaddrinfo
@@ -64,8 +66,6 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
     from ._errors import ServFail as ServFail
     from ._errors import Timeout as Timeout
     from ._errors import Truncated as Truncated
-    from ._records import Answer as Answer
-    from ._records import Record as Record
     from .bulk import Result as Result
     from .bulk import Status as Status
     from .bulk import resolve_all as resolve_all
@@ -73,6 +73,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
     from .bulk import stream as stream
     from .cache import CacheConfig as CacheConfig
     from .cache import CacheInfo as CacheInfo
+    from .records import Answer as Answer
+    from .records import Record as Record
 
 #: Public name -> the module (relative to this package) that defines it.
 #: Keep in step with the ``TYPE_CHECKING`` block above and ``__all__`` below
@@ -118,15 +120,22 @@ _LAZY: dict[str, str] = {
         ),
         "._errors",
     ),
-    **dict.fromkeys(("Answer", "Record"), "._records"),
+    **dict.fromkeys(("Answer", "Record"), ".records"),
     **dict.fromkeys(("Result", "Status", "resolve_all", "resolve_many", "stream"), ".bulk"),
     **dict.fromkeys(("Stream", "StreamResult"), "._dns.stream"),
     **dict.fromkeys(("CacheConfig", "CacheInfo"), ".cache"),
 }
 
 
+#: Public submodules that ``aioresolve.<name>`` imports on first use, so that
+#: ``import aioresolve`` is enough to reach ``aioresolve.records.MX``.
+_SUBMODULES = frozenset({"bulk", "records"})
+
+
 def __getattr__(name: str) -> Any:
     """Load a public name on first use (:pep:`562`) and keep it as a global."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)  # the import sets the global
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -136,7 +145,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *_LAZY, *_SUBMODULES})
 
 
 __all__ = [

@@ -31,7 +31,7 @@ def test_all_lazy_and_type_checking_agree() -> None:
     eager = {"inet_aton", "inet_ntoa", "inet_ntop", "inet_pton"}
     assert len(aioresolve.__all__) == len(set(aioresolve.__all__))
     assert set(aioresolve.__all__) == set(aioresolve._LAZY) | eager
-    assert _type_checking_names() == set(aioresolve._LAZY)
+    assert _type_checking_names() == set(aioresolve._LAZY) | aioresolve._SUBMODULES
 
 
 def test_every_public_name_resolves() -> None:
@@ -94,3 +94,11 @@ def test_pytest_plugin_loads_no_server() -> None:
         "from aioresolve.testing import DNSServer, Fault, LoggedQuery, Records, ServerStats"
     )
     assert "aioresolve.testing.server" in testing_names
+
+
+def test_public_submodules_reachable_from_the_package() -> None:
+    loaded = _modules_after(
+        "import aioresolve; assert aioresolve.records.MX.__name__ == 'MX';"
+        "assert aioresolve.bulk.Status.NOERROR"
+    )
+    assert "aioresolve.records" in loaded
