@@ -10,8 +10,10 @@ for, so a type checker knows the fields::
     answer: Answer[MX] = await aioresolve.query("example.test", "MX")
     best = min(answer, key=lambda mx: mx.priority)
 
-Record types without a class of their own come back as :class:`Unknown`
-(RFC 3597: the type number and the raw RDATA).
+Record types without a class of their own come back as :class:`Unknown`:
+its ``type_name`` (``"HINFO"``, ``"TYPE65280"``) and ``text``, the RDATA in
+presentation form (RFC 3597's ``\\# 4 c0000201`` for a type dnspython does not
+know).  :func:`record_text` gives any record's RDATA as dig prints it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from ._records import A as A
 from ._records import Answer as Answer
 from ._records import Record as Record
 from ._records import Unknown as Unknown
+from ._records import record_text as record_text
 
 __all__ = [
     "AAAA",
@@ -56,4 +59,5 @@ __all__ = [
     "Answer",
     "Record",
     "Unknown",
+    "record_text",
 ]
