@@ -398,7 +398,7 @@ class Resolver:
             with trio.move_on_after(timeout if timeout is not None else float("inf")):
                 return await self._run_nss(func, *args)
             assert timeout is not None
-            raise _timeout_error((func.__name__, args), timeout, "nss")
+            raise _timeout_error((func.__name__, args), timeout, self.backend.name)
         if timeout is None:
             return await self._run_nss(func, *args)
         deadlines, deadline = self._start_deadline(timeout)
@@ -406,7 +406,7 @@ class Resolver:
             return await self._run_nss(func, *args)
         except asyncio.CancelledError:
             if deadline.fired and deadline.ours():
-                raise _timeout_error((func.__name__, args), timeout, "nss") from None
+                raise _timeout_error((func.__name__, args), timeout, self.backend.name) from None
             raise
         finally:
             deadlines.finish(deadline)
