@@ -185,13 +185,23 @@ class _Runs:
         for run in self.runs:
             await run.aclose()
 
-    async def results(self) -> AsyncIterator[Result]:
+    async def batches(self) -> AsyncIterator[list[Result]]:
+        """The results, a list at a time: one await per burst of finished lookups."""
         if len(self.runs) == 1:
             try:
-                async for result in self.runs[0]:
-                    yield result
+                async for batch in self.runs[0].batches():
+                    yield batch
             except (OSError, ValueError, UnicodeError) as exc:  # the input failed
                 self.input_errors.append(exc)
+            return
+        async for result in self.results():
+            yield [result]
+
+    async def results(self) -> AsyncIterator[Result]:
+        if len(self.runs) == 1:
+            async for batch in self.batches():
+                for result in batch:
+                    yield result
             return
         out: asyncio.Queue[Any] = asyncio.Queue(maxsize=1024)
 
@@ -347,14 +357,13 @@ async def _drive(runs: _Runs, writer: Writer, bar: BulkProgress, *,
             writer.flush()
 
     ticker = asyncio.create_task(flush_now_and_then())
-    single = runs.runs[0] if len(runs.runs) == 1 else None
+    write = writer.write
     try:
         with bar:
-            async for result in runs.results():
-                writer.write(result)
-                if single is not None:
-                    bar.update(single.done, single.counts)
-                elif bar.due():
+            async for batch in runs.batches():
+                for result in batch:
+                    write(result)
+                if bar.due():
                     bar.update(runs.done, runs.counts, force=True)
             writer.flush()
             bar.update(runs.done, runs.counts, force=True)

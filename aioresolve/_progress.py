@@ -106,6 +106,8 @@ class BulkProgress:
         try:
             columns = os.get_terminal_size(self.stream.fileno()).columns
         except (OSError, ValueError, AttributeError):
+            columns = 0
+        if columns <= 0:  # not a terminal, or a pty that reports 0 columns: $COLUMNS or 80
             columns = shutil.get_terminal_size().columns
         return max(20, columns - 1)  # never the last column: some terminals wrap there
 
