@@ -542,3 +542,34 @@ async def test_a_label_with_a_dot_is_a_name_of_its_own(servers: list[HostileServ
     result, _ = await _query(srv, "alias.test")
     assert isinstance(result, Answer) and result.addresses == ["192.0.2.31"], result
     assert result.canonical_name == "a\\.b.test" and result.aliases == ("alias.test",)
+
+
+# -- logging (issue 15) ---------------------------------------------------------------
+
+
+async def test_engine_logs_retries_refusals_and_spoofs(servers: list[HostileServer],
+                                                       caplog: pytest.LogCaptureFixture
+                                                       ) -> None:
+    """Retries and dropped replies at DEBUG, a refusing port at INFO, on
+    ``aioresolve.wire``; with the logger at WARNING nothing is logged."""
+    import logging
+
+    def behave(s: HostileServer, q: Incoming) -> list[h.Datagram]:
+        junk = h.reply(q, [h.rr(1, h.a("192.0.2.66"))], qid=(q.id + 1) & 0xFFFF)
+        return [junk, h.reply(q, rcode=2)]
+
+    srv = await serve(behave)
+    servers.append(srv)
+    with caplog.at_level(logging.WARNING, logger="aioresolve.wire"):
+        await _query(srv, "quiet.test", attempts=2)
+    assert not [r for r in caplog.records if r.name == "aioresolve.wire"]
+    with caplog.at_level(logging.DEBUG, logger="aioresolve.wire"):
+        result, _ = await _query(srv, "loud.test", attempts=2)
+        assert isinstance(result, _errors.ServFail)
+        await srv.pause()
+        await _query(srv, "refused.test", attempts=1, timeout=0.2)
+    messages = [(r.levelno, r.getMessage()) for r in caplog.records
+                if r.name == "aioresolve.wire"]
+    assert any(level == logging.DEBUG and "retry 2/2 of loud.test" in m for level, m in messages)
+    assert any(level == logging.DEBUG and "unexpected ID" in m for level, m in messages)
+    assert any(level == logging.INFO and "port unreachable" in m for level, m in messages)
