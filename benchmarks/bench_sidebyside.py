@@ -5,7 +5,7 @@ One command, from the repository root::
     python -m benchmarks.bench_sidebyside [--names 100000] [--concurrency 500]
         [--slow-names 20000] [--latency-names 20000] [--big 1000000]
         [--only massdns,resolve_many,...] [--chart docs/_static/sidebyside.png]
-        [--json FILE] [--quick]
+        [--json FILE] [--quick] [--replot FILE.json]
 
 ``--quick`` is ``--names 20000 --slow-names 5000 --latency-names 5000 --big 0``;
 ``--big 10000000`` is the 10M-name memory run (``0`` skips it).
@@ -64,6 +64,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -382,7 +383,7 @@ def chart(rows: list[Row], base: Row | None, path: Path, title: str) -> None:
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
                 f" {r.rate:,.0f}/s{ratio}", va="center", fontsize=8)
     ax.set_xlabel("names per second (higher is better); ratio to massdns")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(textwrap.fill(title, 110), fontsize=8)
     ax.set_xlim(0, max(rates) * 1.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -411,6 +412,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--chart", default=str(ROOT / "docs" / "_static" / "sidebyside.png"))
     p.add_argument("--json", help="also write the rows as JSON here")
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--replot", metavar="JSON", help="only redraw the chart from a --json file")
     # children
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--server", help=argparse.SUPPRESS)
@@ -427,6 +429,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
         print(json.dumps(asyncio.run(child(args))), flush=True)
+        return 0
+    if args.replot:
+        saved = json.loads(Path(args.replot).read_text())
+        rows = [Row(**r) for r in saved["rows"]]
+        base = next((r for r in rows if r.label.startswith("massdns") and not r.skipped), None)
+        chart(rows, base, Path(args.chart), saved["header"])
         return 0
     from tests.rig import servers
     from tests.rig import zone as z
