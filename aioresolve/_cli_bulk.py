@@ -1,9 +1,7 @@
 """``aioresolve bulk``: a names file through :func:`~aioresolve.bulk.resolve_many`.
 
 Several record types (``--type A,AAAA,MX``) give one result per input and
-type: the input is read once and fanned out to one run per type, each with
-its share of ``--concurrency`` and ``--qps`` (the engine's fast path takes
-one type at a time).
+type, from one run (:func:`~aioresolve.bulk.resolve_many` with several types).
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from ._cli_common import (
@@ -75,7 +73,8 @@ def prepare_bulk_args(args: argparse.Namespace) -> None:
 def bulk_run_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments the bulk command passes to
     :func:`~aioresolve.bulk.resolve_many` (after :func:`prepare_bulk_args`):
-    ``rtype`` (the first type; one run per type when there are several),
+    ``rtype`` (the first type: the command itself passes all of them, a tuple,
+    when there are several),
     ``concurrency``, ``timeout``, ``attempts``, ``retry_on``, ``qps``,
     ``backend`` and ``nameservers``."""
     if not hasattr(args, "types"):
@@ -124,109 +123,35 @@ def _distributed(args: argparse.Namespace) -> int:
     return code
 
 
-async def _queue_iter(queue: asyncio.Queue[Any]) -> AsyncIterator[str]:
-    while True:
-        item = await queue.get()
-        if item is _END:
-            return
-        yield item
-
-
-async def _fan_out(texts: Iterator[str], queues: list[asyncio.Queue[Any]],
-                   failed: list[BaseException]) -> None:
-    """Every input to every queue (one per record type), in order."""
-    try:
-        for count, text in enumerate(texts):
-            for queue in queues:
-                await queue.put(text)
-            if count % 256 == 255:
-                await asyncio.sleep(0)
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:  # the input failed (unreadable, a network too big)
-        failed.append(exc)
-    for queue in queues:
-        await queue.put(_END)
-
-
 class _Runs:
-    """One run per record type, consumed as one stream of results."""
+    """The run, as the command drives it: results a batch at a time, and an
+    input that fails part-way kept as an error (exit 2) after the results."""
 
-    def __init__(self, runs: list[BulkRun], feeder: asyncio.Task[None] | None) -> None:
-        self.runs = runs
-        self.feeder = feeder
+    def __init__(self, run: BulkRun) -> None:
+        self.run = run
         self.input_errors: list[BaseException] = []
 
     @property
     def done(self) -> int:
-        return sum(run.done for run in self.runs)
+        return self.run.done
 
     @property
     def counts(self) -> dict[Status, int]:
-        if len(self.runs) == 1:
-            return self.runs[0].counts
-        merged = dict.fromkeys(Status, 0)
-        for run in self.runs:
-            for status, count in run.counts.items():
-                merged[status] += count
-        return merged
+        return self.run.counts
 
     def stop(self) -> None:
-        for run in self.runs:
-            run.stop()
-        if self.feeder is not None:
-            self.feeder.cancel()
+        self.run.stop()
 
     async def aclose(self) -> None:
-        if self.feeder is not None:
-            self.feeder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.feeder
-        for run in self.runs:
-            await run.aclose()
+        await self.run.aclose()
 
     async def batches(self) -> AsyncIterator[list[Result]]:
         """The results, a list at a time: one await per burst of finished lookups."""
-        if len(self.runs) == 1:
-            try:
-                async for batch in self.runs[0].batches():
-                    yield batch
-            except (OSError, ValueError, UnicodeError) as exc:  # the input failed
-                self.input_errors.append(exc)
-            return
-        async for result in self.results():
-            yield [result]
-
-    async def results(self) -> AsyncIterator[Result]:
-        if len(self.runs) == 1:
-            async for batch in self.batches():
-                for result in batch:
-                    yield result
-            return
-        out: asyncio.Queue[Any] = asyncio.Queue(maxsize=1024)
-
-        async def pump(run: BulkRun) -> None:
-            try:
-                async for result in run:
-                    await out.put(result)
-            except (OSError, ValueError, UnicodeError) as exc:  # the input failed
-                self.input_errors.append(exc)
-            finally:
-                await out.put(_END)
-
-        pumps = [asyncio.create_task(pump(run)) for run in self.runs]
         try:
-            pending = len(pumps)
-            while pending:
-                item = await out.get()
-                if item is _END:
-                    pending -= 1
-                    continue
-                yield item
-        finally:
-            for task in pumps:
-                task.cancel()
-            await asyncio.gather(*pumps, return_exceptions=True)
+            async for batch in self.run.batches():
+                yield batch
+        except (OSError, ValueError, UnicodeError) as exc:  # the input failed
+            self.input_errors.append(exc)
 
 
 def _open_runs(args: argparse.Namespace, source: Any, done: Done) -> _Runs:
@@ -234,34 +159,13 @@ def _open_runs(args: argparse.Namespace, source: Any, done: Done) -> _Runs:
 
     types: list[str] = args.types
     options = bulk_run_options(args)
-    networks = "PTR" in types
-    share = len(types)
-    options["concurrency"] = max(1, args.concurrency // share)
-    if args.qps is not None:
-        options["qps"] = args.qps / share
-    queues: list[asyncio.Queue[Any]] = []
-    runs: list[BulkRun] = []
-    if share == 1:
-        hosts: Any = input_texts(source, networks=True) if networks else source
-        inputs = [hosts]
-    else:
-        window = 2 * options["concurrency"]
-        queues = [asyncio.Queue(maxsize=window) for _ in types]
-        inputs = [_queue_iter(queue) for queue in queues]
+    options["rtype"] = types[0] if len(types) == 1 else tuple(types)  # one result per type
+    hosts: Any = input_texts(source, networks=True) if "PTR" in types else source
     try:
-        for rtype, hosts in zip(types, inputs, strict=False):
-            options["rtype"] = rtype
-            runs.append(resolve_many(hosts, skip=done.skipper(rtype) if done else None,
-                                     **options))
+        run = resolve_many(hosts, skip=done.skipper(types) if done else None, **options)
     except (ResolveError, ValueError, TypeError) as exc:
         raise UsageError(str(exc)) from None
-    feeder = None
-    runs_obj = _Runs(runs, None)
-    if queues:
-        texts = input_texts(source, networks=networks)
-        feeder = asyncio.create_task(_fan_out(texts, queues, runs_obj.input_errors))
-        runs_obj.feeder = feeder
-    return runs_obj
+    return _Runs(run)
 
 
 async def _bulk(args: argparse.Namespace, done: Done, header: bool, total: int | None) -> int:
@@ -291,6 +195,14 @@ async def _bulk(args: argparse.Namespace, done: Done, header: bool, total: int |
         keep = _is_ok
     elif args.only_failed:
         keep = _is_failed
+    if done and len(args.types) > 1:
+        # An input resumed with some of its types done: those are looked up
+        # again (skip works per input) and dropped here, so each stays once.
+        written = done.already_written()
+        chosen = keep
+
+        def keep(result: Result) -> bool:
+            return not written(result) and (chosen is None or chosen(result))
     show = _isatty(sys.stderr) if args.progress is None else args.progress
     noun = "names" if len(args.types) == 1 else "lookups"
     bar = BulkProgress(total, enabled=show, noun=noun)

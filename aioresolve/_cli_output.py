@@ -311,27 +311,56 @@ class Done:
     def __bool__(self) -> bool:
         return bool(self.indices or self.inputs)
 
-    def skipper(self, rtype: str) -> Callable[[int, str], bool]:
-        """The ``skip(index, input)`` of the run asking ``rtype``."""
-        key_type = rtype if self.multi_type else None
+    def skipper(self, types: Sequence[str]) -> Callable[[int, str], bool]:
+        """The ``skip(index, input)`` of a run asking ``types``: true when every
+        type of that input is already in the file.  It may be called once per
+        type for the same input (the answer of the first call is kept)."""
         indices, inputs = self.indices, self.inputs
+        keys: Sequence[str | None] = list(types) if self.multi_type else [None]
+        last: list[Any] = [-1, False]
 
         def skip(index: int, text: str) -> bool:
+            if index == last[0]:
+                return bool(last[1])
             if indices:
-                key = (index, key_type)
+                found = [(index, t) for t in keys]
+                answer = all(key in indices for key in found)
+                if answer:
+                    indices.difference_update(found)
+            else:
+                pairs = [(text, t) for t in keys]
+                answer = all(inputs.get(pair) for pair in pairs)
+                if answer:
+                    for pair in pairs:
+                        inputs[pair] -= 1
+            if answer:
+                self.count += len(keys)
+            last[0], last[1] = index, answer
+            return answer
+
+        return skip
+
+    def already_written(self) -> Callable[[Result], bool]:
+        """``written(result)``: the result's input and type is in the file
+        (each occurrence counts once): an input that was only partly done."""
+        indices, inputs = self.indices, self.inputs
+
+        def written(result: Result) -> bool:
+            if indices:
+                key = (result.index, result.rtype)
                 if key in indices:
                     indices.discard(key)
                     self.count += 1
                     return True
                 return False
-            pair = (text, key_type)
+            pair = (result.input, result.rtype)
             if inputs.get(pair):
                 inputs[pair] -= 1
                 self.count += 1
                 return True
             return False
 
-        return skip
+        return written
 
 
 def _loads(line: bytes) -> Any:

@@ -235,11 +235,19 @@ def test_read_done_is_exact(tmp_path: Path, fmt: str) -> None:
     write_results(path, fmt, done_results, ("A", "MX"))
     done = read_done(str(path), fmt, multi_type=True)
     assert len(done) == len(done_results)
-    skip_a, skip_mx = done.skipper("A"), done.skipper("MX")
-    assert [skip_a(i, t) for i, t in enumerate(odd)] == [True] * 5
-    # jsonl/csv match the index; text (no index) the first occurrence of "dup"
-    assert [skip_mx(i, t) for i, t in enumerate(odd)] == [False, False, True, False, False]
-    assert done.count == len(done_results)
+    skip = done.skipper(("A", "MX"))
+    # only the first "dup" has both types done; skip may be asked once per type
+    assert [skip(i, t) and skip(i, t) for i, t in enumerate(odd)] == [
+        False, False, True, False, False]
+    # the others are looked up again, and what is already in the file is dropped
+    written = done.already_written()
+    redone = [r for r in results if r.index != 2]
+    kept = [(r.index, r.rtype) for r in redone if not written(r)]
+    assert kept == [(i, "MX") for i in (0, 1, 3, 4)]
+    assert done.count == len(done_results) and len(done) == 0
+    single = read_done(str(path), fmt)  # one type: the type is not compared
+    skip_one = single.skipper(("A",))
+    assert sum(skip_one(i, t) for i, t in enumerate(odd)) == 5
 
 
 def test_cut_partial_line(tmp_path: Path) -> None:
