@@ -22,9 +22,9 @@ Twins:
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sys
-import warnings
 from pathlib import Path
 
 __all__ = ["COMPILED", "NO_EXTENSIONS", "parse_response", "rdata_record", "recv_batch",
@@ -61,10 +61,10 @@ if not NO_EXTENSIONS:
             raise ImportError("stale")
         _compiled.append("codec")
     except ImportError as exc:
-        if str(exc) == "stale":
-            warnings.warn("aioresolve: the compiled codec was built from another codec.py; "
-                          "using the pure-Python one (rebuild: pip install -e .)",
-                          RuntimeWarning, stacklevel=2)
+        if str(exc) == "stale":  # logged (silent by default), never on a CLI's stderr
+            logging.getLogger("aioresolve.speedups").warning(
+                "the compiled codec was built from another codec.py; using the pure-Python "
+                "one (rebuild: pip install -e .)")
         from .codec import parse_response, rdata_record
 else:
     from ._udp_py import recv_batch, send_batch
