@@ -203,6 +203,7 @@ def run_partition(run_dir: str, part_dict: dict[str, Any], fmt: str, ext: str, k
         return done
     started = time.monotonic()
     cpu = time.process_time()
+    thread_cpu = time.thread_time()
     attempt = uuid.uuid4().hex[:12]
     shared = part_path(run_dir, part.number, "partial")
     fd = os.open(shared, os.O_RDWR | os.O_CREAT, 0o644)
@@ -240,7 +241,8 @@ def run_partition(run_dir: str, part_dict: dict[str, Any], fmt: str, ext: str, k
             "number": part.number, "names": part.names, "counts": writer.counts,
             "records": writer.records, "resumed_from": resumed,
             "seconds": round(time.monotonic() - started, 3),
-            "cpu_seconds": round(time.process_time() - cpu, 3), "attempt": attempt,
+            "cpu_seconds": round(time.process_time() - cpu, 3),
+            "task_cpu_seconds": round(time.thread_time() - thread_cpu, 3), "attempt": attempt,
             "pid": os.getpid(),
         }
         atomic_write(stats_path, json.dumps(stats).encode())
