@@ -28,7 +28,8 @@ __all__ = ["DEFAULT_PARTITION_NAMES", "RunSummary", "combine_parts", "resolve_fi
 
 #: Names per partition.  At 20-50k names/s per worker a partition is 1-2.5 s
 #: of work: the per-task cost (Dask scheduling plus the task's own set-up,
-#: measured ~10-25 ms on the 2-core box) stays around 1%, a 1M-name file
+#: 50-57 ms measured on the loaded, shared 2-core box, a few ms on a quiet
+#: one) stays at 2-5% there and under 1% on a quiet machine, a 1M-name file
 #: still makes 20 partitions to spread over the workers, and the last
 #: partitions to finish (the tail where workers idle) are short.  A worker
 #: crash costs far less than a partition: the retry resumes at the last
