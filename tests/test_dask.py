@@ -189,11 +189,15 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _wait_for(proc: subprocess.Popen[bytes], parts: Path, suffix: str) -> None:
-    """Until the run directory holds a ``suffix`` file (or fail/skip if the run ended)."""
+    """Until the run directory holds a ``suffix`` file written since now (or
+    fail/skip if the run ended)."""
+    since = time.time()
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and proc.poll() is None:
-        if parts.is_dir() and any(p.suffix == suffix for p in parts.iterdir()):
-            return
+        with contextlib.suppress(OSError):  # files come and go (renames)
+            if any(p.suffix == suffix and p.stat().st_mtime >= since
+                   for p in parts.iterdir()):
+                return
         time.sleep(0.05)
     if proc.poll() is not None:
         err = proc.stderr.read().decode() if proc.stderr else ""
