@@ -1,0 +1,158 @@
+"""The wire engine's timeouts: per-server adaptive retransmission timeouts
+(:class:`_Rtt`), the FIFO timeout queues with one loop timer, and the
+watchdog (:class:`Timeouts`, a part of :class:`~aioresolve._dns.engine.Engine`).
+
+It decides that an attempt has failed (timed out, refused, only malformed or
+mis-cased replies) and hands it to ``Engine._retry_or``; it knows nothing of
+sockets beyond ``Engine._unlink`` and ``Engine._send``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+from .. import _errors
+from .._nameservers import nameserver_text
+from ._core import EngineCore, log
+from ._query import Query
+
+__all__ = ["MIN_RTO", "Timeouts"]
+
+#: Floor of the adaptive per-attempt timeout (seconds), as TCP's minimum RTO.
+MIN_RTO = 0.2
+#: The watchdog ends a query still alive this long after its deadline.
+_GRACE = 0.5
+#: Seconds between two watchdog sweeps (while queries are alive).
+_SWEEP = 1.0
+
+
+class _Rtt:
+    """Retransmission timeout of one server, as TCP computes it (RFC 6298):
+    smoothed RTT plus four deviations, from answers to first attempts only
+    (Karn), never below :data:`MIN_RTO`.  Rounded up to 50 ms steps so that
+    attempts share a few FIFO timeout queues."""
+
+    __slots__ = ("srtt", "var")
+
+    def __init__(self) -> None:
+        self.srtt = -1.0
+        self.var = 0.0
+
+    def sample(self, rtt: float) -> None:
+        if self.srtt < 0:
+            self.srtt, self.var = rtt, rtt / 2
+        else:
+            self.var += 0.25 * (abs(self.srtt - rtt) - self.var)
+            self.srtt += 0.125 * (rtt - self.srtt)
+
+    def rto(self, ceiling: float, attempt: int) -> float:
+        """Timeout of the ``attempt``-th try (1-based): doubled on each retry."""
+        if self.srtt < 0:
+            return ceiling
+        base = max(MIN_RTO, self.srtt + 4 * self.var) * (1 << min(attempt - 1, 8))
+        return min(ceiling, math.ceil(base * 20) / 20)
+
+
+
+class Timeouts(EngineCore):
+    """The timeout queues and the watchdog (see the module docstring)."""
+
+    def _arm(self, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = when
+        self._timer = self.loop.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        self._timer = None
+        now = self.loop.time()
+        expired: list[Query] = []
+        nxt = float("inf")
+        live = self._live
+        for queue in self._expiries.values():
+            while queue and queue[0][0] <= now:
+                q = live.pop(queue.popleft()[1], None)
+                if q is not None and q.qid >= 0 and not q.done:
+                    expired.append(q)
+            if queue:
+                nxt = min(nxt, queue[0][0])
+        odd = self._odd
+        while odd and odd[0][0] <= now:
+            q = live.pop(heapq.heappop(odd)[1], None)
+            if q is not None and q.qid >= 0 and not q.done:
+                expired.append(q)
+        if odd:
+            nxt = min(nxt, odd[0][0])
+        try:
+            for q in expired:
+                if q.done:
+                    continue
+                try:
+                    self._timed_out(q)
+                except Exception as exc:  # a bug: end this query, keep the others going
+                    self._bug(q, exc, "a timeout")
+        finally:
+            if self._odd:
+                nxt = min(nxt, self._odd[0][0])
+            if nxt != float("inf") and (self._timer is None or nxt < self._timer_at):
+                self._arm(nxt)
+
+    def _timed_out(self, q: Query) -> None:
+        server = nameserver_text(*q.server) if q.server else None
+        refused = q.refused
+        self._unlink(q)
+        if q.miscased and q.server is not None and q.caps:
+            # only replies in the wrong letter case came: a server that does
+            # not preserve case; ask it again without 0x20 (not an attempt)
+            if q.server not in self._no_caps:
+                self._no_caps.add(q.server)
+                log.info("%s does not echo the 0x20 letter case; asking it without 0x20 "
+                         "from now on", server)
+            q.attempts += 1
+            self.stats.retries += 1
+            self._send(q, q.server)
+            return
+        if q.bad is not None and not refused:
+            error: _errors.ResolveError = _errors.FormErr(
+                f"only malformed replies for {q.name!r} ({q.rtype}) after {q.tries} "
+                f"attempt(s): {q.bad}", host=q.name, rtype=q.rtype, backend=self.backend,
+                server=server)
+        elif refused:
+            error = _errors.ConnectionRefused(
+                f"port unreachable at {server} (ICMP) for {q.name!r} ({q.rtype}) after "
+                f"{q.tries} attempt(s)", host=q.name, rtype=q.rtype, backend=self.backend,
+                server=server)
+        else:
+            self.stats.timeouts += 1
+            error = _errors.Timeout(
+                f"no answer for {q.name!r} ({q.rtype}) after {q.tries} attempt(s) of "
+                f"at most {q.timeout:g}s", timeout=q.timeout, host=q.name, rtype=q.rtype,
+                backend=self.backend, server=server)
+        self._retry_or(q, error)
+
+
+    def _sweep(self) -> None:
+        """The watchdog: end every query still alive :data:`_GRACE` seconds
+        after its deadline (a bug elsewhere must not strand a caller)."""
+        self._sweeper = None
+        if self.closed:
+            return
+        limit = self.loop.time() - _GRACE
+        stale = [q for q in self._active if q.deadline < limit]
+        for q in stale:
+            if q.done:
+                continue
+            self.stats.stranded += 1
+            log.warning("watchdog: %s %s was still unfinished after its deadline "
+                        "(tries %d, in TCP: %s); ending it with a timeout",
+                        q.name, q.rtype, q.tries, q in self._in_tcp)
+            self._unlink(q)
+            self._in_tcp.discard(q)
+            self._finish(q, _errors.Timeout(
+                f"no answer for {q.name!r} ({q.rtype}) before its deadline",
+                timeout=q.timeout, host=q.name, rtype=q.rtype, backend=self.backend,
+                server=nameserver_text(*q.server) if q.server else None))
+        if self._active:
+            self._sweeper = self.loop.call_later(_SWEEP, self._sweep)
+
