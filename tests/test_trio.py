@@ -424,6 +424,29 @@ def test_trio_timeout_is_aioresolve_timeout(libc_calls: LibcCalls) -> None:
         libc_calls.release.set()
 
 
+def test_trio_system_backend_refuses_other_record_types(libc_calls: LibcCalls) -> None:
+    """Under trio the system backend answers A/AAAA through libc; other types
+    would need the wire backend, which runs on asyncio only: a clear
+    BackendUnavailable (not "no running event loop"), every time, and A
+    queries keep working."""
+    message = r"asks MX records through the wire backend.*under trio only A and AAAA"
+
+    async def main() -> None:
+        async with Resolver("system") as resolver:
+            for _ in range(2):  # not cached: the second call says the same
+                with pytest.raises(BackendUnavailable, match=message) as caught:
+                    await resolver.query("localhost", "MX")
+                assert caught.value.rtype == "MX" and caught.value.backend == "system"
+            assert libc_calls.count == 0
+            answer = await resolver.query("localhost", "A")
+            assert answer.addresses == ["127.0.0.1"]
+            assert resolver.cache_info().negative_hits == 0
+        with pytest.raises(BackendUnavailable, match=message):
+            await aioresolve.query("localhost", "MX")  # the module-level default too
+
+    trio.run(main)
+
+
 def test_trio_system_tasks_do_not_outlive_the_run() -> None:
     """A default resolver per trio run; a second run gets a fresh one."""
     seen: list[Resolver] = []

@@ -122,6 +122,11 @@ class SystemBackend(Backend):
         """The wire backend for record types libc cannot ask, on resolv.conf's servers."""
         if self._closed:
             raise ResolverClosed(backend=self.name)
+        if _runtime.current_library() == "trio":
+            raise BackendUnavailable(
+                f"the system backend asks {rtype} records through the wire backend, which "
+                "runs on asyncio only; under trio only A and AAAA queries work (through libc)",
+                host=name, rtype=rtype, backend=self.name)
         if self._records is None:
             nameservers = _config.system_nameservers()
             if not nameservers:
@@ -145,7 +150,9 @@ class SystemBackend(Backend):
         """A or AAAA records through ``getaddrinfo(3)``; other types from the
         nameservers of resolv.conf (see the module docstring), with TTLs.
 
-        :raises BackendUnavailable: another type, and resolv.conf lists no nameserver.
+        :raises BackendUnavailable: another type, and resolv.conf lists no
+            nameserver, or the caller runs under trio (the wire backend runs on
+            asyncio only).
 
         For A and AAAA, libc reports no TTLs (every record has ``ttl=0``), no server, and
         answers from ``/etc/hosts`` and other NSS sources as well as DNS.  Its
