@@ -30,6 +30,11 @@ _LABEL = re.compile(r"[A-Za-z0-9_*]([A-Za-z0-9_-]*[A-Za-z0-9_])?\Z")
 # _LABEL allows, no trailing dot (the total length is checked apart).
 _NORMAL_LABEL = r"[a-z0-9_*](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _NORMAL_NAME = re.compile(rf"(?:{_NORMAL_LABEL}\.)*{_NORMAL_LABEL}")
+# The commonest case of all, checked without the label regex's backtracking:
+# at most 63 characters (so no label can be too long) of lower-case letters,
+# digits, "_", "-" and ".", no empty label, no label starting or ending with
+# "-" (timeit on the shared box: ~1.2 against ~2.2 us for _NORMAL_NAME).
+_SHORT_PLAIN = re.compile(r"[a-z0-9_.-]{1,63}")
 
 
 def to_alabel(name: str) -> str:
@@ -40,8 +45,12 @@ def to_alabel(name: str) -> str:
     :raises IllegalName: empty, too long, an empty or over-long label, a
         character not allowed in a host name, or not valid IDNA.
     """
-    if type(name) is str and len(name) <= MAX_NAME_LENGTH and _NORMAL_NAME.fullmatch(name):
-        return name  # already lower-case A-labels: the common case, one regex
+    if type(name) is str:
+        if (_SHORT_PLAIN.fullmatch(name) and name[0] not in ".-" and name[-1] not in ".-"
+                and ".." not in name and ".-" not in name and "-." not in name):
+            return name  # already lower-case A-labels, short: the common case
+        if len(name) <= MAX_NAME_LENGTH and _NORMAL_NAME.fullmatch(name):
+            return name  # already lower-case A-labels: one regex
     if not isinstance(name, str):
         raise IllegalName(f"name must be str, not {type(name).__name__}", host=repr(name))
     text = name.strip()

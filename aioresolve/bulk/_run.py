@@ -222,13 +222,28 @@ class BulkRun:
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[Result]:
+        # What __anext__ does, with no coroutine per result: a batch is handed
+        # out from here (counted as each result is yielded).
+        counts = self.counts
         try:
             while True:
-                try:
-                    result = await self.__anext__()
-                except StopAsyncIteration:
-                    return
-                yield result
+                batch, pos = self._batch, self._pos
+                if pos >= len(batch):
+                    fresh = await self._next_batch()
+                    if fresh is None:
+                        return
+                    self._batch, self._pos = batch, pos = fresh, 0
+                end = len(batch)
+                while pos < end:
+                    result = batch[pos]
+                    pos += 1
+                    self._pos = pos
+                    self.done += 1
+                    counts[result.status] += 1
+                    yield result
+                    if self._batch is not batch:  # batches() took the rest meanwhile
+                        break
+                    pos = self._pos  # __anext__ may have been called meanwhile
         finally:
             await self.aclose()
 
