@@ -294,7 +294,7 @@ class Resolver:
             deadlines, deadline = self._start_deadline(timeout)
         try:
             if self._cache_active:
-                result = await self._lookups.run_timed(key, functools.partial(timed, *key[1:]))
+                result = await self._lookups.run_timed(key, timed, *key[1:])
             else:
                 result = await plain(*key[1:])
         except asyncio.CancelledError:
@@ -352,9 +352,7 @@ class Resolver:
         try:
             with trio.move_on_after(timeout if timeout is not None else float("inf")) as scope:
                 if self._cache_active:
-                    result = await self._lookups.run_timed(
-                        key, functools.partial(timed, *key[1:])
-                    )
+                    result = await self._lookups.run_timed(key, timed, *key[1:])
                 else:
                     result = await plain(*key[1:])
                 if self._closed:  # answered after close() began

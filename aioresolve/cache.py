@@ -330,17 +330,19 @@ class LookupCache:
         self._entries.clear()
 
     async def run_timed(
-        self, key: Hashable, start: Callable[[], Awaitable[Timed[T]]]
+        self, key: Hashable, start: Callable[..., Awaitable[Timed[T]]], *args: Any
     ) -> T:
         """The result of the lookup ``key``: from the cache, from an identical
-        lookup running now, or from ``start()``, a ``*_with_ttl`` call of the
+        lookup running now, or from ``start(*args)``, a ``*_with_ttl`` call of the
         backend contract whose ``(result, ttl)`` is then cached for ``ttl``
         (or :attr:`CacheConfig.fixed_ttl` where it is ``None``).
 
         ``key`` is anything hashable that identifies the call with all its
         arguments, e.g. ``("getaddrinfo", host, port, family, type, proto, flags)``.
         A :class:`~aioresolve._backends.base.NegativeAnswer` from ``start`` is
-        cached for its TTL and its ``error`` raised.
+        cached for its TTL and its ``error`` raised.  ``args`` are passed to
+        ``start`` (rather than bound with :func:`functools.partial` by the
+        caller) so that a hit allocates nothing for a lookup it does not make.
         """
         if self.config is not None:
             entry = self._entries.get(key)
@@ -353,7 +355,7 @@ class LookupCache:
                     self._entries.move_to_end(key)
                     self._hits += 1
                     return list(value)  # type: ignore[return-value]
-                served = self._serve(key, entry, start)
+                served = self._serve(key, entry, start, args)
                 if served is not None:
                     return served[0]  # type: ignore[no-any-return]
         self._misses += 1
@@ -362,7 +364,8 @@ class LookupCache:
             # An identical lookup is running: wait for it (or take it over
             # should its leader leave).  Waiters share one result: each gets a
             # copy it may mutate.
-            shared = await flight.run(key, functools.partial(self._fetch, key, start))
+            shared = await flight.run(
+                key, functools.partial(self._fetch, key, functools.partial(start, *args)))
             return _copy_result(shared)  # type: ignore[no-any-return]
         # The leader (or no coalescing): ``start()`` is awaited here, not in a
         # helper coroutine, so a lookup in flight keeps one frame of this
@@ -371,7 +374,7 @@ class LookupCache:
         # collection while the lookup runs (Python calls per lookup in
         # benchmarks/bench_resolver_overhead.py's count: 42 -> 37).
         try:
-            result, ttl = await start()
+            result, ttl = await start(*args)
         except NegativeAnswer as negative:
             error = negative.error
             if self.config is not None:
@@ -431,7 +434,8 @@ class LookupCache:
         return self._clock()
 
     def _serve(
-        self, key: Hashable, entry: _Entry, start: Callable[[], Awaitable[Timed[Any]]]
+        self, key: Hashable, entry: _Entry, start: Callable[..., Awaitable[Timed[Any]]],
+        args: tuple[Any, ...] = (),
     ) -> tuple[Any] | None:
         """``(result,)`` for a usable entry, ``None`` for a miss; raises a cached error."""
         now = self._now()
@@ -441,7 +445,7 @@ class LookupCache:
                 self._expirations += 1
                 return None
             self._stale_hits += 1
-            self._refresh(key, start)
+            self._refresh(key, functools.partial(start, *args) if args else start)
         self._entries.move_to_end(key)
         self._hits += 1
         if entry.error is not None:
