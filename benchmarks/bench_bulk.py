@@ -4,7 +4,7 @@ Run from the repository root (as root, for the system row)::
 
     python -m benchmarks.bench_bulk [--names 100000] [--backends wire,cares,system]
                                     [--concurrency 200] [--knot-workers 1] [--quick]
-                                    [--no-engine]
+                                    [--no-engine] [--no-many]
 
 ``--quick`` means 10,000 names unless ``--names`` is given.
 
@@ -33,7 +33,11 @@ What it does:
    included); the CLI's own time is shown in brackets.  The output JSONL is read back: the
    number of records must equal N with every index once, otherwise the script
    says so loudly and exits 1 (after printing the table).
-5. An "engine only" row: :func:`aioresolve.bulk.resolve_many` over the same
+5. A "resolve_many, wire" row: :func:`aioresolve.bulk.resolve_many` over the
+   same file against the same knot in a child (no output), with the CPU
+   microseconds per name of its loop (``time.process_time``, start-up and
+   imports excluded): the in-process bulk path's own cost.
+6. An "engine only" row: :func:`aioresolve.bulk.resolve_many` over the same
    file with an instant fake ``query=`` function (no DNS, no output), in its
    own child too: the engine's own ceiling and memory.
 
@@ -191,16 +195,24 @@ def run_cli(backend: str, names_file: Path, n: int, concurrency: int, server: st
                run_seconds=float(summary.group(1)) if summary else None, problems=problems)
 
 
-def run_engine(names_file: Path, n: int, concurrency: int, workdir: Path) -> Row:
-    out, err = workdir / "engine.json", workdir / "engine-stderr.txt"
+def run_engine(names_file: Path, n: int, concurrency: int, workdir: Path,
+               server: str | None = None) -> Row:
+    """The engine-only row, or with ``server`` the in-process ``resolve_many`` row."""
+    tag = "many" if server else "engine"
+    out, err = workdir / f"{tag}.json", workdir / f"{tag}-stderr.txt"
     argv = [sys.executable, "-m", "benchmarks.bench_bulk", "--engine-child", str(names_file),
             "--concurrency", str(concurrency)]
+    if server:
+        argv += ["--child-server", server]
     code, wall, rss = spawn_and_reap(argv, out, err, CHILD_TIMEOUT + n / 1000)
-    row = Row("engine only (fake query)", n, wall, rss, exit_code=code)
+    label = "resolve_many, wire (in process)" if server else "engine only (fake query)"
+    row = Row(label, n, wall, rss, exit_code=code)
     try:
         report = json.loads(out.read_text())
         row.records, row.statuses = report["records"], Counter(report["statuses"])
         row.run_seconds = float(report["elapsed"])
+        if row.records:
+            row.label += f": {report['cpu'] * 1e6 / row.records:.1f} µs CPU/name"
     except (OSError, ValueError, KeyError):
         tail = err.read_text(errors="replace").strip().splitlines()[-3:]
         row.problems.append(f"engine child failed (exit {code}): {' | '.join(tail)}")
@@ -209,8 +221,9 @@ def run_engine(names_file: Path, n: int, concurrency: int, workdir: Path) -> Row
     return row
 
 
-async def engine_child(source: IO[str], concurrency: int) -> None:
-    """In the child: resolve_many over the file with an instant fake lookup."""
+async def engine_child(source: IO[str], concurrency: int, server: str | None = None) -> None:
+    """In the child: resolve_many over the file with an instant fake lookup,
+    or with ``server`` against that (loopback) server on the wire backend."""
     from aioresolve import NoData, NXDomain
     from aioresolve._records import A, Answer
     from aioresolve.bulk import resolve_many
@@ -225,13 +238,15 @@ async def engine_child(source: IO[str], concurrency: int) -> None:
         return Answer(name, rtype, record, name, 300)
 
     statuses: Counter[str] = Counter()
-    start = time.monotonic()
-    async with resolve_many(source, concurrency=concurrency, query=instant) as run:
+    start, cpu = time.monotonic(), time.process_time()
+    run = (resolve_many(source, concurrency=concurrency, nameservers=[server]) if server
+           else resolve_many(source, concurrency=concurrency, query=instant))
+    async with run:
         async for result in run:
             statuses[result.status.value] += 1
-    elapsed = time.monotonic() - start
+    elapsed, cpu = time.monotonic() - start, time.process_time() - cpu
     print(json.dumps({"records": sum(statuses.values()), "statuses": statuses,
-                      "elapsed": elapsed}))
+                      "elapsed": elapsed, "cpu": cpu}))
 
 
 # -- set-up and report -------------------------------------------------------------
@@ -280,7 +295,8 @@ def table(rows: list[Row]) -> Iterator[str]:
         if r.skipped is not None:
             yield f"| {r.label} | skipped: {r.skipped} | | | | | |"
             continue
-        ratio = f"{r.rate / fastest:.2f}" if r.label in BACKENDS and fastest else "(ceiling)"
+        ratio = (f"{r.rate / fastest:.2f}" if r.label in BACKENDS and fastest
+                 else "(ceiling)" if r.label.startswith("engine") else "")
         wall = f"{r.wall:.1f}" + (f" ({r.run_seconds:.1f})" if r.run_seconds else "")
         yield (f"| {r.label} | {r.rate:,.0f} | {ratio} | {wall} | "
                f"{r.peak_rss_kib / 1024:.0f} | {r.records:,} | {fmt_statuses(r.statuses)} |")
@@ -297,7 +313,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="knotd UDP/TCP workers (default 1: the box has 2 cores)")
     p.add_argument("--no-engine", action="store_true", help="skip the engine-only row")
     p.add_argument("--quick", action="store_true", help="10,000 names unless --names is given")
+    p.add_argument("--no-many", action="store_true",
+                   help="skip the in-process resolve_many row")
     p.add_argument("--engine-child", metavar="FILE", help=argparse.SUPPRESS)
+    p.add_argument("--child-server", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.names is None:
         args.names = 10_000 if args.quick else 100_000
@@ -313,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.engine_child:
         # Opened here, not in the coroutine: the engine reads it lazily, line by line.
         with open(args.engine_child) as source:
-            asyncio.run(engine_child(source, args.concurrency))
+            asyncio.run(engine_child(source, args.concurrency, args.child_server))
         return 0
     # The namespace first: unshare() needs this process to be single-threaded.
     ns_address, ns_reason = enter_namespace() if "system" in args.backends else (None, None)
@@ -342,6 +361,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"running {backend} ...", file=sys.stderr)
                 server = None if backend == "system" else knot.address
                 rows.append(run_cli(backend, names_file, n, args.concurrency, server, workdir))
+            if not args.no_many:
+                print("running resolve_many in process ...", file=sys.stderr)
+                rows.append(run_engine(names_file, n, args.concurrency, workdir, knot.address))
         if not args.no_engine:
             print("running the engine alone ...", file=sys.stderr)
             rows.append(run_engine(names_file, n, args.concurrency, workdir))
