@@ -51,6 +51,11 @@ class ResolveError(Exception):
         (RFC 2308 §5: the smaller of the SOA record's TTL and its MINIMUM
         field, computed from ``soa`` when only that is given); ``None`` when
         the backend does not know.
+    :ivar soa_owner: for a negative answer, the owner name of ``soa`` (the
+        zone's apex), where known.
+    :ivar flags: the 16-bit flags word of the header of the reply that ended
+        the lookup (a negative answer or an error RCODE), where known.
+    :ivar protocol: ``"udp"`` or ``"tcp"``: how that reply came, where known.
     """
 
     #: Short description used when no message is given.
@@ -66,6 +71,9 @@ class ResolveError(Exception):
         server: str | None = None,
         soa: SOA | None = None,
         negative_ttl: int | None = None,
+        soa_owner: str | None = None,
+        flags: int | None = None,
+        protocol: str | None = None,
     ) -> None:
         self.host = host
         self.rtype = rtype
@@ -75,6 +83,9 @@ class ResolveError(Exception):
         if negative_ttl is None and soa is not None:
             negative_ttl = min(soa.ttl, soa.minimum)  # RFC 2308 §5
         self.negative_ttl = negative_ttl
+        self.soa_owner = soa_owner
+        self.flags = flags
+        self.protocol = protocol
         super().__init__(message or self._describe())
 
     def _describe(self) -> str:

@@ -414,6 +414,12 @@ class Answer(Generic[R]):
     :ivar server: ``"ip:port"`` of the server that answered, where known.
     :ivar aliases: the CNAME owners followed from ``name`` to
         ``canonical_name``, in order (empty when there was no CNAME).
+    :ivar flags: the 16-bit flags word of the reply's header (QR, opcode,
+        AA, TC, RD, RA, AD, CD, RCODE), where the backend knows it.
+    :ivar protocol: ``"udp"`` or ``"tcp"``: how the answer came, where the
+        backend knows it.
+    :ivar alias_ttls: the TTLs of the CNAME records followed, parallel to
+        ``aliases`` (empty where the backend does not know them).
     """
 
     name: str
@@ -423,6 +429,9 @@ class Answer(Generic[R]):
     ttl: int
     server: str | None = None
     aliases: tuple[str, ...] = ()
+    flags: int | None = None
+    protocol: str | None = None
+    alias_ttls: tuple[int, ...] = ()
 
     def __iter__(self) -> Iterator[R]:
         return iter(self.records)

@@ -44,9 +44,11 @@ def qtype_of(rtype: str) -> int:
 
 class Query:
     """One name being resolved.  ``tag`` is the caller's; ``result`` is set
-    before the callback runs; ``aliases`` are the CNAME owners followed."""
+    before the callback runs; ``aliases`` are the CNAME owners followed and
+    ``alias_ttls`` those CNAME records' TTLs."""
 
     __slots__ = (
+        "alias_ttls",
         "aliases",
         "attempt",
         "attempts",
@@ -114,6 +116,7 @@ class Query:
         self.bad: str | None = None  # why a matching reply was malformed (dropped)
         self.queued = False  # waiting for room under max_in_flight
         self.aliases: list[str] = []
+        self.alias_ttls: list[int] = []
         self.seen: set[str] | None = None
         self.ttl = 0x7FFFFFFF
         self.result: Answer | _errors.ResolveError | None = None

@@ -329,12 +329,13 @@ class Engine(Sockets, Timeouts, TcpFallback):
             return
         rcode = r.rcode
         if rcode == 0:
-            self._answer(q, r, data)
+            self._answer(q, r, data, "tcp" if tcp else "udp")
             return
-        self._rcode(q, rcode, r)
+        self._rcode(q, rcode, r, "tcp" if tcp else "udp")
 
-    def _rcode(self, q: Query, rcode: int, r: Response | None) -> None:
-        """An error RCODE (``r`` is ``None`` for a reply without a question)."""
+    def _rcode(self, q: Query, rcode: int, r: Response | None, protocol: str = "udp") -> None:
+        """An error RCODE (``r`` is ``None`` for a reply without a question);
+        the error carries the reply's header flags and ``protocol``."""
         server = nameserver_text(*q.server) if q.server else None
         if rcode == 1 and q.edns and self._opt:
             # FORMERR to a query with EDNS: the server may not know EDNS; ask
@@ -352,8 +353,10 @@ class Engine(Sockets, Timeouts, TcpFallback):
             return
         cls = _RCODE_ERRORS.get(rcode, _errors.ServFail)
         extra: dict[str, Any] = {}
-        if rcode == 3 and r is not None:
-            extra = _negative(r)
+        if r is not None:
+            extra = _negative(r) if rcode == 3 else {}
+            extra["flags"] = r.flags
+            extra["protocol"] = protocol
         error = cls(None if rcode in _RCODE_ERRORS else f"server answered rcode {rcode}",
                     host=q.name, rtype=q.rtype, backend=self.backend, server=server, **extra)
         if rcode in _RETRY_RCODES or rcode not in _RCODE_ERRORS:
@@ -363,7 +366,7 @@ class Engine(Sockets, Timeouts, TcpFallback):
         else:
             self._finish(q, error)
 
-    def _answer(self, q: Query, r: Response, data: bytes) -> None:
+    def _answer(self, q: Query, r: Response, data: bytes, protocol: str) -> None:
         qtype = q.qtype
         current = q.wanted
         answers = r.answers
@@ -391,10 +394,12 @@ class Engine(Sockets, Timeouts, TcpFallback):
                 if cname.value in q.seen or len(q.aliases) >= MAX_CNAME_HOPS:
                     self._finish(q, _errors.NoData(
                         f"CNAME loop or chain longer than {MAX_CNAME_HOPS} at {current!r}",
-                        host=q.name, rtype=q.rtype, backend=self.backend, server=server))
+                        host=q.name, rtype=q.rtype, backend=self.backend, server=server,
+                        flags=r.flags, protocol=protocol))
                     return
                 q.seen.add(cname.value)
                 q.aliases.append(current)
+                q.alias_ttls.append(cname.ttl)
                 ttl = min(ttl, cname.ttl)
                 current = cname.value
         except ParseError as exc:
@@ -404,7 +409,8 @@ class Engine(Sockets, Timeouts, TcpFallback):
         q.ttl = ttl
         if records:
             self._finish(q, Answer(q.name, q.rtype, tuple(records), current, ttl, server,
-                                   tuple(q.aliases)))
+                                   tuple(q.aliases), r.flags, protocol,
+                                   tuple(q.alias_ttls)))
             return
         if current != q.wanted:  # the answer stops at a CNAME: ask for its target
             q.wanted = current
@@ -417,7 +423,8 @@ class Engine(Sockets, Timeouts, TcpFallback):
             self._send(q)
             return
         self._finish(q, _errors.NoData(host=q.name, rtype=q.rtype, backend=self.backend,
-                                       server=server, **_negative(r)))
+                                       server=server, flags=r.flags, protocol=protocol,
+                                       **_negative(r)))
 
 
     # -- finishing ----------------------------------------------------------------
@@ -500,4 +507,4 @@ def _negative(r: Response) -> dict[str, Any]:
     """The SOA evidence of a negative answer (RFC 2308), where the server sent it."""
     if r.soa is None:
         return {}
-    return {"soa": r.soa, "negative_ttl": r.negative_ttl}
+    return {"soa": r.soa, "negative_ttl": r.negative_ttl, "soa_owner": r.soa_owner}
