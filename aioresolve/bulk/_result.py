@@ -91,6 +91,11 @@ _ERROR_STATUS: dict[type, Status] = {
 # A built-in TimeoutError that is not ours (e.g. a backend's) is still a timeout.
 _ERROR_STATUS[TimeoutError] = Status.TIMEOUT
 
+#: Each status's JSON/CSV text (``Status.value`` is a property: slower to read).
+_STATUS_TEXT: dict[Status, str] = {status: status.value for status in Status}
+#: The record classes whose ``address`` :attr:`Result.addresses` lists.
+_ADDRESS_TYPES = (A, AAAA)
+
 #: Statuses retried by default.
 DEFAULT_RETRY_ON: frozenset[Status] = frozenset({Status.TIMEOUT, Status.SERVFAIL, Status.REFUSED})
 
@@ -162,14 +167,24 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of :meth:`to_json` (see ``docs/output.md``)."""
+        # The JSONL writer's hot path: no enum .value property (a descriptor
+        # call), no second pass over the records for the addresses, nothing
+        # for an empty answer (timeit, shared box, best of 3, one A record:
+        # 16.7 -> 12.7 us and 11.5 -> 9.1 us in two interleaved pairs).
+        records = self.records
+        if records:
+            addresses = [r.address for r in records if isinstance(r, _ADDRESS_TYPES)]
+            dicts = [_record_dict(r) for r in records]
+        else:
+            addresses, dicts = [], []
         return {
             "index": self.index,
             "input": self.input,
             "name": self.name,
             "type": self.rtype,
-            "status": self.status.value,
-            "addresses": self.addresses,
-            "records": [_record_dict(r) for r in self.records],
+            "status": _STATUS_TEXT[self.status],
+            "addresses": addresses,
+            "records": dicts,
             "ttl": self.ttl,
             "canonical_name": self.canonical_name,
             "error": self.error,
