@@ -4,7 +4,7 @@ Design (after massdns / zdns, in pure asyncio):
 
 - A few non-blocking UDP sockets per server, each connected to it and so
   bound by the kernel to a random ephemeral source port.  The loop watches them with
-  ``add_reader`` and each readiness event drains up to :data:`_READ_BURST`
+  ``add_reader`` and each readiness event drains up to :data:`~aioresolve._dns._sockets._READ_BURST`
   datagrams: asyncio's ``DatagramProtocol`` transport reads *one* datagram per
   loop iteration, which at 50k+ answers/s costs a full loop iteration (epoll
   call included) per answer.  Datagrams are read whole (a 65535-byte buffer):
@@ -40,8 +40,9 @@ Design (after massdns / zdns, in pure asyncio):
   :class:`~aioresolve.FormErr`; a callback that raises is reported to the
   loop's exception handler and strands nobody; and a watchdog sweeping the
   live queries once a second ends any query still alive
-  :data:`_GRACE` seconds after its deadline with :class:`~aioresolve.Timeout`,
-  whatever state it is in (one timer for the engine, not one per query).
+  :data:`~aioresolve._dns._timeouts._GRACE` seconds after its deadline with
+  :class:`~aioresolve.Timeout`, whatever state it is in (one timer for the
+  engine, not one per query).
 - Faults are failed attempts, retried while attempts and the deadline last:
   SERVFAIL/REFUSED/NOTIMP and timeouts go to the next server; TC=1 → the same
   question over TCP (one short-lived connection per query), and a TCP retry
@@ -62,6 +63,13 @@ failover, server errors and TCP fallback at DEBUG, spoofed or malformed
 replies at DEBUG (counted in :class:`Stats`), refusals and 0x20 fallbacks at
 INFO, engine bugs caught by the guards at WARNING/ERROR.  Nothing is formatted
 unless the level is enabled.
+
+The engine is assembled from one module per part (:mod:`._core` declares
+the state they share): the UDP socket set, port rotation, batched I/O and
+reply matching in :mod:`._sockets`; the RTO, timeout queues and watchdog in
+:mod:`._timeouts`; the TCP fallback in :mod:`._tcp`; :class:`Query` and
+:class:`Stats` in :mod:`._query` and :mod:`._stats`.  This module keeps
+submitting, the meaning of answers and errors, and finishing.
 
 Results are delivered by calling the query's ``callback(query)`` on the loop;
 :attr:`Query.result` holds an :class:`~aioresolve.Answer` or a
