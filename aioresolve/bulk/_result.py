@@ -136,6 +136,9 @@ class Result:
         CD), where the backend reports it.
     :ivar protocol: ``"udp"`` or ``"tcp"``: how the final reply came, where
         the backend reports it.
+    :ivar alias_ttls: the TTLs of the CNAME records of :attr:`aliases`, in the
+        same order, where the backend reports them (else empty).
+    :ivar soa_owner: the owner (zone apex) of :attr:`soa`, where known.
     """
 
     index: int
@@ -154,6 +157,8 @@ class Result:
     soa: SOA | None = None
     flags: int | None = None
     protocol: str | None = None
+    alias_ttls: tuple[int, ...] = ()
+    soa_owner: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -203,9 +208,9 @@ class Result:
         """
         when = time.time() if timestamp is None else timestamp
         owner = self.canonical_name or self.name
-        answers = _chain_dicts(self.name, self.aliases, self.canonical_name)
+        answers = _chain_dicts(self.aliases, self.alias_ttls, self.canonical_name)
         answers += [_section_dict(owner, r) for r in self.records]
-        authorities = [] if self.soa is None else [_section_dict(None, self.soa)]
+        authorities = [] if self.soa is None else [_section_dict(self.soa_owner, self.soa)]
         return {
             "index": self.index,
             "input": self.input,
@@ -256,7 +261,7 @@ def answer_result(index: int, text: str, name: str, rtype: str, answer: Answer, 
     return make_result(index, text, name, rtype, Status.NOERROR, answer.records,
                        answer.canonical_name, answer.ttl, None, attempts, elapsed,
                        answer.server or server, answer.aliases, None,
-                       getattr(answer, "flags", None), getattr(answer, "protocol", None))
+                       answer.flags, answer.protocol, answer.alias_ttls, None)
 
 
 def error_result(index: int, text: str, name: str | None, rtype: str, exc: BaseException, *,
@@ -271,20 +276,23 @@ def error_result(index: int, text: str, name: str | None, rtype: str, exc: BaseE
     return make_result(index, text, name, rtype, status, (), None,
                        getattr(exc, "negative_ttl", None), message, attempts, elapsed,
                        getattr(exc, "server", None) or server, (), getattr(exc, "soa", None),
-                       getattr(exc, "flags", None), getattr(exc, "protocol", None))
+                       getattr(exc, "flags", None), getattr(exc, "protocol", None), (),
+                       getattr(exc, "soa_owner", None))
 
 
 # A Result built without the dataclass __init__: a frozen dataclass's __init__
 # assigns each of the 16 fields through object.__setattr__, which made Result
 # construction ~12 us per result on the shared box; writing the slots through
 # their descriptors is about half that (measured with timeit, same run: 12.2
-# against 5.9 us).  Positional, all fields, in declaration order (checked here).
+# against 5.9 us, with 16 fields).  Positional, all fields, in declaration
+# order (checked here).
 _FIELDS = tuple(f.name for f in dataclasses.fields(Result))
 if Result.__slots__ != _FIELDS:  # pragma: no cover - a field added out of order
     raise RuntimeError("make_result must follow Result's field order")
 (_set_index, _set_input, _set_name, _set_rtype, _set_status, _set_records, _set_canonical,
  _set_ttl, _set_error, _set_attempts, _set_elapsed, _set_server, _set_aliases, _set_soa,
- _set_flags, _set_protocol) = (getattr(Result, f).__set__ for f in _FIELDS)
+ _set_flags, _set_protocol, _set_alias_ttls, _set_soa_owner) = (
+    getattr(Result, f).__set__ for f in _FIELDS)
 _new = object.__new__
 
 
@@ -292,7 +300,8 @@ def make_result(index: int, text: str, name: str | None, rtype: str, status: Sta
                 records: tuple[Record, ...], canonical_name: str | None, ttl: int | None,
                 error: str | None, attempts: int, elapsed: float, server: str | None,
                 aliases: tuple[str, ...], soa: SOA | None, flags: int | None,
-                protocol: str | None) -> Result:
+                protocol: str | None, alias_ttls: tuple[int, ...],
+                soa_owner: str | None) -> Result:
     """``Result(...)`` with every field given, in order, built cheaply (the bulk hot path)."""
     result: Result = _new(Result)
     _set_index(result, index)
@@ -311,6 +320,8 @@ def make_result(index: int, text: str, name: str | None, rtype: str, status: Sta
     _set_soa(result, soa)
     _set_flags(result, flags)
     _set_protocol(result, protocol)
+    _set_alias_ttls(result, alias_ttls)
+    _set_soa_owner(result, soa_owner)
     return result
 
 
@@ -331,13 +342,15 @@ def _iso_time(when: float) -> str:
     return stamp.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _chain_dicts(name: str | None, aliases: tuple[str, ...],
+def _chain_dicts(aliases: tuple[str, ...], ttls: tuple[int, ...],
                  canonical: str | None) -> list[dict[str, Any]]:
-    """The CNAME records of the chain ``aliases`` -> ``canonical`` (their TTLs
-    are not reported by the backends: ``null``)."""
+    """The CNAME records of the chain ``aliases`` -> ``canonical``, with their
+    TTLs where the backend reported them (``null`` otherwise)."""
     chain = [*aliases, canonical] if aliases else []
-    return [{"name": _fqdn(owner), "type": "CNAME", "class": "IN", "ttl": None,
-             "data": _fqdn(target)} for owner, target in itertools.pairwise(chain)]
+    known = len(ttls) == len(aliases)
+    return [{"name": _fqdn(owner), "type": "CNAME", "class": "IN",
+             "ttl": ttls[i] if known else None, "data": _fqdn(target)}
+            for i, (owner, target) in enumerate(itertools.pairwise(chain))]
 
 
 def _fqdn(name: str | None) -> str | None:

@@ -359,7 +359,7 @@ class BulkRun:
                 append(make_result(index, text, qname, rtype, noerror, res.records,
                                    res.canonical_name, res.ttl, None, attempts, elapsed,
                                    res.server or server, res.aliases, None,
-                                   getattr(res, "flags", None), getattr(res, "protocol", None)))
+                                   res.flags, res.protocol, res.alias_ttls, None))
             else:
                 append(self._result(r, per))
         return out
