@@ -19,6 +19,7 @@ from aioresolve import _errors
 from aioresolve._backends.wire import WireBackend
 from aioresolve._dns import codec
 from aioresolve._records import record_from_rdata
+from aioresolve.testing import DNSServer
 from tests.rig import zone as z
 from tests.rig.servers import DnsdistServer, KnotServer
 
@@ -83,6 +84,30 @@ async def test_negative_answers(wire: WireBackend, knot: KnotServer, name: str, 
         # RFC 2308: the authority section's SOA and the negative TTL it gives
         assert exc.soa is not None and exc.negative_ttl is not None
         assert exc.negative_ttl <= exc.soa.ttl
+
+
+async def test_reply_evidence_on_answers_and_errors() -> None:
+    """The header flags, the protocol, the CNAMEs' own TTLs and the negative
+    answer's SOA owner reach the Answer and the error (for --detail output)."""
+    records = {"www.x.test": {"A": "192.0.2.1", "ttl": 300},
+               "alias.x.test": {"CNAME": "www.x.test", "ttl": 120},
+               "big.x.test": {"A": [f"192.0.2.{i}" for i in range(1, 101)]}}
+    async with DNSServer(records, zones=["x.test"]) as server:
+        backend = WireBackend(nameservers=[server.address], timeout=2.0)
+        try:
+            answer = await backend.query("alias.x.test", "A")
+            assert answer.flags is not None and answer.flags & codec.FLAG_QR
+            assert (answer.protocol, answer.aliases, answer.alias_ttls) == (
+                "udp", ("alias.x.test",), (120,))
+            with pytest.raises(_errors.NXDomain) as info:
+                await backend.query("nx.x.test", "A")
+            exc = info.value
+            assert (exc.protocol, exc.soa_owner) == ("udp", "x.test")
+            assert exc.flags is not None and exc.flags & codec.FLAG_QR
+            big = await backend.query("big.x.test", "A")  # TC=1 over UDP, then TCP
+            assert (big.protocol, len(big.records)) == ("tcp", 100)
+        finally:
+            await backend.aclose()
 
 
 async def test_illegal_name(wire: WireBackend) -> None:
