@@ -119,6 +119,18 @@ def json_line(obj: dict[str, Any]) -> bytes:
         return _json_line_stdlib(obj)
 
 
+def _csv_line_with_nul(row: list[str]) -> str:
+    """The CSV line Python 3.11+ writes for ``row`` (NUL kept raw, unquoted),
+    made on Python 3.10, whose writer raises instead: NUL stands in as a
+    character the row does not hold, then goes back."""
+    mark = "\ue000"
+    while any(mark in field for field in row):
+        mark = chr(ord(mark) + 1)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([f.replace("\0", mark) for f in row])
+    return buffer.getvalue().replace(mark, "\0")
+
+
 class Writer:
     """Formats results and writes whole lines with ``os.write``, in batches.
 
@@ -187,7 +199,11 @@ class Writer:
         self._add(json_line(obj))
 
     def _csv_row(self, result: Result) -> None:
-        self._csv.writerow(result.csv_row())
+        row = result.csv_row()
+        try:
+            self._csv.writerow(row)
+        except csv.Error:  # Python 3.10 refuses a NUL without escapechar; 3.11+ writes it as is
+            self._csv_buffer.write(_csv_line_with_nul(row))
         if self._csv_buffer.tell() >= 4096:
             self._take_csv()
 
