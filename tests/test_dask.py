@@ -188,6 +188,20 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
+def _quiesce(parts: Path, quiet: float = 1.5, most: float = 60.0) -> None:
+    """Until no file of the run directory changed for ``quiet`` seconds: a
+    worker of a SIGKILLed driver can still be finishing a write or a
+    checkpoint, which the next run's :func:`_wait_for` would take for its own
+    and stop that run before it has even started."""
+    deadline = time.monotonic() + most
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):  # files come and go (renames)
+            newest = max((p.stat().st_mtime for p in parts.iterdir()), default=0.0)
+            if time.time() - newest >= quiet:
+                return
+        time.sleep(0.1)
+
+
 def _wait_for(proc: subprocess.Popen[bytes], parts: Path, suffix: str) -> None:
     """Until the run directory holds a ``suffix`` file written since now (or
     fail/skip if the run ended)."""
@@ -225,6 +239,7 @@ def test_cli_driver_killed_ctrl_c_and_resume(knot: KnotServer, tmp_path: Path) -
     finally:
         _stop_group(first)  # its orphaned workers
     assert not out.exists()
+    _quiesce(parts)  # else an orphan's checkpoint could look like the next run's
     done_before = len(list(parts.glob("*.json")))
 
     second = _cli([*base, "--resume", "--qps", "500"])
