@@ -46,7 +46,9 @@ from .._records import Answer
 if TYPE_CHECKING:
     from .._dns.engine import Engine
 
-__all__ = ["AddrInfo", "Backend", "HostEntry", "NegativeAnswer", "SockAddr", "Timed"]
+__all__ = [
+    "AddrInfo", "Backend", "HostEntry", "NegativeAnswer", "SockAddr", "Timed", "TimedLookups",
+]
 
 T = TypeVar("T")
 
@@ -196,3 +198,62 @@ class Backend(abc.ABC):
     async def aclose(self) -> None:  # noqa: B027 - optional hook, not abstract
         """Release sockets and threads.  Lookups still running fail with
         :class:`~aioresolve.ResolverClosed`."""
+
+
+class TimedLookups(Backend):
+    """A backend whose address lookups know their TTLs (wire, c-ares).
+
+    It implements :meth:`getaddrinfo_with_ttl` and
+    :meth:`gethostbyname_ex_with_ttl`; the plain socket-style methods are the
+    same lookups without the TTL, a cacheable failure
+    (:class:`NegativeAnswer`) raised as the error it carries.
+    """
+
+    @abc.abstractmethod
+    async def getaddrinfo_with_ttl(
+        self,
+        host: bytes | None,
+        port: str | int | None,
+        family: int,
+        type: int,
+        proto: int,
+        flags: int,
+    ) -> Timed[list[AddrInfo]]:
+        """:meth:`getaddrinfo` and the smallest TTL of the records behind it;
+        raises :class:`NegativeAnswer` for a cacheable failure."""
+
+    @abc.abstractmethod
+    async def gethostbyname_ex_with_ttl(self, host: bytes) -> Timed[HostEntry]:
+        """:meth:`gethostbyname_ex` and its TTL (see :meth:`getaddrinfo_with_ttl`)."""
+
+    async def gethostbyname_with_ttl(self, host: bytes) -> Timed[str]:
+        """As CPython's gethostbyname: the first IPv4 address of
+        ``getaddrinfo(host, None, AF_INET)``, and its TTL."""
+        infos, ttl = await self.getaddrinfo_with_ttl(host, None, socket.AF_INET, 0, 0, 0)
+        return str(infos[0][4][0]), ttl
+
+    async def getaddrinfo(
+        self,
+        host: bytes | None,
+        port: str | int | None,
+        family: int,
+        type: int,
+        proto: int,
+        flags: int,
+    ) -> list[AddrInfo]:
+        try:
+            return (await self.getaddrinfo_with_ttl(host, port, family, type, proto, flags))[0]
+        except NegativeAnswer as negative:
+            raise negative.error from None
+
+    async def gethostbyname(self, host: bytes) -> str:
+        try:
+            return (await self.gethostbyname_with_ttl(host))[0]
+        except NegativeAnswer as negative:
+            raise negative.error from None
+
+    async def gethostbyname_ex(self, host: bytes) -> HostEntry:
+        try:
+            return (await self.gethostbyname_ex_with_ttl(host))[0]
+        except NegativeAnswer as negative:
+            raise negative.error from None

@@ -37,7 +37,7 @@ from ._cares_records import (
     error_for_status,
     negative_ttl_from_result,
 )
-from .base import AddrInfo, Backend, HostEntry, NegativeAnswer, SockAddr
+from .base import AddrInfo, HostEntry, NegativeAnswer, SockAddr, TimedLookups
 
 __all__ = ["CaresBackend"]
 
@@ -64,7 +64,7 @@ def _parse_nameserver(server: str) -> str:
     return nameserver_text(ip, port) if port else (f"[{ip}]" if ":" in ip else ip)
 
 
-class CaresBackend(Backend):
+class CaresBackend(TimedLookups):
     """Resolve with c-ares (pycares 5), driven by the running event loop.
 
     Differences from the system backend are listed in ``docs/backends.md``
@@ -285,30 +285,9 @@ class CaresBackend(Backend):
             canon = _canonical(host.decode("ascii").rstrip("."), result.cnames).rstrip(".")
         return template.expand(addrs, canon), ttl
 
-    async def getaddrinfo(
-        self,
-        host: bytes | None,
-        port: str | int | None,
-        family: int,
-        type: int,
-        proto: int,
-        flags: int,
-    ) -> list[AddrInfo]:
-        try:
-            return (await self.getaddrinfo_with_ttl(host, port, family, type, proto, flags))[0]
-        except NegativeAnswer as negative:
-            raise negative.error from None
-
     async def gethostbyname_with_ttl(self, host: bytes) -> tuple[str, float | None]:
         _glibc.check_ipv4_name(host)
-        infos, ttl = await self.getaddrinfo_with_ttl(host, None, socket.AF_INET, 0, 0, 0)
-        return str(infos[0][4][0]), ttl
-
-    async def gethostbyname(self, host: bytes) -> str:
-        try:
-            return (await self.gethostbyname_with_ttl(host))[0]
-        except NegativeAnswer as negative:
-            raise negative.error from None
+        return await super().gethostbyname_with_ttl(host)
 
     async def gethostbyname_ex_with_ttl(self, host: bytes) -> tuple[HostEntry, float | None]:
         _glibc.check_ipv4_name(host)
@@ -324,12 +303,6 @@ class CaresBackend(Backend):
             aliases = [a.rstrip(".") for a in _alias_chain(name, result.cnames)]
         addrs = _unique(_text(n.addr[0]) for n in result.nodes)
         return (canonical.rstrip("."), aliases, addrs), _ttl(result)
-
-    async def gethostbyname_ex(self, host: bytes) -> HostEntry:
-        try:
-            return (await self.gethostbyname_ex_with_ttl(host))[0]
-        except NegativeAnswer as negative:
-            raise negative.error from None
 
     async def gethostbyaddr(self, host: bytes) -> HostEntry:
         text = host.decode("ascii")

@@ -37,7 +37,7 @@ from .._dns.stream import Stream, StreamResult
 from .._nameservers import nameserver_text, parse_nameserver, read_resolv_conf
 from .._records import AAAA, PTR, A, Answer
 from . import _glibc
-from .base import AddrInfo, Backend, HostEntry, NegativeAnswer, SockAddr
+from .base import AddrInfo, HostEntry, SockAddr, TimedLookups
 
 __all__ = ["StreamResult", "WireBackend"]
 
@@ -51,7 +51,7 @@ def _gai_code(error: BaseException) -> int:
     return socket.EAI_AGAIN
 
 
-class WireBackend(Backend):
+class WireBackend(TimedLookups):
     """Resolve with aioresolve's own DNS engine (UDP with TCP fallback).
 
     :param nameservers: ``"ip"``, ``"ip:port"`` or ``"[v6]:port"`` strings;
@@ -359,30 +359,6 @@ class WireBackend(Backend):
         canon = answers[0].canonical_name if flags & socket.AI_CANONNAME else ""
         return template.expand(addrs, canon), ttl
 
-    async def getaddrinfo(
-        self,
-        host: bytes | None,
-        port: str | int | None,
-        family: int,
-        type: int,
-        proto: int,
-        flags: int,
-    ) -> list[AddrInfo]:
-        try:
-            return (await self.getaddrinfo_with_ttl(host, port, family, type, proto, flags))[0]
-        except NegativeAnswer as negative:
-            raise negative.error from None
-
-    async def gethostbyname_with_ttl(self, host: bytes) -> tuple[str, float | None]:
-        infos, ttl = await self.getaddrinfo_with_ttl(host, None, socket.AF_INET, 0, 0, 0)
-        return str(infos[0][4][0]), ttl
-
-    async def gethostbyname(self, host: bytes) -> str:
-        try:
-            return (await self.gethostbyname_with_ttl(host))[0]
-        except NegativeAnswer as negative:
-            raise negative.error from None
-
     async def gethostbyname_ex_with_ttl(self, host: bytes) -> tuple[HostEntry, float | None]:
         if not host:  # glibc's gethostbyname_r("") fails so (h_errno NO_RECOVERY)
             raise socket.herror(_glibc.NO_RECOVERY, "Unknown server error")
@@ -391,12 +367,6 @@ class WireBackend(Backend):
         entry = (answer.canonical_name.rstrip("."), [a.rstrip(".") for a in aliases],
                  list(dict.fromkeys(answer.addresses)))
         return entry, ttl
-
-    async def gethostbyname_ex(self, host: bytes) -> HostEntry:
-        try:
-            return (await self.gethostbyname_ex_with_ttl(host))[0]
-        except NegativeAnswer as negative:
-            raise negative.error from None
 
     async def _ptr(self, address: str) -> str | None:
         """The first PTR name of ``address``; None if there is none; herror-free."""
