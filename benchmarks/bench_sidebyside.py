@@ -70,6 +70,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.bench_wire import LagProbe
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_MASSDNS = ROOT.parent / "shared" / "tools" / "build-massdns"
 NX_EVERY = 100
@@ -143,30 +145,6 @@ def python_child(kind: str, server: str, names_file: Path, count: int, concurren
 # -- the children ------------------------------------------------------------------------
 
 
-class _LagProbe:
-    """A 10 ms timer on the loop; records how late each tick runs."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.lags: list[float] = []
-        self.handle: asyncio.TimerHandle | None = None
-        self._arm()
-
-    def _arm(self) -> None:
-        due = self.loop.time() + 0.01
-        self.handle = self.loop.call_at(due, self._tick, due)
-
-    def _tick(self, due: float) -> None:
-        self.lags.append(self.loop.time() - due)
-        self._arm()
-
-    def stop(self) -> float:
-        if self.handle is not None:
-            self.handle.cancel()
-        lags = sorted(self.lags) or [0.0]
-        return lags[int(len(lags) * 0.99)] * 1000
-
-
 def _read_names(path: str, count: int) -> list[str]:
     with open(path) as f:
         return [line.strip() for _, line in zip(range(count), f, strict=False)]
@@ -191,7 +169,7 @@ async def child(args: argparse.Namespace) -> dict[str, Any]:
     if kind in ("resolve_many", "big"):
         from aioresolve import resolve_many
 
-        probe = _LagProbe(asyncio.get_running_loop()) if kind == "resolve_many" else None
+        probe = LagProbe(asyncio.get_running_loop()) if kind == "resolve_many" else None
         async with resolve_many(names, nameservers=[server], concurrency=conc) as run:
             async for batch in run.batches():
                 answered += len(batch)

@@ -60,8 +60,9 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class _LagProbe:
-    """A 10 ms timer on the loop; records how late each tick runs."""
+class LagProbe:
+    """A 10 ms timer on the loop; records how late each tick runs (p99 in ms
+    from :meth:`stop`).  Also used by ``bench_sidebyside``."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -111,7 +112,7 @@ async def _client(kind: str, server: str, count: int, zone_names: int,
         names = _names(count, zone_names)
         next(_names(1, zone_names))  # imports done before the probe starts
         backend.engine()
-        probe = _LagProbe(asyncio.get_running_loop())
+        probe = LagProbe(asyncio.get_running_loop())
         ok = failed = 0
         async for item in backend.query_stream(names, "A",
                                                concurrency=concurrency):
@@ -125,7 +126,7 @@ async def _client(kind: str, server: str, count: int, zone_names: int,
         out["stats"] = backend.stats.as_dict() if backend.stats else {}
         await backend.aclose()
     elif kind == "idle":  # the lag probe alone: what the shared box does to any loop
-        probe = _LagProbe(asyncio.get_running_loop())
+        probe = LagProbe(asyncio.get_running_loop())
         await asyncio.sleep(count / 1000)
         out["lag_p99_ms"] = probe.stop()
         ok = failed = 0
