@@ -16,19 +16,25 @@ Twins:
   per burst) or :mod:`aioresolve._dns._udp_py` (one call per datagram);
 - the decoder, :func:`parse_response` / :func:`rdata_record`:
   ``aioresolve._dns._codec_c`` (:mod:`aioresolve._dns.codec` compiled by
-  Cython from its own source, so it has the same semantics) or the codec itself.
+  Cython from its own source, so it has the same semantics) or the codec itself;
+- the engine's hot path, :class:`Core` (the first base of the engine),
+  :class:`Query` and :class:`Rtt`: :mod:`aioresolve._dns._hot_c` (hand-written,
+  typed Cython: C fields, the common answers decoded in C) or
+  :mod:`aioresolve._dns._hot_py` (the reference).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["COMPILED", "NO_EXTENSIONS", "parse_response", "rdata_record", "recv_batch",
-           "send_batch"]
+__all__ = ["COMPILED", "NO_EXTENSIONS", "Core", "Query", "Rtt", "parse_response",
+           "rdata_record", "recv_batch", "send_batch"]
 
 #: Whether the pure-Python twins are forced (``AIORESOLVE_NO_EXTENSIONS``, or not CPython).
 NO_EXTENSIONS: bool = bool(os.environ.get("AIORESOLVE_NO_EXTENSIONS")) or (
@@ -70,5 +76,32 @@ else:
     from ._udp_py import recv_batch, send_batch
     from .codec import parse_response, rdata_record
 
-#: The compiled twins in use: a subset of ``{"udp", "codec"}``.
-COMPILED: frozenset[str] = frozenset(_compiled)
+
+# The engine's hot path (``Core``, ``Query``, ``Rtt``) is picked on first use
+# (PEP 562): both twins import the I/O and codec functions above from here.
+if TYPE_CHECKING:
+    from ._hot_py import Core, Query, Rtt
+
+    #: The compiled twins in use: a subset of ``{"udp", "codec", "core"}``.
+    COMPILED: frozenset[str]
+
+_hot: dict[str, Any] = {}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in ("COMPILED", "Core", "Query", "Rtt"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if not _hot:
+        module: Any = None
+        if not NO_EXTENSIONS:
+            try:
+                module = importlib.import_module(f"{__package__}._hot_c")
+                _compiled.append("core")
+            except ImportError:
+                module = None
+        if module is None:
+            module = importlib.import_module(f"{__package__}._hot_py")
+        _hot.update(Core=module.Core, Query=module.Query, Rtt=module.Rtt,
+                    COMPILED=frozenset(_compiled))
+        globals().update(_hot)
+    return _hot[name]

@@ -9,7 +9,6 @@ sockets beyond ``Engine._unlink`` and ``Engine._send``.
 
 from __future__ import annotations
 
-import heapq
 import math
 
 from .. import _errors
@@ -64,39 +63,6 @@ class Timeouts(EngineCore):
         self._timer_at = when
         self._timer = self.loop.call_at(when, self._expire)
 
-    def _expire(self) -> None:
-        self._timer = None
-        now = self.loop.time()
-        expired: list[Query] = []
-        nxt = float("inf")
-        live = self._live
-        for queue in self._expiries.values():
-            while queue and queue[0][0] <= now:
-                q = live.pop(queue.popleft()[1], None)
-                if q is not None and q.qid >= 0 and not q.done:
-                    expired.append(q)
-            if queue:
-                nxt = min(nxt, queue[0][0])
-        odd = self._odd
-        while odd and odd[0][0] <= now:
-            q = live.pop(heapq.heappop(odd)[1], None)
-            if q is not None and q.qid >= 0 and not q.done:
-                expired.append(q)
-        if odd:
-            nxt = min(nxt, odd[0][0])
-        try:
-            for q in expired:
-                if q.done:
-                    continue
-                try:
-                    self._timed_out(q)
-                except Exception as exc:  # a bug: end this query, keep the others going
-                    self._bug(q, exc, "a timeout")
-        finally:
-            if self._odd:
-                nxt = min(nxt, self._odd[0][0])
-            if nxt != float("inf") and (self._timer is None or nxt < self._timer_at):
-                self._arm(nxt)
 
     def _timed_out(self, q: Query) -> None:
         server = nameserver_text(*q.server) if q.server else None

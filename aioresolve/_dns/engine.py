@@ -4,7 +4,7 @@ Design (after massdns / zdns, in pure asyncio):
 
 - A few non-blocking UDP sockets per server, each connected to it and so
   bound by the kernel to a random ephemeral source port.  The loop watches them with
-  ``add_reader`` and each readiness event drains up to :data:`~aioresolve._dns._sockets._READ_BURST`
+  ``add_reader`` and each readiness event drains up to :data:`~aioresolve._dns._hot_py._READ_BURST`
   datagrams: asyncio's ``DatagramProtocol`` transport reads *one* datagram per
   loop iteration, which at 50k+ answers/s costs a full loop iteration (epoll
   call included) per answer.  Datagrams are read whole (a 65535-byte buffer):
@@ -80,22 +80,21 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from .. import _errors
 from .._nameservers import nameserver_text, parse_nameserver
 from .._records import Answer, Record
 from ._core import _DEBUG, log
-from ._query import _QTYPES, Query, qtype_of
+from ._query import qtype_of
 from ._sockets import _RECV_SIZE, Sockets, _Socket
-from ._speedups import rdata_record
+from ._speedups import Core, Query, Rtt, rdata_record
 from ._stats import Stats
 from ._tcp import TcpFallback
-from ._timeouts import _SWEEP, MIN_RTO, Timeouts, _Rtt
-from .codec import CLASS_IN, TYPE_CNAME, ParseError, Response, encode_name
+from ._timeouts import MIN_RTO, Timeouts
+from .codec import CLASS_IN, TYPE_CNAME, ParseError, Response
 
 __all__ = [
     "MAX_CNAME_HOPS", "MIN_RTO", "UDP_MAX_QUERIES", "Engine", "Query", "Stats",
@@ -115,7 +114,7 @@ _RCODE_ERRORS: dict[int, type[_errors.ResolveError]] = {
 _RETRY_RCODES = frozenset((2, 4, 5))
 
 
-class Engine(Sockets, Timeouts, TcpFallback):
+class Engine(Core, Sockets, Timeouts, TcpFallback):
     """See the module docstring.  One engine belongs to one event loop.
 
     :param udp_max_queries: queries sent on one UDP socket before it is
@@ -154,7 +153,7 @@ class Engine(Sockets, Timeouts, TcpFallback):
         self.udp_max_queries = udp_max_queries
         self.case_randomization = case_randomization
         self._recv_size = _RECV_SIZE
-        self._rtt = {server: _Rtt() for server in self.servers}
+        self._rtt = {server: Rtt() for server in self.servers}
         self.backend = backend
         self.stats = Stats()
         self._head = struct.pack("!HHHHH", 0x0100, 1, 0, 0, 1 if payload > 0 else 0)
@@ -201,92 +200,9 @@ class Engine(Sockets, Timeouts, TcpFallback):
 
     # -- submitting ---------------------------------------------------------------
 
-    def submit(
-        self,
-        name: str,
-        rtype: str,
-        callback: Callable[[Query], Any],
-        tag: Any = None,
-        *,
-        attempts: int | None = None,
-        timeout: float | None = None,
-        lifetime: float | None = None,
-        offset: int = 0,
-    ) -> Query:
-        """Start resolving ``name`` (an A-label) for ``rtype``; ``callback(query)``
-        runs on the loop once, with :attr:`Query.result` set.  ``offset`` picks
-        the first server (attempt k goes to server ``(offset + k) % n``);
-        ``lifetime`` bounds the whole resolution in seconds.
 
-        :raises IllegalName: ``name`` cannot be encoded (raised here, no callback).
-        :raises TypeError: ``name`` or ``rtype`` is not a string.
-        :raises ValueError: ``rtype`` is not a known record type.
-        :raises ResolverClosed: the engine is closed.
-        """
-        if self.closed:
-            raise _errors.ResolverClosed(host=name, rtype=rtype, backend=self.backend)
-        qtype = _QTYPES.get(rtype) or qtype_of(rtype)
-        if not isinstance(name, str):
-            raise TypeError(f"the name must be a string, not {type(name).__name__}")
-        tmo = timeout or self.timeout
-        tries = attempts or self.attempts
-        deadline = self.loop.time() + (lifetime if lifetime is not None else tmo * tries + tmo)
-        q = Query(name, rtype, qtype, callback, tag, tries, tmo, deadline)
-        q.offset = offset
-        self._prepare(q)
-        self._active.add(q)
-        if self._sweeper is None:
-            self._sweeper = self.loop.call_later(_SWEEP, self._sweep)
-        if self.in_flight >= self.max_in_flight:
-            q.queued = True
-            self._waiting.append(q)
-        else:
-            self.in_flight += 1
-            self._send(q)
-        return q
 
-    def _prepare(self, q: Query) -> None:
-        """Build the query for ``q.wanted`` (raises IllegalName)."""
-        try:
-            name = encode_name(q.wanted)
-        except (ValueError, UnicodeError) as exc:
-            raise _errors.IllegalName(
-                f"cannot encode {q.wanted!r}: {exc}", host=q.name, rtype=q.rtype,
-                backend=self.backend,
-            ) from None
-        qsec = name + _QTAIL.pack(q.qtype, CLASS_IN)  # q.wanted is lower case
-        q.qsec = q.question = qsec
-        q.template = (self._head + qsec + self._opt) if q.edns else (self._head_plain + qsec)
-        if self.case_randomization:
-            # one bit per letter of the name (a length byte is < 64: never a letter)
-            q.letters = int.from_bytes(
-                bytes(0x20 if 97 <= c <= 122 else 0 for c in name) + b"\0\0\0\0",
-                "big")
 
-    def cancel(self, q: Query) -> None:
-        """Forget ``q`` without calling its callback."""
-        if q.done:
-            return
-        q.done = True
-        self._active.discard(q)
-        self._unlink(q)
-        if q.queued:
-            q.queued = False
-            with contextlib.suppress(ValueError):
-                self._waiting.remove(q)
-        else:
-            self._release()
-
-    def _unlink(self, q: Query) -> None:
-        """Take ``q``'s attempt off the wire (its ID is free again)."""
-        s = q.sock
-        if q.qid >= 0 and s is not None:
-            if s.pending.get(q.qid) is q:
-                del s.pending[q.qid]
-                if s.retired and not s.pending:
-                    self._close_socket(s)
-            q.qid = -1
-        self._live.pop(q.serial, None)
 
     def _retry_or(self, q: Query, error: _errors.ResolveError) -> None:
         if q.attempt < q.attempts and self.loop.time() < q.deadline and not self.closed:
@@ -437,36 +353,7 @@ class Engine(Sockets, Timeouts, TcpFallback):
 
     # -- finishing ----------------------------------------------------------------
 
-    def _finish(self, q: Query, result: Answer | _errors.ResolveError) -> None:
-        if q.done:
-            return
-        q.done = True
-        q.result = result
-        self._active.discard(q)
-        if q.queued:  # never sent (the watchdog): not counted in flight
-            q.queued = False
-            with contextlib.suppress(ValueError):
-                self._waiting.remove(q)
-        else:
-            self._release()
-        try:
-            q.callback(q)
-        except Exception as exc:  # the caller's bug: report it, strand nobody
-            self.loop.call_exception_handler({
-                "message": f"aioresolve: exception in the callback of {q.name!r} ({q.rtype})",
-                "exception": exc,
-            })
 
-    def _release(self) -> None:
-        self.in_flight -= 1
-        waiting = self._waiting
-        while waiting and self.in_flight < self.max_in_flight:
-            nxt = waiting.popleft()
-            if nxt.done:
-                continue
-            nxt.queued = False
-            self.in_flight += 1
-            self._send(nxt)
 
     def close(self) -> None:
         """Fail everything in flight with ResolverClosed and close the sockets."""

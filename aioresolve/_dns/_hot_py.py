@@ -1,0 +1,400 @@
+"""The wire engine's hot path in pure Python: the reference twin of
+:mod:`aioresolve._dns._hot_c` (a typed Cython port of the same methods);
+:mod:`aioresolve._dns._speedups` picks one as ``Core``, the first base class
+of :class:`~aioresolve._dns.engine.Engine`.
+
+What runs once per name on the common path lives here, and only that:
+submitting (:meth:`Core.submit`, building the question), sending an attempt
+(ID, 0x20 letters, timeout queue, one batch per socket and loop iteration),
+reading and matching replies, finishing a query, and expiring the timeout
+queues.  Everything unusual (error RCODEs, TC, malformed or mis-cased replies,
+refusals, CNAME follow-ups, TCP) is handed to the engine's other parts,
+which both twins share: so the compiled twin can never be less strict than
+this one on those.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import heapq
+import os
+import struct
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .. import _errors
+from .._records import Answer
+from ._core import _DEBUG, EngineCore, log
+from ._query import _QTYPES, Query, qtype_of
+from ._speedups import parse_response, recv_batch, send_batch
+from ._stats import Stats
+from ._timeouts import _SWEEP
+from ._timeouts import _Rtt as Rtt
+from .codec import CLASS_IN, FLAG_QR, ParseError, encode_name
+
+if TYPE_CHECKING:
+    from ._sockets import _Socket
+
+__all__ = ["Core", "Query", "Rtt"]
+
+#: Datagrams read per readiness event of one socket before yielding to the loop.
+_RECV_BATCH = 64
+_READ_BURST = 256
+_ID = struct.Struct("!H")
+_QTAIL = struct.Struct("!HH")
+
+
+class Core(EngineCore):
+    """The hot methods of the engine (see the module docstring)."""
+
+    def submit(
+        self,
+        name: str,
+        rtype: str,
+        callback: Callable[[Query], Any],
+        tag: Any = None,
+        *,
+        attempts: int | None = None,
+        timeout: float | None = None,
+        lifetime: float | None = None,
+        offset: int = 0,
+    ) -> Query:
+        """Start resolving ``name`` (an A-label) for ``rtype``; ``callback(query)``
+        runs on the loop once, with :attr:`Query.result` set.  ``offset`` picks
+        the first server (attempt k goes to server ``(offset + k) % n``);
+        ``lifetime`` bounds the whole resolution in seconds.
+
+        :raises IllegalName: ``name`` cannot be encoded (raised here, no callback).
+        :raises TypeError: ``name`` or ``rtype`` is not a string.
+        :raises ValueError: ``rtype`` is not a known record type.
+        :raises ResolverClosed: the engine is closed.
+        """
+        if self.closed:
+            raise _errors.ResolverClosed(host=name, rtype=rtype, backend=self.backend)
+        qtype = _QTYPES.get(rtype) or qtype_of(rtype)
+        if not isinstance(name, str):
+            raise TypeError(f"the name must be a string, not {type(name).__name__}")
+        tmo = timeout or self.timeout
+        tries = attempts or self.attempts
+        deadline = self.loop.time() + (lifetime if lifetime is not None else tmo * tries + tmo)
+        q = Query(name, rtype, qtype, callback, tag, tries, tmo, deadline)
+        q.offset = offset
+        self._prepare(q)
+        self._active.add(q)
+        if self._sweeper is None:
+            self._sweeper = self.loop.call_later(_SWEEP, self._sweep)
+        if self.in_flight >= self.max_in_flight:
+            q.queued = True
+            self._waiting.append(q)
+        else:
+            self.in_flight += 1
+            self._send(q)
+        return q
+
+    def _prepare(self, q: Query) -> None:
+        """Build the query for ``q.wanted`` (raises IllegalName)."""
+        try:
+            name = encode_name(q.wanted)
+        except (ValueError, UnicodeError) as exc:
+            raise _errors.IllegalName(
+                f"cannot encode {q.wanted!r}: {exc}", host=q.name, rtype=q.rtype,
+                backend=self.backend,
+            ) from None
+        qsec = name + _QTAIL.pack(q.qtype, CLASS_IN)  # q.wanted is lower case
+        q.qsec = q.question = qsec
+        q.template = (self._head + qsec + self._opt) if q.edns else (self._head_plain + qsec)
+        if self.case_randomization:
+            # one bit per letter of the name (a length byte is < 64: never a letter)
+            q.letters = int.from_bytes(
+                bytes(0x20 if 97 <= c <= 122 else 0 for c in name) + b"\0\0\0\0",
+                "big")
+
+    def cancel(self, q: Query) -> None:
+        """Forget ``q`` without calling its callback."""
+        if q.done:
+            return
+        q.done = True
+        self._active.discard(q)
+        self._unlink(q)
+        if q.queued:
+            q.queued = False
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(q)
+        else:
+            self._release()
+
+    def _unlink(self, q: Query) -> None:
+        """Take ``q``'s attempt off the wire (its ID is free again)."""
+        s = q.sock
+        if q.qid >= 0 and s is not None:
+            if s.pending.get(q.qid) is q:
+                del s.pending[q.qid]
+                if s.retired and not s.pending:
+                    self._close_socket(s)
+            q.qid = -1
+        self._live.pop(q.serial, None)
+
+    def _finish(self, q: Query, result: Answer | _errors.ResolveError) -> None:
+        if q.done:
+            return
+        q.done = True
+        q.result = result
+        self._active.discard(q)
+        if q.queued:  # never sent (the watchdog): not counted in flight
+            q.queued = False
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(q)
+        else:
+            self._release()
+        try:
+            q.callback(q)
+        except Exception as exc:  # the caller's bug: report it, strand nobody
+            self.loop.call_exception_handler({
+                "message": f"aioresolve: exception in the callback of {q.name!r} ({q.rtype})",
+                "exception": exc,
+            })
+
+    def _release(self) -> None:
+        self.in_flight -= 1
+        waiting = self._waiting
+        while waiting and self.in_flight < self.max_in_flight:
+            nxt = waiting.popleft()
+            if nxt.done:
+                continue
+            nxt.queued = False
+            self.in_flight += 1
+            self._send(nxt)
+
+    def _new_id(self) -> int:
+        at = self._ids_at
+        if at >= len(self._ids):
+            self._ids, at = os.urandom(8192), 0
+        self._ids_at = at + 2
+        return (self._ids[at] << 8) | self._ids[at + 1]
+
+    def _send(self, q: Query, server: tuple[str, int] | None = None) -> None:
+        """Put one attempt of ``q`` on the wire and arm its timeout; ``server``
+        (default: the one due for this attempt)."""
+        if server is None:
+            server = self.servers[(q.offset + q.tries) % len(self.servers)]
+        socks = self._socks[server]
+        self._rr += 1
+        index = self._rr % len(socks)
+        s = socks[index]
+        if self.udp_max_queries:
+            if s.uses >= self.udp_max_queries:
+                self._rotate(socks, index)
+                s = socks[index]
+            s.uses += 1
+        pending = s.pending
+        qid = self._new_id()
+        while qid in pending:
+            qid = self._new_id()
+        q.qid = qid
+        q.sock = s
+        q.server = server
+        q.tries += 1
+        q.sent_at = now = self.loop.time()
+        q.attempt += 1
+        q.refused = q.miscased = False
+        self._serial += 1
+        q.serial = serial = self._serial
+        pending[qid] = q
+        self._live[serial] = q
+        self.stats.sent += 1
+        wait = self._rtt[server].rto(q.timeout, q.attempt) if self.adaptive else q.timeout
+        expiry = now + wait
+        if q.letters:
+            self._randomize(q, server)
+        packet = _ID.pack(qid) + q.template
+        if expiry <= q.deadline:
+            queue = self._expiries.get(wait)
+            if queue is None:
+                queue = self._expiries[wait] = collections.deque()
+            queue.append((expiry, serial))
+        else:
+            expiry = q.deadline
+            heapq.heappush(self._odd, (expiry, serial))
+        if self._timer is None or expiry < self._timer_at:
+            self._arm(expiry)
+        if self._backlog:
+            self._backlog.append((s, packet))
+            return
+        box = self._outbox.get(s)
+        if box is None:
+            box = self._outbox[s] = []
+        box.append((q, packet))
+        if not self._outbox_due:
+            self._outbox_due = True
+            self.loop.call_soon(self._send_out)
+
+    def _send_out(self) -> None:
+        """Send the attempts queued during this loop iteration: one batch per
+        socket (``sendmmsg``: one system call where the compiled twin is built;
+        measured, one ``send`` per name was the engine's largest single cost)."""
+        self._outbox_due = False
+        outbox, self._outbox = self._outbox, {}
+        if self.closed:
+            return
+        for s, box in outbox.items():
+            if s.sock.fileno() < 0:
+                continue  # closed meanwhile: its attempts time out and are retried
+            at = 0
+            while at < len(box):
+                if self._backlog:  # the kernel is full: keep the order
+                    self._backlog.extend((s, packet) for _, packet in box[at:])
+                    break
+                try:
+                    at += send_batch(s.sock, [packet for _, packet in box[at:]])
+                except BlockingIOError:
+                    self._backlog.extend((s, packet) for _, packet in box[at:])
+                    self._want_write(s)
+                    break
+                except ConnectionRefusedError as exc:
+                    # a pending ICMP error of an earlier datagram: these were not sent
+                    self._refused(s, exc)
+                    break
+                except OSError as exc:
+                    q = box[at][0]
+                    at += 1
+                    if not q.done and q.sock is s and q.qid >= 0:
+                        self._unlink(q)
+                        self._fail_network(q, exc)
+
+    def _randomize(self, q: Query, server: tuple[str, int]) -> None:
+        """DNS 0x20: this attempt's question in random letter case (unless the
+        server is known not to echo it)."""
+        qsec = q.qsec
+        if server in self._no_caps:
+            q.caps = False
+            q.question = qsec
+        else:
+            size = len(qsec)
+            noise = int.from_bytes(os.urandom(size), "big") & q.letters
+            q.question = (int.from_bytes(qsec, "big") ^ noise).to_bytes(size, "big")
+            q.caps = True
+        q.template = ((self._head + q.question + self._opt) if q.edns
+                      else (self._head_plain + q.question))
+
+    def _read(self, s: _Socket) -> None:
+        size = self._recv_size
+        pending = s.pending
+        stats = self.stats
+        addr = s.server  # recv_batch keeps only datagrams from the socket's peer
+        for _ in range(_READ_BURST // _RECV_BATCH):
+            try:
+                datagrams, wrong = recv_batch(s.sock, _RECV_BATCH, size)
+            except (BlockingIOError, InterruptedError):
+                return
+            except ConnectionRefusedError as exc:
+                self._refused(s, exc)
+                continue
+            except OSError:
+                if s.sock.fileno() < 0:  # closed under us (rotation, close)
+                    return
+                continue  # another ICMP error: the attempts time out and are retried
+            if wrong:
+                stats.wrong_source += wrong
+            if self._read_batch(s, datagrams, pending, stats, addr):
+                return
+            if len(datagrams) < _RECV_BATCH:
+                return  # drained
+
+    def _read_batch(self, s: _Socket, datagrams: list[bytes], pending: dict[int, Query],
+                    stats: Stats, addr: tuple[str, int]) -> bool:
+        """Handle one burst of datagrams of ``s``; True when ``s`` was closed."""
+        for data in datagrams:
+            q = None
+            try:
+                if len(data) < 12:
+                    stats.malformed += 1
+                    continue
+                q = pending.get((data[0] << 8) | data[1])
+                if q is None:
+                    stats.unexpected += 1
+                    if log.isEnabledFor(_DEBUG):
+                        log.debug("reply with an unexpected ID from %s dropped (late or "
+                                  "spoofed)", addr)
+                    continue
+                server = q.server
+                if server is None or addr[1] != server[1] or addr[0] != server[0]:
+                    stats.wrong_source += 1
+                    if log.isEnabledFor(_DEBUG):
+                        log.debug("reply for %s from a wrong source %s dropped", q.name, addr)
+                    q = None
+                    continue
+                question = q.question
+                got = data[12 : 12 + len(question)]
+                if got != question:
+                    if data[4] == 0 and data[5] == 0:  # no question: FORMERR and the like
+                        self._bare(q, data)
+                        continue
+                    if got.lower() != question.lower():
+                        stats.wrong_question += 1
+                        if log.isEnabledFor(_DEBUG):
+                            log.debug("reply for %s with another question dropped", q.name)
+                        q = None
+                        continue
+                    if q.caps:  # only the 0x20 case differs
+                        self._case_mismatch(q, data)
+                        continue
+                response = parse_response(data, question, q.wanted)
+                if not response.flags & FLAG_QR:
+                    raise ParseError("QR bit not set")
+                del pending[q.qid]
+                q.qid = -1
+                del self._live[q.serial]
+                stats.answered += 1
+                if q.attempt == 1 and self.adaptive and not q.serial & 7:  # 1 in 8 is plenty
+                    self._rtt[s.server].sample(self.loop.time() - q.sent_at)
+                self._on_response(q, response, data, tcp=False)
+                if not pending and s.retired:
+                    self._close_socket(s)
+                    return True
+            except ParseError as exc:
+                stats.malformed += 1
+                if log.isEnabledFor(_DEBUG):
+                    log.debug("malformed reply from %s dropped: %s", addr, exc)
+                if q is not None and not q.done:
+                    if q.qid < 0:  # taken off the wire already
+                        self._bug(q, exc, "a reply")
+                    else:  # dropped (it may be forged): if nothing better comes, FormErr
+                        q.bad = str(exc)
+            except Exception as exc:
+                self._bug(q, exc, "a reply")
+        return False
+
+    def _expire(self) -> None:
+        self._timer = None
+        now = self.loop.time()
+        expired: list[Query] = []
+        nxt = float("inf")
+        live = self._live
+        for queue in self._expiries.values():
+            while queue and queue[0][0] <= now:
+                q = live.pop(queue.popleft()[1], None)
+                if q is not None and q.qid >= 0 and not q.done:
+                    expired.append(q)
+            if queue:
+                nxt = min(nxt, queue[0][0])
+        odd = self._odd
+        while odd and odd[0][0] <= now:
+            q = live.pop(heapq.heappop(odd)[1], None)
+            if q is not None and q.qid >= 0 and not q.done:
+                expired.append(q)
+        if odd:
+            nxt = min(nxt, odd[0][0])
+        try:
+            for q in expired:
+                if q.done:
+                    continue
+                try:
+                    self._timed_out(q)
+                except Exception as exc:  # a bug: end this query, keep the others going
+                    self._bug(q, exc, "a timeout")
+        finally:
+            if self._odd:
+                nxt = min(nxt, self._odd[0][0])
+            if nxt != float("inf") and (self._timer is None or nxt < self._timer_at):
+                self._arm(nxt)
