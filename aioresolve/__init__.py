@@ -31,26 +31,25 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ below
     from . import bulk as bulk
     from . import records as records
-    from ._api import Resolver as Resolver
-    from ._api import get_default_resolver as get_default_resolver
-    from ._api import getaddrinfo as getaddrinfo
-    from ._api import getfqdn as getfqdn
-    from ._api import gethostbyaddr as gethostbyaddr
-    from ._api import gethostbyname as gethostbyname
-    from ._api import gethostbyname_ex as gethostbyname_ex
-    from ._api import gethostname as gethostname
-    from ._api import getnameinfo as getnameinfo
-    from ._api import getprotobyname as getprotobyname
-    from ._api import getservbyname as getservbyname
-    from ._api import getservbyport as getservbyport
-    from ._api import query as query
-    from ._api import reverse as reverse
-    from ._api import set_default_backend as set_default_backend
-    from ._api import set_default_resolver as set_default_resolver
     from ._backends.base import AddrInfo as AddrInfo
     from ._backends.base import Backend as Backend
     from ._backends.base import HostEntry as HostEntry
     from ._backends.base import SockAddr as SockAddr
+    from ._default import get_default_resolver as get_default_resolver
+    from ._default import getaddrinfo as getaddrinfo
+    from ._default import getfqdn as getfqdn
+    from ._default import gethostbyaddr as gethostbyaddr
+    from ._default import gethostbyname as gethostbyname
+    from ._default import gethostbyname_ex as gethostbyname_ex
+    from ._default import gethostname as gethostname
+    from ._default import getnameinfo as getnameinfo
+    from ._default import getprotobyname as getprotobyname
+    from ._default import getservbyname as getservbyname
+    from ._default import getservbyport as getservbyport
+    from ._default import query as query
+    from ._default import reverse as reverse
+    from ._default import set_default_backend as set_default_backend
+    from ._default import set_default_resolver as set_default_resolver
     from ._dns.stream import Stream as Stream
     from ._dns.stream import StreamResult as StreamResult
     from ._errors import BackendUnavailable as BackendUnavailable
@@ -66,6 +65,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
     from ._errors import ServFail as ServFail
     from ._errors import Timeout as Timeout
     from ._errors import Truncated as Truncated
+    from ._resolver import Resolver as Resolver
     from .bulk import Result as Result
     from .bulk import Status as Status
     from .bulk import resolve_all as resolve_all
@@ -80,9 +80,9 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
 #: Keep in step with the ``TYPE_CHECKING`` block above and ``__all__`` below
 #: (tests/test_init.py checks all three agree).
 _LAZY: dict[str, str] = {
+    "Resolver": "._resolver",
     **dict.fromkeys(
         (
-            "Resolver",
             "get_default_resolver",
             "getaddrinfo",
             "getfqdn",
@@ -99,7 +99,7 @@ _LAZY: dict[str, str] = {
             "set_default_backend",
             "set_default_resolver",
         ),
-        "._api",
+        "._default",
     ),
     **dict.fromkeys(("AddrInfo", "Backend", "HostEntry", "SockAddr"), "._backends.base"),
     **dict.fromkeys(

@@ -9,7 +9,10 @@ the CLI and the testing server all ask this module, so that they agree on what
   (given, or listed in resolv.conf), else ``"system"``;
 - :func:`backend_options`: the constructor options of a backend, with the
   nameservers filled in from resolv.conf for ``"wire"``;
-- :func:`create_backend`: both of the above, and the backend itself.
+- :func:`create_backend`: both of the above, and the backend itself;
+- :func:`default_choice` / :func:`set_default_choice`: the process-wide
+  backend (and options) of resolvers created without one, which
+  :func:`aioresolve.set_default_backend` sets.
 
 The wire backend asks resolv.conf's servers directly: it reads neither the
 ``search`` list nor ``ndots`` nor the hosts file, so a name is looked up as
@@ -35,8 +38,10 @@ __all__ = [
     "backend_options",
     "create_backend",
     "default_backend_name",
+    "default_choice",
     "hosts_entries",
     "search_domains",
+    "set_default_choice",
     "system_nameservers",
 ]
 
@@ -46,6 +51,22 @@ RESOLV_CONF: str = "/etc/resolv.conf"
 
 #: The hosts file the system and c-ares backends consult (the wire backend does not).
 HOSTS_FILE: str = "/etc/hosts"
+
+#: (backend name or None for the out-of-the-box default, its options): what
+#: ``Resolver()`` without a backend uses; set by ``aioresolve.set_default_backend``.
+_default_choice: tuple[str | None, dict[str, Any]] = (None, {})
+
+
+def default_choice() -> tuple[str | None, dict[str, Any]]:
+    """The backend name (``None``: the out-of-the-box default) and options of
+    resolvers created without a backend."""
+    return _default_choice
+
+
+def set_default_choice(name: str | None, options: dict[str, Any]) -> None:
+    """Set what :func:`default_choice` returns (no checks: the caller made them)."""
+    global _default_choice
+    _default_choice = (name, dict(options))
 
 
 def system_nameservers(path: str | None = None) -> list[str]:

@@ -199,6 +199,12 @@ class Backend(abc.ABC):
         """Release sockets and threads.  Lookups still running fail with
         :class:`~aioresolve.ResolverClosed`."""
 
+    async def release_loop(self) -> None:  # noqa: B027 - optional hook, not abstract
+        """Release what belongs to the running event loop (sockets it watches,
+        timers), which is about to end; the backend stays open and makes them
+        anew on the next use.  Called on a trio run's private asyncio loop
+        (:mod:`aioresolve._bridge`) when the run ends."""
+
 
 class TimedLookups(Backend):
     """A backend whose address lookups know their TTLs (wire, c-ares).

@@ -380,6 +380,13 @@ class CaresBackend(TimedLookups):
                               backend=self.name) from None
         return await self.query(ip.reverse_pointer, "PTR")
 
+    async def release_loop(self) -> None:
+        """Destroy the channel of the running loop (the next lookup makes a new one)."""
+        driver = self._driver
+        if driver is not None and driver.loop is asyncio.get_running_loop():
+            driver.close()
+            self._driver = None
+
     async def aclose(self) -> None:
         """Fail lookups in flight with :class:`~aioresolve.ResolverClosed`, stop
         watching c-ares' sockets and destroy the channel (which closes them)."""

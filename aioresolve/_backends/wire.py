@@ -415,6 +415,13 @@ class WireBackend(TimedLookups):
             raise _glibc.gaierror(socket.EAI_NONAME)
         return numeric_host, service
 
+    async def release_loop(self) -> None:
+        """Close the engine of the running loop (the next lookup makes a new one)."""
+        engine = self._engine
+        if engine is not None and engine.loop is asyncio.get_running_loop():
+            engine.close()
+            self._engine = None
+
     async def aclose(self) -> None:
         """Fail lookups in flight with ResolverClosed and close the sockets."""
         self._closed = True
