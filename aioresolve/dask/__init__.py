@@ -31,20 +31,46 @@ from typing import Any
 
 from ._bag import resolve_bag, resolve_iterable
 from ._manifest import Manifest, RunMismatch
-from ._run import DEFAULT_PARTITION_NAMES, RunSummary, combine_parts
+from ._partition import MAX_NETWORK_ADDRESSES, NetworkTooLarge
+from ._run import DEFAULT_PARTITION_NAMES, RunSummary, combine_parts, plan_run
 from ._run import resolve_files as _resolve_files
 
 __all__ = [
     "DEFAULT_PARTITION_NAMES",
+    "MAX_NETWORK_ADDRESSES",
+    "RECORD_COLUMNS",
+    "RECORD_DTYPES",
+    "NetworkTooLarge",
     "RunMismatch",
     "RunSummary",
     "combine",
     "local_client",
+    "plan_run",
     "read_bag",
+    "read_dataframe",
     "resolve_bag",
     "resolve_files",
     "resolve_names",
 ]
+
+
+#: The keys of every record dict (the JSONL schema of
+#: :meth:`aioresolve.Result.to_dict`, ``docs/output.md``), in order: the
+#: columns of :func:`read_dataframe` and of ``bag.to_dataframe(meta=RECORD_DTYPES)``.
+RECORD_COLUMNS = ("index", "input", "name", "type", "status", "addresses", "records", "ttl",
+                  "canonical_name", "error", "attempts", "elapsed_ms", "server")
+
+#: The pandas dtype of each of :data:`RECORD_COLUMNS`: pass it as
+#: ``bag.to_dataframe(meta=RECORD_DTYPES)``.  Without it Dask guesses the
+#: dtypes from the first record, and a ``ttl`` that is ``null`` in a later
+#: partition (a failed lookup) fails the cast; here ``ttl`` is the nullable
+#: ``Int64``, text columns and the lists (``addresses``, ``records``) ``object``.
+RECORD_DTYPES: dict[str, str] = {
+    "index": "int64", "input": "object", "name": "object", "type": "object",
+    "status": "object", "addresses": "object", "records": "object", "ttl": "Int64",
+    "canonical_name": "object", "error": "object", "attempts": "int64",
+    "elapsed_ms": "float64", "server": "object",
+}
 
 
 def resolve_files(client: Any, paths: Any, run_dir: Any, **kwargs: Any) -> RunSummary:
@@ -116,6 +142,15 @@ def read_bag(run_dir: str | os.PathLike[str]) -> Any:
         raise ValueError(f"{run_dir} holds {manifest.format}, not jsonl")
     files = [manifest.final_path(p.number) for p in manifest.partitions]
     return db.read_text(files, errors="surrogateescape").map(json.loads)
+
+
+def read_dataframe(run_dir: str | os.PathLike[str]) -> Any:
+    """A finished JSONL run directory's records as a Dask dataframe (needs
+    pandas: ``pip install 'dask[dataframe]'``): one row per record, the
+    columns :data:`RECORD_COLUMNS` with the dtypes :data:`RECORD_DTYPES`,
+    partitions in input order (each partition's row labels start at 0: the
+    ``index`` column is the record's index in the whole input)."""
+    return read_bag(run_dir).to_dataframe(meta=RECORD_DTYPES)
 
 
 @contextlib.contextmanager

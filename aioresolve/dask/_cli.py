@@ -33,8 +33,9 @@ from .._cli_common import (
 )
 from .._progress import BulkProgress, summary_lines
 from ..bulk import Status, resolve_many
-from ._manifest import RunMismatch
-from ._run import DEFAULT_PARTITION_NAMES, resolve_files
+from ._manifest import FORMAT_EXT, MANIFEST, RunMismatch
+from ._partition import NetworkTooLarge
+from ._run import DEFAULT_PARTITION_NAMES, plan_run, resolve_files
 
 __all__ = ["run_bulk"]
 
@@ -117,6 +118,24 @@ def _copy_to_stdout(path: str) -> None:
                 view = view[os.write(fd, view):]
 
 
+def _new_run_dir(run_dir: str, *, resume: bool) -> None:
+    """``--per-partition -o DIR``: DIR is the run directory.  A new run
+    replaces an earlier run's files there (only those); a directory holding
+    anything else is refused rather than mixed with."""
+    if resume or not os.path.exists(run_dir):
+        return
+    if not os.path.isdir(run_dir):
+        raise UsageError(f"--per-partition -o {run_dir}: not a directory")
+    entries = set(os.listdir(run_dir))
+    if not entries:
+        return
+    if MANIFEST not in entries or entries - {MANIFEST, "parts"}:
+        raise UsageError(f"--per-partition -o {run_dir}: the directory holds other files "
+                         "than a run's (give a new or empty directory)")
+    shutil.rmtree(os.path.join(run_dir, "parts"), ignore_errors=True)
+    os.unlink(os.path.join(run_dir, MANIFEST))
+
+
 def run_bulk(args: argparse.Namespace, options: dict[str, Any]) -> int:
     """Run ``aioresolve bulk`` on a local (``args.workers``) or existing
     (``args.scheduler``) Dask cluster; returns the exit code.
@@ -127,15 +146,15 @@ def run_bulk(args: argparse.Namespace, options: dict[str, Any]) -> int:
         ``scheduler``).
     :param options: the :func:`~aioresolve.resolve_many` options of the
         single-process run (``qps`` is the whole run's budget).
-    :raises UsageError: what the single-process command rejects too, and what
-        a distributed run cannot do yet (several types, PTR from addresses).
+    :raises UsageError: what the single-process command rejects too, and a
+        PTR run's network of more than
+        :data:`~aioresolve.dask._partition.MAX_NETWORK_ADDRESSES` addresses.
     """
     types = list(getattr(args, "types", None) or [options.get("rtype", "A")])
-    if len(types) > 1:
-        raise UsageError("--workers/--scheduler take one --type (several: one run per type)")
-    if types[0] == "PTR":
-        raise UsageError("--type PTR with --workers/--scheduler: give reverse names "
-                         "(addresses and CIDR ranges are expanded by the local command only)")
+    options = dict(options, rtype=types[0] if len(types) == 1 else tuple(types))
+    per_partition = bool(getattr(args, "per_partition", False))
+    if per_partition and args.output is None:
+        raise UsageError("--per-partition needs --output DIR (the run directory)")
     if args.input == "-" and args.resume:
         raise UsageError("--resume with --workers/--scheduler needs an input FILE, not stdin")
     if args.input != "-" and not os.path.isfile(args.input):
@@ -147,10 +166,14 @@ def run_bulk(args: argparse.Namespace, options: dict[str, Any]) -> int:
     except ValueError:
         raise UsageError(f"{PARTITION_ENV} must be a number of names") from None
     scratch: str | None = None
+    output: str | None
     if args.output is None:
         scratch = tempfile.mkdtemp(prefix="aioresolve-dask-")
         run_dir = os.path.join(scratch, "run")
         output = os.path.join(scratch, "output")
+    elif per_partition:
+        run_dir, output = args.output, None
+        _new_run_dir(run_dir, resume=args.resume)
     else:
         run_dir = args.output + ".dask"
         output = args.output
@@ -172,21 +195,29 @@ def run_bulk(args: argparse.Namespace, options: dict[str, Any]) -> int:
 
 
 def _run(args: argparse.Namespace, options: dict[str, Any], path: str, run_dir: str,
-         output: str, keep: str, partition_names: int, *, to_stdout: bool) -> int:
+         output: str | None, keep: str, partition_names: int, *, to_stdout: bool) -> int:
     show = _isatty(sys.stderr) if args.progress is None else bool(args.progress)
+    noun = "names" if isinstance(options["rtype"], str) else "lookups"
     started = time.monotonic()
+    detail = bool(getattr(args, "detail", False))
+    try:  # the input's and the run directory's errors before a cluster starts
+        plan_run(path, run_dir, fmt=args.format, keep=keep, detail=detail, resume=args.resume,
+                 partition_names=partition_names, **options)
+    except (RunMismatch, NetworkTooLarge) as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {exc.filename or path}: {exc.strerror}") from None
     with _sigterm_as_interrupt() as signals:
         try:
             with _client(args) as client:
-                bar = BulkProgress(None, enabled=show)
+                bar = BulkProgress(None, enabled=show, noun=noun)
                 with bar:
                     summary = resolve_files(
                         client, path, run_dir, output=output, fmt=args.format, keep=keep,
-                        detail=bool(getattr(args, "detail", False)), resume=args.resume,
-                        partition_names=partition_names,
+                        detail=detail, resume=True, partition_names=partition_names,
                         progress=lambda done, total, counts: _show(bar, done, total, counts),
                         **options)
-        except RunMismatch as exc:
+        except (RunMismatch, NetworkTooLarge) as exc:
             raise UsageError(str(exc)) from None
         except OSError as exc:  # the run directory or the output cannot be written
             raise UsageError(str(exc)) from None
@@ -198,7 +229,7 @@ def _run(args: argparse.Namespace, options: dict[str, Any], path: str, run_dir: 
                   file=sys.stderr)
             return EXIT_FAILED
     interrupted = summary is None or summary.interrupted
-    if summary is not None and not interrupted and to_stdout:
+    if summary is not None and not interrupted and to_stdout and output is not None:
         try:
             _copy_to_stdout(output)
         except BrokenPipeError:
@@ -210,7 +241,10 @@ def _run(args: argparse.Namespace, options: dict[str, Any], path: str, run_dir: 
         elapsed = summary.elapsed if summary is not None else time.monotonic() - started
         lines = summary_lines(counts, elapsed,
                               skipped=summary.skipped if summary is not None else 0,
-                              interrupted=interrupted)
+                              interrupted=interrupted, noun=noun)
+        if output is None and not interrupted:
+            lines.append(f"  one file per partition, in input order: {run_dir}/parts/"
+                         f"part-NNNNN.{FORMAT_EXT[args.format]}")
         if interrupted and not to_stdout:
             lines.append(f"  the run directory {run_dir} keeps what is done: --resume continues")
         with contextlib.suppress(OSError, ValueError):

@@ -24,7 +24,8 @@ from ._manifest import Manifest, RunMismatch, fsync_dir, part_path
 from ._partition import plan_partitions
 from ._task import _read_ckpt, count_statuses, partition_status, run_partition
 
-__all__ = ["DEFAULT_PARTITION_NAMES", "RunSummary", "combine_parts", "resolve_files"]
+__all__ = ["DEFAULT_PARTITION_NAMES", "RunSummary", "combine_parts", "plan_run", "resolve_files",
+           "run_types"]
 
 #: Names per partition.  At 20-50k names/s per worker a partition is 1-2.5 s
 #: of work: the per-task cost (Dask scheduling plus the task's own set-up,
@@ -48,15 +49,18 @@ class RunSummary:
 
     :ivar run_dir: the run directory.
     :ivar output: the combined output file (``None``: not combined).
-    :ivar names: names of all inputs (one record each, unless filtered).
+    :ivar names: inputs of all files (a PTR run's networks counted as their
+        addresses); each gets one record per record type, unless filtered.
     :ivar counts: records per :class:`~aioresolve.Status`, over the whole run
         (resumed parts included).
     :ivar session_counts: the same, for the names resolved by this call only.
-    :ivar skipped: names already done when this call started (resume).
+    :ivar skipped: results (one per input and type) already done when this
+        call started (resume).
     :ivar partitions: partitions of the run; :ivar resumed_partitions: those
         already finished when this call started.
     :ivar elapsed: seconds of this call.
     :ivar interrupted: ``True`` when stopped (KeyboardInterrupt) before the end.
+    :ivar types: the record types asked of every input, in order.
     :ivar part_seconds: wall seconds of each finished partition's task
         (its last attempt); :ivar part_cpu_seconds: CPU seconds of its worker
         process meanwhile.
@@ -72,6 +76,7 @@ class RunSummary:
     resumed_partitions: int
     elapsed: float
     interrupted: bool = False
+    types: list[str] = dataclasses.field(default_factory=lambda: ["A"])
     part_seconds: list[float] = dataclasses.field(default_factory=list)
     part_cpu_seconds: list[float] = dataclasses.field(default_factory=list)
 
@@ -96,11 +101,20 @@ def _json_options(options: Mapping[str, Any]) -> dict[str, Any]:
         elif key == "nameservers":
             value = [str(s) for s in value]
         out[key] = value
-    out.setdefault("rtype", "A")
-    if not isinstance(out["rtype"], str):
-        raise TypeError("rtype must be a str for a Dask run (e.g. 'A', 'AAAA', 'ADDR')")
-    out["rtype"] = out["rtype"].upper()
+    rtype = out.get("rtype", "A")
+    kinds = [rtype] if isinstance(rtype, str) else list(rtype)
+    if not kinds or not all(isinstance(k, str) for k in kinds):
+        raise TypeError("rtype must be a str or a sequence of str for a Dask run "
+                        "(e.g. 'A', 'ADDR', ('A', 'AAAA', 'MX'))")
+    types = list(dict.fromkeys(k.upper() for k in kinds))
+    out["rtype"] = types[0] if len(types) == 1 else types
     return out
+
+
+def run_types(options: Mapping[str, Any]) -> list[str]:
+    """The record types of a run's (JSON) options, in order."""
+    rtype = options.get("rtype", "A")
+    return [rtype] if isinstance(rtype, str) else list(rtype)
 
 
 def _cluster_threads(client: Any) -> int:
@@ -144,6 +158,51 @@ def combine_parts(manifest: Manifest, output: str) -> None:
     fsync_dir(out_dir)
 
 
+def plan_run(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    run_dir: str | os.PathLike[str],
+    *,
+    fmt: str = "jsonl",
+    keep: str = "all",
+    resume: bool = False,
+    partition_names: int = DEFAULT_PARTITION_NAMES,
+    detail: bool = False,
+    **options: Any,
+) -> Manifest:
+    """Plan a run into ``run_dir`` (or, with ``resume``, check the one there):
+    the manifest, written; no Dask needed.  :func:`resolve_files` does this
+    first; the CLI does it before starting a cluster, so that a bad input is
+    a usage error at once.
+
+    :raises RunMismatch: as :func:`resolve_files`.
+    :raises NetworkTooLarge: a PTR run's network is too big to expand.
+    """
+    if fmt not in ("jsonl", "csv", "text"):
+        raise ValueError(f"fmt must be 'jsonl', 'csv' or 'text', not {fmt!r}")
+    if keep not in _KEEP:
+        raise ValueError(f"keep must be one of {_KEEP}, not {keep!r}")
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    files = [os.path.abspath(os.fspath(p)) for p in paths]
+    run_dir = os.path.abspath(os.fspath(run_dir))
+    opts = _json_options(options)
+    opts["detail"] = bool(detail)
+    manifest: Manifest | None = None
+    if os.path.exists(os.path.join(run_dir, "manifest.json")):
+        if not resume:
+            raise RunMismatch(f"{run_dir} already holds a run: resume it, or use a new directory")
+        manifest = Manifest.read(run_dir)
+        manifest.check_resume(files, fmt, keep, opts)
+        manifest.options = opts
+    if manifest is None:
+        os.makedirs(run_dir, exist_ok=True)
+        parts, total = plan_partitions(files, partition_names,
+                                       networks="PTR" in run_types(opts))
+        manifest = Manifest.create(run_dir, files, parts, total, fmt, opts, keep)
+    manifest.write()
+    return manifest
+
+
 def resolve_files(
     client: Any,
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
@@ -162,30 +221,13 @@ def resolve_files(
 ) -> RunSummary:
     """Resolve the names of text files on the workers of ``client``, exactly
     once each, into ``run_dir``; see :func:`aioresolve.dask.resolve_files`."""
-    if fmt not in ("jsonl", "csv", "text"):
-        raise ValueError(f"fmt must be 'jsonl', 'csv' or 'text', not {fmt!r}")
-    if keep not in _KEEP:
-        raise ValueError(f"keep must be one of {_KEEP}, not {keep!r}")
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    files = [os.path.abspath(os.fspath(p)) for p in paths]
-    run_dir = os.path.abspath(os.fspath(run_dir))
-    opts = _json_options(options)
-    opts["detail"] = bool(detail)
+    started = time.monotonic()
+    manifest = plan_run(paths, run_dir, fmt=fmt, keep=keep, resume=resume,
+                        partition_names=partition_names, detail=detail, **options)
+    run_dir = manifest.run_dir
+    opts = manifest.options
     if output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
         raise FileNotFoundError(f"the directory of {output} does not exist")
-    started = time.monotonic()
-    manifest: Manifest | None = None
-    if os.path.exists(os.path.join(run_dir, "manifest.json")):
-        if not resume:
-            raise RunMismatch(f"{run_dir} already holds a run: resume it, or use a new directory")
-        manifest = Manifest.read(run_dir)
-        manifest.check_resume(files, fmt, keep, opts)
-        manifest.options = opts
-    if manifest is None:
-        os.makedirs(run_dir, exist_ok=True)
-        parts, total = plan_partitions(files, partition_names)
-        manifest = Manifest.create(run_dir, files, parts, total, fmt, opts, keep)
     manifest.scan_done()
     manifest.write()
     finished: dict[int, dict[str, Any]] = {}
@@ -194,6 +236,7 @@ def resolve_files(
         if stats is not None:
             finished[number] = stats
     start_counts = _progress_counts(manifest, finished)
+    per = len(run_types(opts))  # results per input
     skipped = sum(start_counts.values())
     resumed_parts = len(finished)
     pending = [p for p in manifest.partitions if p.number not in finished]
@@ -220,7 +263,7 @@ def resolve_files(
                 manifest.done.add(number)
             if progress is not None:
                 now = _progress_counts(manifest, finished)
-                progress(sum(now.values()) - skipped, manifest.total - skipped,
+                progress(sum(now.values()) - skipped, manifest.total * per - skipped,
                          {s: n - start_counts.get(s.value, 0)
                           for s, n in count_statuses(now).items()})
             if futures and time.monotonic() - last_write > 2.0:
@@ -246,7 +289,7 @@ def resolve_files(
         run_dir=run_dir, output=out, names=manifest.total, counts=counts,
         session_counts=session, skipped=skipped, partitions=len(manifest.partitions),
         resumed_partitions=resumed_parts, elapsed=time.monotonic() - started,
-        interrupted=interrupted,
+        interrupted=interrupted, types=run_types(opts),
         part_seconds=[float(s.get("seconds", 0.0)) for s in finished.values()],
         part_cpu_seconds=[float(s.get("cpu_seconds", 0.0)) for s in finished.values()],
     )

@@ -38,7 +38,7 @@ from typing import Any, cast
 from .._cli_output import Writer
 from ..bulk import CSV_FIELDS, Result, Status, resolve_many
 from ._manifest import atomic_write, fsync_dir, part_path
-from ._partition import Partition, open_partition
+from ._partition import Partition, partition_inputs
 
 try:
     import fcntl
@@ -98,14 +98,20 @@ class _PartWriter:
     flush_seconds = 0.5
 
     def __init__(self, fd: int, ckpt: str, *, fmt: str, offset: int, keep: str, detail: bool,
-                 inputs: int, size: int, counts: dict[str, int]) -> None:
+                 inputs: int, size: int, counts: dict[str, int],
+                 types: tuple[str, ...] = ("A",)) -> None:
         self.fd = fd
         self.ckpt = ckpt
         self.offset = offset
         self.inputs = inputs
         self.size = size
         self.counts = counts
-        self._lines = Writer(fd, fmt, header=size == 0, keep=_keep_func(keep), detail=detail)
+        #: results per input (one per record type); a checkpoint falls only
+        #: after an input's last one, so a resume skips whole inputs
+        self.per = len(types)
+        self._results = 0
+        self._lines = Writer(fd, fmt, header=size == 0, keep=_keep_func(keep), detail=detail,
+                             types=types)
         self._lines.flush()  # the CSV header of a new file
         self._flushed_inputs = inputs
         self._since = time.monotonic()
@@ -115,17 +121,26 @@ class _PartWriter:
         return int(self._lines.written)
 
     def add(self, result: Result) -> None:
-        self.inputs += 1
         status = result.status.value
         self.counts[status] = self.counts.get(status, 0) + 1
         self._lines.write(cast(Result, _Renumbered(result, result.index + self.offset)))
+        if self.per == 1:
+            self.inputs += 1
+        else:
+            self._results += 1
+            if self._results % self.per:
+                return  # the input's other types are still to come
+            self.inputs += 1
         if time.monotonic() - self._since > self.flush_seconds:
             self.flush()
 
     def flush(self) -> None:
+        """Write the whole records pending, then checkpoint (the checkpoint
+        always ends after the last type of an input: written and not yet
+        checkpointed records are cut off and redone by a resume)."""
         self._since = time.monotonic()
         self._lines.flush()
-        if self.inputs != self._flushed_inputs:
+        if self.inputs != self._flushed_inputs and not self._results % self.per:
             self._flushed_inputs = self.inputs
             self.size = os.lseek(self.fd, 0, os.SEEK_CUR)
             state = {"inputs": self.inputs, "bytes": self.size, "counts": self.counts}
@@ -165,7 +180,7 @@ def partition_status(run_dir: str, number: int) -> dict[str, Any] | None:
 
 async def _resolve(part: Partition, writer: _PartWriter, options: dict[str, Any],
                    skip: int) -> None:
-    source = open_partition(part)
+    source, inputs = partition_inputs(part)
 
     async def flush_now_and_then() -> None:  # a slow tail still checkpoints
         while True:
@@ -177,8 +192,8 @@ async def _resolve(part: Partition, writer: _PartWriter, options: dict[str, Any]
         # Ordered, with a window of the whole partition: a slow name (a
         # timeout) at the head holds results back in memory (bounded by the
         # partition), never the lookups behind it.
-        window = max(part.names, 8 * int(options.get("concurrency", 100)))
-        run = resolve_many(source, ordered=True, window=window,
+        window = max(part.names, 8 * int(options.get("concurrency", 100))) * writer.per
+        run = resolve_many(source if inputs is None else inputs, ordered=True, window=window,
                            skip=(lambda i, _t: i < skip) if skip else None, **options)
         async with run:
             async for result in run:
@@ -188,6 +203,11 @@ async def _resolve(part: Partition, writer: _PartWriter, options: dict[str, Any]
         with contextlib.suppress(asyncio.CancelledError):
             await ticker
         source.close()
+
+
+def _types(options: dict[str, Any]) -> tuple[str, ...]:
+    rtype = options.get("rtype", "A")
+    return (rtype,) if isinstance(rtype, str) else tuple(rtype)
 
 
 def run_partition(run_dir: str, part_dict: dict[str, Any], fmt: str, ext: str, keep: str,
@@ -228,10 +248,12 @@ def run_partition(run_dir: str, part_dict: dict[str, Any], fmt: str, ext: str, k
         resumed = int(state["inputs"])
         os.ftruncate(fd, int(state["bytes"]))
         os.lseek(fd, 0, os.SEEK_END)
+        types = _types(options)
         writer = _PartWriter(fd, ckpt, fmt=fmt, offset=part.first_index, keep=keep,
                              detail=detail, inputs=resumed, size=int(state["bytes"]),
-                             counts=dict(state["counts"]))
-        asyncio.run(_resolve(part, writer, options, resumed))
+                             counts=dict(state["counts"]), types=types)
+        asyncio.run(_resolve(part, writer, dict(options, rtype=types[0] if len(types) == 1
+                                                else types), resumed))
         writer.flush()
         if writer.inputs != part.names:
             raise RuntimeError(f"partition {part.number} of {part.path}: {writer.inputs} "
@@ -243,7 +265,7 @@ def run_partition(run_dir: str, part_dict: dict[str, Any], fmt: str, ext: str, k
             "seconds": round(time.monotonic() - started, 3),
             "cpu_seconds": round(time.process_time() - cpu, 3),
             "task_cpu_seconds": round(time.thread_time() - thread_cpu, 3), "attempt": attempt,
-            "pid": os.getpid(),
+            "pid": os.getpid(), "qps": options.get("qps"),
         }
         atomic_write(stats_path, json.dumps(stats).encode())
         os.replace(path, final)
