@@ -173,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="spread the run over a local dask cluster of N worker processes")
     dask.add_argument("--scheduler", default=None, metavar="ADDRESS",
                       help="spread the run over an existing dask cluster (tcp://host:port)")
+    dask.add_argument("--per-partition", action="store_true",
+                      help="with --workers/--scheduler: -o DIR is the run directory, its "
+                           "parts/ keep one output file per partition (not combined into one)")
     _add_resolver_options(p, resolvers_file=True)
     _verbosity(p, argparse.SUPPRESS)
 

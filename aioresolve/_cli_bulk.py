@@ -64,6 +64,11 @@ def prepare_bulk_args(args: argparse.Namespace) -> None:
         raise UsageError("--detail needs --format jsonl")
     if args.workers is not None and args.scheduler is not None:
         raise UsageError("give --workers or --scheduler, not both")
+    if getattr(args, "per_partition", False):
+        if args.workers is None and args.scheduler is None:
+            raise UsageError("--per-partition needs --workers or --scheduler")
+        if args.output is None:
+            raise UsageError("--per-partition needs --output DIR (the run directory)")
     backend = args.backend or default_backend_name(args.nameservers)
     if backend == "system" and args.nameservers:
         raise UsageError("--backend system cannot ask a --server; use cares or wire")
