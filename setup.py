@@ -7,7 +7,10 @@ adds the C extensions, built with Cython where a C compiler is present:
   ``recvmmsg``/``sendmmsg`` per burst (Linux only);
 - ``aioresolve._dns._codec_c``: :mod:`aioresolve._dns.codec` itself, compiled
   by Cython from a copy of its source (pure-Python mode), so the compiled
-  decoder has the reference's semantics by construction.
+  decoder has the reference's semantics by construction;
+- ``aioresolve._dns._hot_c`` (``_hot_c.pyx``): the engine's hot path, typed
+  Cython (the twin of ``_hot_py.py``: submitting, sending, matching, the
+  common answers decoded in C, timeout queues).
 
 Where Cython, a compiler or Linux is missing, or ``AIORESOLVE_NO_EXTENSIONS``
 is set, the build prints one line saying so and installs the pure-Python
@@ -82,6 +85,7 @@ def _extensions() -> list[Extension]:
     extensions = [
         Extension("aioresolve._dns._udp_c", ["aioresolve/_dns/_udp_c.pyx"]),
         Extension("aioresolve._dns._codec_c", [_codec_copy()]),
+        Extension("aioresolve._dns._hot_c", ["aioresolve/_dns/_hot_c.pyx"]),
     ]
     return list(cythonize(
         extensions, language_level=3, build_dir=str(Path("build") / "cython"), quiet=True,

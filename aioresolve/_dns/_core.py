@@ -50,6 +50,7 @@ class EngineCore:
     stats: Stats
     in_flight: int
     closed: bool
+    _fast_answers: bool
     _recv_size: int
     _rtt: dict[tuple[str, int], _Rtt]
     _head: bytes

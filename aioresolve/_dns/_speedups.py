@@ -88,6 +88,10 @@ if TYPE_CHECKING:
 _hot: dict[str, Any] = {}
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"COMPILED", "Core", "Query", "Rtt"})
+
+
 def __getattr__(name: str) -> Any:
     if name not in ("COMPILED", "Core", "Query", "Rtt"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

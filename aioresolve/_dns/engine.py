@@ -197,6 +197,9 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_tcp: set[Query] = set()
         self.closed = False
+        # The compiled core decodes the common answers itself, as _on_response
+        # would: not for a class that replaces _on_response.
+        self._fast_answers = type(self)._on_response is _ON_RESPONSE
 
     # -- submitting ---------------------------------------------------------------
 
@@ -396,6 +399,9 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
                             "exception": exc,
                         })
 
+
+
+_ON_RESPONSE = Engine._on_response
 
 
 def _negative(r: Response) -> dict[str, Any]:

@@ -1,0 +1,926 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The wire engine's hot path, typed Cython: the compiled twin of
+:mod:`aioresolve._dns._hot_py` (same classes, same methods, same meaning);
+:mod:`aioresolve._dns._speedups` picks one.
+
+Hand-written, not the Python compiled verbatim: :class:`Query` is a C
+struct (its fields read and written without a dictionary), the engine's
+state the hot methods touch is typed (:class:`Core`, the first base of
+``Engine``), questions and packets are built in C, the timeout queues are
+C ring buffers, and the common answer is decoded and matched in C:
+
+- a reply whose ID is pending on the socket, from the socket's server, with
+  *exactly* the question sent (bytes equal: so with 0x20 the letter case
+  too), QR set, no TC, RCODE 0, one question, to an A or AAAA query whose
+  name is plain (letters, digits, ``-``, ``_`` ... no escapes), and whose
+  answer section holds only well-formed records, of which the chain from the
+  question's name through in-answer CNAMEs ends at records of the type
+  asked: the :class:`~aioresolve.Answer` is built here, the same one the
+  Python path builds;
+- anything else (an error RCODE, TC, NODATA, NXDOMAIN, a chain that stops at
+  a CNAME, a loop, a name with escapes, a record the C decoder is not sure
+  of, a case or question mismatch, a reply without a question, a malformed
+  byte) goes, untouched, to the reference path: ``parse_response`` and
+  ``Engine._on_response``, which decide.  The C decoder only ever *declines*;
+  it never rejects or accepts what the reference would not, so this twin is
+  exactly as strict as the pure one.
+
+An engine whose class overrides ``_on_response`` (``_fast_answers`` false)
+gets every reply through it.
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcmp, memcpy, strlen
+
+import collections
+import contextlib
+import heapq
+import os
+
+from .. import _errors
+from .._nameservers import nameserver_text
+from .._records import AAAA, A, Answer
+from ._core import log
+from ._query import _QTYPES, qtype_of
+from ._speedups import parse_response, recv_batch, send_batch
+from ._timeouts import _SWEEP, MIN_RTO
+from .codec import ParseError, encode_name
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_COMPACT_ASCII(object o)
+    void *PyUnicode_DATA(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    object PyUnicode_DecodeASCII(const char *s, Py_ssize_t size, const char *errors)
+
+cdef extern from "<stdio.h>" nogil:
+    int snprintf(char *buf, size_t size, const char *fmt, ...)
+
+cdef extern from "<arpa/inet.h>" nogil:
+    const char *inet_ntop(int af, const void *src, char *dst, unsigned int size)
+    int AF_INET6
+
+cdef extern from "<math.h>" nogil:
+    double ceil(double x)
+    double fabs(double x)
+
+__all__ = ["Core", "Query", "Rtt"]
+
+cdef enum:
+    RECV_BATCH = 64
+    READ_BURST = 256
+    MAX_RECORDS = 64
+    MAX_HOPS = 16
+    MAX_CNAME_HOPS = 16
+    TYPE_A = 1
+    TYPE_CNAME = 5
+    TYPE_AAAA = 28
+
+cdef object _DEBUG = 10
+# Label bytes that print as themselves (codec._PLAIN): "!".."~" except the
+# characters special in zone files.
+cdef unsigned char _plain[256]
+cdef int _c
+for _c in range(256):
+    _plain[_c] = 1 if (0x21 <= _c <= 0x7E and _c not in b'"().;\\@$') else 0
+
+
+cdef class Query:
+    """One name being resolved (the C twin of :class:`aioresolve._dns._query.Query`:
+    the same fields; ``letters`` is only true or false here)."""
+
+    cdef public object name, rtype, callback, tag, sock, server, bad, aliases, alias_ttls
+    cdef public object seen, result, wanted, letters
+    cdef public bytes template, question, qsec
+    cdef public long long qid, serial, tries, attempt, attempts, offset, ttl
+    cdef public int qtype
+    cdef public double timeout, deadline, sent_at
+    cdef public bint caps, edns, refused, miscased, queued, done
+    cdef bint plain  # the name is plain text: its wire form decodes back to ``wanted``
+
+    def __init__(self, name, rtype, qtype, callback, tag, attempts, timeout, deadline):
+        self.name = name
+        wanted = name.lower()
+        if wanted.endswith(".") and len(wanted) > 1:
+            wanted = wanted[:len(wanted) - 1]
+        self.wanted = wanted or "."
+        self.rtype = rtype
+        self.qtype = qtype
+        self.callback = callback
+        self.tag = tag
+        self.attempts = attempts
+        self.timeout = timeout
+        self.deadline = deadline
+        self.attempt = 0
+        self.tries = 0
+        self.offset = 0
+        self.qid = -1
+        self.sock = None
+        self.serial = 0
+        self.sent_at = 0.0
+        self.server = None
+        self.template = b""
+        self.question = b""
+        self.qsec = b""
+        self.letters = 0
+        self.caps = False
+        self.edns = True
+        self.refused = False
+        self.miscased = False
+        self.bad = None
+        self.queued = False
+        self.aliases = []
+        self.alias_ttls = []
+        self.seen = None
+        self.ttl = 0x7FFFFFFF
+        self.result = None
+        self.done = False
+        self.plain = False
+
+
+cdef class Rtt:
+    """The C twin of :class:`aioresolve._dns._timeouts._Rtt` (RFC 6298 RTO)."""
+
+    cdef public double srtt, var
+
+    def __init__(self):
+        self.srtt = -1.0
+        self.var = 0.0
+
+    cpdef sample(self, double rtt):
+        if self.srtt < 0:
+            self.srtt = rtt
+            self.var = rtt / 2
+        else:
+            self.var += 0.25 * (fabs(self.srtt - rtt) - self.var)
+            self.srtt += 0.125 * (rtt - self.srtt)
+
+    cpdef double rto(self, double ceiling, long long attempt):
+        cdef double base
+        if self.srtt < 0:
+            return ceiling
+        base = self.srtt + 4 * self.var
+        if base < MIN_RTO:
+            base = MIN_RTO
+        base *= (1 << (attempt - 1 if attempt - 1 < 8 else 8))
+        base = ceil(base * 20) / 20
+        return ceiling if ceiling < base else base
+
+
+cdef class _Fifo:
+    """Attempts with one timeout value, in the order sent: (expiry, serial)
+    in a C ring buffer (O(1) push and pop, nothing for the GC to track)."""
+
+    cdef double *at
+    cdef long long *serial
+    cdef Py_ssize_t head, size, cap
+
+    def __cinit__(self):
+        self.cap = 1024
+        self.at = <double *>malloc(self.cap * sizeof(double))
+        self.serial = <long long *>malloc(self.cap * sizeof(long long))
+        if self.at == NULL or self.serial == NULL:
+            raise MemoryError()
+        self.head = self.size = 0
+
+    def __dealloc__(self):
+        free(self.at)
+        free(self.serial)
+
+    def __len__(self):
+        return self.size
+
+    cdef int push(self, double at, long long serial) except -1:
+        cdef Py_ssize_t i, cap = self.cap
+        cdef double *new_at
+        cdef long long *new_serial
+        if self.size == cap:
+            new_at = <double *>malloc(2 * cap * sizeof(double))
+            new_serial = <long long *>malloc(2 * cap * sizeof(long long))
+            if new_at == NULL or new_serial == NULL:
+                free(new_at)
+                free(new_serial)
+                raise MemoryError()
+            for i in range(self.size):
+                new_at[i] = self.at[(self.head + i) % cap]
+                new_serial[i] = self.serial[(self.head + i) % cap]
+            free(self.at)
+            free(self.serial)
+            self.at, self.serial, self.head, self.cap = new_at, new_serial, 0, 2 * cap
+            cap = self.cap
+        i = (self.head + self.size) % cap
+        self.at[i] = at
+        self.serial[i] = serial
+        self.size += 1
+        return 0
+
+
+cdef inline int _name_text(const unsigned char *d, Py_ssize_t n, Py_ssize_t pos,
+                           char *out, Py_ssize_t *olen, Py_ssize_t *end) noexcept:
+    """Decode the name at ``pos`` into ``out`` (lower case, plain labels
+    only): 0, or -1 to decline (anything the reference decoder might see
+    otherwise: an escape, a bad or forward pointer, the root, past the end)."""
+    cdef Py_ssize_t o = 0, size = 1, first_end = -1, i
+    cdef int hops = 0
+    cdef unsigned int c, b, target
+    while True:
+        if pos >= n:
+            return -1
+        c = d[pos]
+        if c == 0:
+            if first_end < 0:
+                first_end = pos + 1
+            break
+        if c >= 0xC0:
+            if pos + 1 >= n:
+                return -1
+            target = ((c & 0x3F) << 8) | d[pos + 1]
+            if target >= <unsigned int>pos:
+                return -1
+            if first_end < 0:
+                first_end = pos + 2
+            hops += 1
+            if hops > MAX_HOPS:
+                return -1
+            pos = target
+            continue
+        if c > 63 or pos + 1 + <Py_ssize_t>c > n:
+            return -1
+        size += c + 1
+        if size > 255:
+            return -1
+        if o:
+            out[o] = 46  # "."
+            o += 1
+        for i in range(pos + 1, pos + 1 + c):
+            b = d[i]
+            if not _plain[b]:
+                return -1
+            if 65 <= b <= 90:
+                b += 32
+            out[o] = <char>b
+            o += 1
+        pos += 1 + c
+    if o == 0:
+        return -1  # the root: rare, the reference's
+    olen[0] = o
+    end[0] = first_end
+    return 0
+
+
+cdef class Core:
+    """The hot methods of the engine, typed (see the module docstring)."""
+
+    cdef public object loop, stats, backend, _waiting, _timer, _sweeper, _backlog
+    cdef public list servers, _odd
+    cdef public object timeout
+    cdef public long long attempts, max_in_flight, udp_max_queries, in_flight
+    cdef public long long _rr, _serial, _ids_at, _recv_size
+    cdef public bint adaptive, case_randomization, closed, _outbox_due, tcp_fallback
+    cdef public bint _fast_answers
+    cdef public bytes _head, _head_plain, _opt, _ids
+    cdef public dict _socks, _rtt, _live, _expiries, _outbox, _refused_at
+    cdef public set _no_caps, _active, _retired, _writing, _in_tcp, _tasks
+    cdef public double _timer_at
+    cdef dict _texts  # "ip:port" by server tuple
+    cdef bytes _noise  # random bytes for the 0x20 letters
+    cdef Py_ssize_t _noise_at
+    cdef object _time
+
+    def __cinit__(self, *args, **kwargs):
+        self._texts = {}
+        self._noise = b""
+        self._noise_at = 0
+        self._fast_answers = True
+        self._time = None
+
+    # -- submitting ---------------------------------------------------------------
+
+    def submit(self, name, rtype, callback, tag=None, *, attempts=None, timeout=None,
+               lifetime=None, offset=0):
+        """See :meth:`aioresolve._dns._hot_py.Core.submit`."""
+        cdef Query q
+        if self.closed:
+            raise _errors.ResolverClosed(host=name, rtype=rtype, backend=self.backend)
+        qtype = _QTYPES.get(rtype) or qtype_of(rtype)
+        if not isinstance(name, str):
+            raise TypeError(f"the name must be a string, not {type(name).__name__}")
+        tmo = timeout or self.timeout
+        tries = attempts or self.attempts
+        if self._time is None:
+            self._time = self.loop.time
+        deadline = self._time() + (lifetime if lifetime is not None else tmo * tries + tmo)
+        q = Query(name, rtype, qtype, callback, tag, tries, tmo, deadline)
+        q.offset = offset
+        self._cprepare(q)
+        self._active.add(q)
+        if self._sweeper is None:
+            self._sweeper = self.loop.call_later(_SWEEP, self._sweep)
+        if self.in_flight >= self.max_in_flight:
+            q.queued = True
+            self._waiting.append(q)
+        else:
+            self.in_flight += 1
+            self._csend(q, None)
+        return q
+
+    def _prepare(self, q):
+        """Build the query for ``q.wanted`` (raises IllegalName)."""
+        self._cprepare(<Query?>q)
+
+    cdef int _cprepare(self, Query q) except -1:
+        cdef object wanted = q.wanted
+        cdef bytes qsec = None
+        cdef Py_ssize_t n, i, start, total
+        cdef const char *text
+        cdef char *out
+        cdef unsigned char c
+        cdef bint letters = False
+        q.plain = False
+        if PyUnicode_IS_COMPACT_ASCII(wanted):
+            n = PyUnicode_GET_LENGTH(wanted)
+            if 0 < n <= 253:
+                text = <const char *>PyUnicode_DATA(wanted)
+                total = n + 2 + 4  # a length byte per label, the root, type and class
+                qsec = PyBytes_FromStringAndSize(NULL, total)
+                out = PyBytes_AS_STRING(qsec)
+                start = 0
+                for i in range(n + 1):
+                    c = <unsigned char>text[i] if i < n else 46
+                    if c == 46:  # "."
+                        if i - start < 1 or i - start > 63:
+                            qsec = None
+                            break
+                        out[start] = <char>(i - start)
+                        start = i + 1
+                        continue
+                    if not _plain[c] or 65 <= c <= 90:
+                        qsec = None
+                        break
+                    if 97 <= c <= 122:
+                        letters = True
+                    out[i + 1] = <char>c
+                if qsec is not None:
+                    out[n + 1] = 0
+                    out[n + 2] = <char>(q.qtype >> 8)
+                    out[n + 3] = <char>(q.qtype & 0xFF)
+                    out[n + 4] = 0
+                    out[n + 5] = 1
+                    q.plain = True
+        if qsec is None:  # anything unusual: the reference encoder (and its errors)
+            try:
+                name = encode_name(wanted)
+            except (ValueError, UnicodeError) as exc:
+                raise _errors.IllegalName(
+                    f"cannot encode {wanted!r}: {exc}", host=q.name, rtype=q.rtype,
+                    backend=self.backend,
+                ) from None
+            qsec = name + bytes((q.qtype >> 8, q.qtype & 0xFF, 0, 1))
+            letters = any(97 <= c <= 122 for c in name)
+        q.qsec = q.question = qsec
+        q.template = self._template(q.edns, qsec)
+        if self.case_randomization:
+            q.letters = 1 if letters else 0
+        return 0
+
+    cdef bytes _template(self, bint edns, bytes question):
+        cdef bytes head = self._head if edns else self._head_plain
+        cdef bytes opt = self._opt if edns else b""
+        cdef Py_ssize_t a = PyBytes_GET_SIZE(head), b = PyBytes_GET_SIZE(question)
+        cdef Py_ssize_t c = PyBytes_GET_SIZE(opt)
+        cdef bytes out = PyBytes_FromStringAndSize(NULL, a + b + c)
+        cdef char *p = PyBytes_AS_STRING(out)
+        memcpy(p, PyBytes_AS_STRING(head), a)
+        memcpy(p + a, PyBytes_AS_STRING(question), b)
+        if c:
+            memcpy(p + a + b, PyBytes_AS_STRING(opt), c)
+        return out
+
+    def cancel(self, q):
+        """Forget ``q`` without calling its callback."""
+        cdef Query qq = <Query?>q
+        if qq.done:
+            return
+        qq.done = True
+        self._active.discard(qq)
+        self._cunlink(qq)
+        if qq.queued:
+            qq.queued = False
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(qq)
+        else:
+            self._crelease()
+
+    def _unlink(self, q):
+        """Take ``q``'s attempt off the wire (its ID is free again)."""
+        self._cunlink(<Query?>q)
+
+    cdef int _cunlink(self, Query q) except -1:
+        s = q.sock
+        if q.qid >= 0 and s is not None:
+            pending = s.pending
+            if pending.get(q.qid) is q:
+                del pending[q.qid]
+                if s.retired and not pending:
+                    self._close_socket(s)
+            q.qid = -1
+        self._live.pop(q.serial, None)
+        return 0
+
+    def _finish(self, q, result):
+        self._cfinish(<Query?>q, result)
+
+    cdef int _cfinish(self, Query q, object result) except -1:
+        if q.done:
+            return 0
+        q.done = True
+        q.result = result
+        self._active.discard(q)
+        if q.queued:  # never sent (the watchdog): not counted in flight
+            q.queued = False
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(q)
+        else:
+            self._crelease()
+        try:
+            q.callback(q)
+        except Exception as exc:  # the caller's bug: report it, strand nobody
+            self.loop.call_exception_handler({
+                "message": f"aioresolve: exception in the callback of {q.name!r} ({q.rtype})",
+                "exception": exc,
+            })
+        return 0
+
+    def _release(self):
+        self._crelease()
+
+    cdef int _crelease(self) except -1:
+        cdef Query nxt
+        self.in_flight -= 1
+        waiting = self._waiting
+        while waiting and self.in_flight < self.max_in_flight:
+            nxt = waiting.popleft()
+            if nxt.done:
+                continue
+            nxt.queued = False
+            self.in_flight += 1
+            self._csend(nxt, None)
+        return 0
+
+    # -- sending ------------------------------------------------------------------
+
+    def _new_id(self):
+        return self._cnew_id()
+
+    cdef inline int _cnew_id(self) except -1:
+        cdef Py_ssize_t at = self._ids_at
+        cdef const unsigned char *p
+        if at + 2 > PyBytes_GET_SIZE(self._ids):
+            self._ids = os.urandom(8192)
+            at = 0
+        self._ids_at = at + 2
+        p = <const unsigned char *>PyBytes_AS_STRING(self._ids)
+        return (p[at] << 8) | p[at + 1]
+
+    def _send(self, q, server=None):
+        """Put one attempt of ``q`` on the wire and arm its timeout; ``server``
+        (default: the one due for this attempt)."""
+        self._csend(<Query?>q, server)
+
+    cdef int _csend(self, Query q, object server) except -1:
+        cdef list socks
+        cdef dict pending
+        cdef long long index, serial
+        cdef int qid
+        cdef double now, wait, expiry
+        cdef Rtt rtt
+        cdef _Fifo queue
+        cdef bytes packet, template
+        cdef char *p
+        cdef Py_ssize_t size
+        if server is None:
+            server = self.servers[(q.offset + q.tries) % len(self.servers)]
+        socks = self._socks[server]
+        self._rr += 1
+        index = self._rr % len(socks)
+        s = socks[index]
+        if self.udp_max_queries:
+            if s.uses >= self.udp_max_queries:
+                self._rotate(socks, index)
+                s = socks[index]
+            s.uses += 1
+        pending = s.pending
+        qid = self._cnew_id()
+        while qid in pending:
+            qid = self._cnew_id()
+        q.qid = qid
+        q.sock = s
+        q.server = server
+        q.tries += 1
+        if self._time is None:
+            self._time = self.loop.time
+        now = self._time()
+        q.sent_at = now
+        q.attempt += 1
+        q.refused = q.miscased = False
+        self._serial += 1
+        serial = self._serial
+        q.serial = serial
+        pending[qid] = q
+        self._live[serial] = q
+        stats = self.stats
+        stats.sent += 1
+        if self.adaptive:
+            rtt = <Rtt?>self._rtt[server]
+            wait = rtt.rto(q.timeout, q.attempt)
+        else:
+            wait = q.timeout
+        expiry = now + wait
+        if q.letters:
+            self._randomize(q, server)
+        template = q.template
+        size = PyBytes_GET_SIZE(template)
+        packet = PyBytes_FromStringAndSize(NULL, size + 2)
+        p = PyBytes_AS_STRING(packet)
+        p[0] = <char>(qid >> 8)
+        p[1] = <char>(qid & 0xFF)
+        memcpy(p + 2, PyBytes_AS_STRING(template), size)
+        if expiry <= q.deadline:
+            queue = self._expiries.get(wait)
+            if queue is None:
+                queue = _Fifo()
+                self._expiries[wait] = queue
+            queue.push(expiry, serial)
+        else:
+            expiry = q.deadline
+            heapq.heappush(self._odd, (expiry, serial))
+        if self._timer is None or expiry < self._timer_at:
+            self._arm(expiry)
+        if self._backlog:
+            self._backlog.append((s, packet))
+            return 0
+        box = self._outbox.get(s)
+        if box is None:
+            box = self._outbox[s] = []
+        box.append((q, packet))
+        if not self._outbox_due:
+            self._outbox_due = True
+            self.loop.call_soon(self._send_out)
+        return 0
+
+    def _send_out(self):
+        """Send the attempts queued during this loop iteration: one batch per
+        socket (``sendmmsg``)."""
+        cdef Query q
+        cdef Py_ssize_t at
+        cdef list box
+        self._outbox_due = False
+        outbox = self._outbox
+        self._outbox = {}
+        if self.closed:
+            return
+        for s, box in outbox.items():
+            if s.sock.fileno() < 0:
+                continue  # closed meanwhile: its attempts time out and are retried
+            at = 0
+            while at < len(box):
+                if self._backlog:  # the kernel is full: keep the order
+                    self._backlog.extend((s, item[1]) for item in box[at:])
+                    break
+                try:
+                    at += send_batch(s.sock, [item[1] for item in box[at:]])
+                except BlockingIOError:
+                    self._backlog.extend((s, item[1]) for item in box[at:])
+                    self._want_write(s)
+                    break
+                except ConnectionRefusedError as exc:
+                    # a pending ICMP error of an earlier datagram: these were not sent
+                    self._refused(s, exc)
+                    break
+                except OSError as exc:
+                    q = box[at][0]
+                    at += 1
+                    if not q.done and q.sock is s and q.qid >= 0:
+                        self._cunlink(q)
+                        self._fail_network(q, exc)
+
+    def _randomize(self, q, server):
+        """DNS 0x20: this attempt's question in random letter case (unless the
+        server is known not to echo it)."""
+        cdef Query qq = <Query?>q
+        cdef bytes qsec = qq.qsec
+        cdef bytes question
+        cdef Py_ssize_t size, i
+        cdef char *p
+        cdef const unsigned char *noise
+        cdef unsigned char c
+        if server in self._no_caps:
+            qq.caps = False
+            qq.question = qsec
+        else:
+            size = PyBytes_GET_SIZE(qsec)
+            if self._noise_at + size > PyBytes_GET_SIZE(self._noise):
+                self._noise = os.urandom(max(8192, size))
+                self._noise_at = 0
+            noise = <const unsigned char *>PyBytes_AS_STRING(self._noise) + self._noise_at
+            self._noise_at += size
+            question = PyBytes_FromStringAndSize(PyBytes_AS_STRING(qsec), size)
+            p = PyBytes_AS_STRING(question)
+            for i in range(size - 4):  # the name (a length byte is < 64: never a letter)
+                c = <unsigned char>p[i]
+                if 97 <= c <= 122 and noise[i] & 1:
+                    p[i] = <char>(c ^ 0x20)
+            qq.question = question
+            qq.caps = True
+        qq.template = self._template(qq.edns, qq.question)
+
+    # -- receiving ----------------------------------------------------------------
+
+    def _read(self, s):
+        cdef int rounds
+        size = self._recv_size
+        pending = s.pending
+        stats = self.stats
+        addr = s.server  # recv_batch keeps only datagrams from the socket's peer
+        for rounds in range(READ_BURST // RECV_BATCH):
+            try:
+                datagrams, wrong = recv_batch(s.sock, RECV_BATCH, size)
+            except (BlockingIOError, InterruptedError):
+                return
+            except ConnectionRefusedError as exc:
+                self._refused(s, exc)
+                continue
+            except OSError:
+                if s.sock.fileno() < 0:  # closed under us (rotation, close)
+                    return
+                continue  # another ICMP error: the attempts time out and are retried
+            if wrong:
+                stats.wrong_source += wrong
+            if self._read_batch(s, datagrams, pending, stats, addr):
+                return
+            if len(datagrams) < RECV_BATCH:
+                return  # drained
+
+    def _read_batch(self, s, list datagrams, dict pending, stats, addr):
+        """Handle one burst of datagrams of ``s``; True when ``s`` was closed."""
+        cdef Query q
+        cdef bytes data, question
+        cdef const unsigned char *d
+        cdef Py_ssize_t n, qlen
+        cdef bint fast = self._fast_answers
+        for data in datagrams:
+            q = None
+            try:
+                n = PyBytes_GET_SIZE(data)
+                d = <const unsigned char *>PyBytes_AS_STRING(data)
+                if n < 12:
+                    stats.malformed += 1
+                    continue
+                q = pending.get((d[0] << 8) | d[1])
+                if q is None:
+                    stats.unexpected += 1
+                    if log.isEnabledFor(_DEBUG):
+                        log.debug("reply with an unexpected ID from %s dropped (late or "
+                                  "spoofed)", addr)
+                    continue
+                server = q.server
+                if server is None or addr[1] != server[1] or addr[0] != server[0]:
+                    stats.wrong_source += 1
+                    if log.isEnabledFor(_DEBUG):
+                        log.debug("reply for %s from a wrong source %s dropped", q.name, addr)
+                    q = None
+                    continue
+                question = q.question
+                qlen = PyBytes_GET_SIZE(question)
+                if 12 + qlen > n or memcmp(d + 12, PyBytes_AS_STRING(question), qlen) != 0:
+                    got = data[12 : 12 + qlen]
+                    if d[4] == 0 and d[5] == 0:  # no question: FORMERR and the like
+                        self._bare(q, data)
+                        continue
+                    if got.lower() != question.lower():
+                        stats.wrong_question += 1
+                        if log.isEnabledFor(_DEBUG):
+                            log.debug("reply for %s with another question dropped", q.name)
+                        q = None
+                        continue
+                    if q.caps:  # only the 0x20 case differs
+                        self._case_mismatch(q, data)
+                        continue
+                elif fast and q.plain:
+                    answer = self._fast_answer(q, d, n, qlen)
+                    if answer is not None:
+                        del pending[q.qid]
+                        q.qid = -1
+                        del self._live[q.serial]
+                        stats.answered += 1
+                        if q.attempt == 1 and self.adaptive and not q.serial & 7:
+                            (<Rtt?>self._rtt[s.server]).sample(self._time() - q.sent_at)
+                        self._cfinish(q, answer)
+                        if not pending and s.retired:
+                            self._close_socket(s)
+                            return True
+                        continue
+                response = parse_response(data, question, q.wanted)
+                if not response.flags & 0x8000:
+                    raise ParseError("QR bit not set")
+                del pending[q.qid]
+                q.qid = -1
+                del self._live[q.serial]
+                stats.answered += 1
+                if q.attempt == 1 and self.adaptive and not q.serial & 7:  # 1 in 8 is plenty
+                    (<Rtt?>self._rtt[s.server]).sample(self.loop.time() - q.sent_at)
+                self._on_response(q, response, data, tcp=False)
+                if not pending and s.retired:
+                    self._close_socket(s)
+                    return True
+            except ParseError as exc:
+                stats.malformed += 1
+                if log.isEnabledFor(_DEBUG):
+                    log.debug("malformed reply from %s dropped: %s", addr, exc)
+                if q is not None and not q.done:
+                    if q.qid < 0:  # taken off the wire already
+                        self._bug(q, exc, "a reply")
+                    else:  # dropped (it may be forged): if nothing better comes, FormErr
+                        q.bad = str(exc)
+            except Exception as exc:
+                self._bug(q, exc, "a reply")
+        return False
+
+    cdef object _fast_answer(self, Query q, const unsigned char *d, Py_ssize_t n,
+                             Py_ssize_t qlen):
+        """The Answer the reference would build for this reply, or None to
+        let the reference decide (see the module docstring)."""
+        cdef unsigned int flags = (d[2] << 8) | d[3]
+        cdef unsigned int ancount, rtype, rclass, rdlen
+        cdef unsigned long ttl
+        cdef Py_ssize_t pos, rend, olen, end, count = 0, i
+        cdef int qtype = q.qtype
+        cdef int kinds[MAX_RECORDS]
+        cdef long long ttls[MAX_RECORDS]
+        cdef Py_ssize_t offsets[MAX_RECORDS]
+        cdef char text[512]
+        cdef char addr[64]
+        cdef long long best, cname_ttl
+        cdef int cname_i, found
+        cdef list owners, targets, records
+        if (flags & 0x820F) != 0x8000 or d[4] != 0 or d[5] != 1:  # QR, not TC, RCODE 0, QD 1
+            return None
+        if (qtype != TYPE_A and qtype != TYPE_AAAA) or q.seen is not None:
+            return None
+        ancount = (d[6] << 8) | d[7]
+        if ancount == 0 or ancount > MAX_RECORDS:
+            return None
+        wanted = q.wanted
+        owners = []
+        targets = []
+        pos = 12 + qlen
+        # 1. every answer record, checked as the reference decoder checks it
+        for i in range(ancount):
+            if pos + 2 <= n and d[pos] == 0xC0 and d[pos + 1] == 12:
+                owner = wanted
+                pos += 2
+            else:
+                if _name_text(d, n, pos, text, &olen, &end) < 0:
+                    return None
+                owner = PyUnicode_DecodeASCII(text, olen, NULL)
+                pos = end
+            if pos + 10 > n:
+                return None
+            rtype = (d[pos] << 8) | d[pos + 1]
+            rclass = (d[pos + 2] << 8) | d[pos + 3]
+            ttl = ((<unsigned long>d[pos + 4] << 24) | (<unsigned long>d[pos + 5] << 16)
+                   | (<unsigned long>d[pos + 6] << 8) | d[pos + 7])
+            rdlen = (d[pos + 8] << 8) | d[pos + 9]
+            pos += 10
+            rend = pos + rdlen
+            if rend > n:
+                return None
+            if rclass != 1:
+                pos = rend  # another class: never an answer (the reference skips it too)
+                continue
+            if rtype == TYPE_A:
+                if rdlen != 4:
+                    return None
+                target = None
+            elif rtype == TYPE_AAAA:
+                if rdlen != 16:
+                    return None
+                target = None
+            elif rtype == TYPE_CNAME:
+                if _name_text(d, n, pos, text, &olen, &end) < 0 or end != rend:
+                    return None
+                target = PyUnicode_DecodeASCII(text, olen, NULL)
+            else:
+                target = None  # not decoded by the reference either; never in the chain
+            kinds[count] = rtype
+            ttls[count] = ttl if ttl < 0x80000000 else 0
+            offsets[count] = pos
+            owners.append(owner)
+            targets.append(target)
+            count += 1
+            pos = rend
+        # 2. the chain, as Engine._answer follows it
+        current = wanted
+        best = q.ttl
+        aliases = None
+        alias_ttls = None
+        seen = None
+        while True:
+            cname_i = -1
+            found = 0
+            for i in range(count):
+                if owners[i] == current:
+                    if kinds[i] == qtype:
+                        found += 1
+                        if ttls[i] < best:
+                            best = ttls[i]
+                    elif kinds[i] == TYPE_CNAME and cname_i < 0:
+                        cname_i = i
+            if found or cname_i < 0:
+                break
+            if seen is None:
+                seen = {wanted}
+                aliases = []
+                alias_ttls = []
+            target = targets[cname_i]
+            if target in seen or len(aliases) >= MAX_CNAME_HOPS:
+                return None  # a loop: the reference's NoData
+            seen.add(target)
+            aliases.append(current)
+            cname_ttl = ttls[cname_i]
+            alias_ttls.append(cname_ttl)
+            if cname_ttl < best:
+                best = cname_ttl
+            current = target
+        if not found:
+            return None  # NODATA, or a CNAME to ask for: the reference's
+        # 3. the records of the type asked, in the server's order
+        records = []
+        for i in range(count):
+            if kinds[i] == qtype and owners[i] == current:
+                pos = offsets[i]
+                if qtype == TYPE_A:
+                    olen = snprintf(addr, 64, "%u.%u.%u.%u", d[pos], d[pos + 1], d[pos + 2],
+                                    d[pos + 3])
+                    records.append(A(ttls[i], PyUnicode_DecodeASCII(addr, olen, NULL)))
+                else:
+                    if inet_ntop(AF_INET6, d + pos, addr, 64) == NULL:
+                        return None
+                    records.append(AAAA(ttls[i], PyUnicode_DecodeASCII(addr, strlen(addr), NULL)))
+        if seen is not None:
+            q.seen = seen
+            q.aliases.extend(aliases)
+            q.alias_ttls.extend(alias_ttls)
+        q.ttl = best
+        server = q.server
+        text_of = self._texts.get(server)
+        if text_of is None:
+            text_of = self._texts[server] = nameserver_text(*server)
+        return Answer(q.name, q.rtype, tuple(records), current, best, text_of,
+                      tuple(q.aliases), flags, "udp", tuple(q.alias_ttls))
+
+    # -- timeouts -----------------------------------------------------------------
+
+    def _expire(self):
+        cdef double now, nxt = float("inf")
+        cdef _Fifo queue
+        cdef list expired = []
+        cdef dict live = self._live
+        cdef Query q
+        cdef Py_ssize_t cap
+        self._timer = None
+        now = self.loop.time()
+        for queue in self._expiries.values():
+            cap = queue.cap
+            while queue.size and queue.at[queue.head] <= now:
+                obj = live.pop(queue.serial[queue.head], None)
+                queue.head = (queue.head + 1) % cap
+                queue.size -= 1
+                if obj is not None:
+                    q = <Query>obj
+                    if q.qid >= 0 and not q.done:
+                        expired.append(q)
+            if queue.size and queue.at[queue.head] < nxt:
+                nxt = queue.at[queue.head]
+        odd = self._odd
+        while odd and odd[0][0] <= now:
+            obj = live.pop(heapq.heappop(odd)[1], None)
+            if obj is not None:
+                q = <Query>obj
+                if q.qid >= 0 and not q.done:
+                    expired.append(q)
+        if odd:
+            nxt = min(nxt, odd[0][0])
+        try:
+            for q in expired:
+                if q.done:
+                    continue
+                try:
+                    self._timed_out(q)
+                except Exception as exc:  # a bug: end this query, keep the others going
+                    self._bug(q, exc, "a timeout")
+        finally:
+            if self._odd:
+                nxt = min(nxt, self._odd[0][0])
+            if nxt != float("inf") and (self._timer is None or nxt < self._timer_at):
+                self._arm(nxt)
