@@ -12,10 +12,14 @@ only from several processes or machines.
   crashes, Dask's retries and ``resume=True`` after the whole run died never
   double or lose a record.  One combined JSONL/CSV/text output in input
   order, or the per-partition files.
+  Several record types at once, and PTR sweeps of networks (cut into
+  partitions by address range, generated on the workers).
 * :func:`resolve_bag` / :func:`resolve_names`: a Dask bag or any iterable
-  of names into a lazy bag of result dicts (``bag.to_dataframe()`` where
-  pandas is installed); in memory, nothing to resume.
-* :func:`read_bag`: a finished JSONL run directory as a bag of dicts.
+  of names into a lazy bag of result dicts
+  (``bag.to_dataframe(meta=RECORD_DTYPES)`` where pandas is installed); in
+  memory, nothing to resume.
+* :func:`read_bag` / :func:`read_dataframe`: a finished JSONL run directory
+  as a bag of dicts, or a dataframe.
 
 See ``docs/dask.md`` for the run directory, resume and what a crash costs.
 """
@@ -105,12 +109,16 @@ def resolve_files(client: Any, paths: Any, run_dir: Any, **kwargs: Any) -> RunSu
     :keyword progress: ``progress(done, total, counts)``, called every ``poll``
         seconds: names done by this call, names this call has to do, and its
         counts per :class:`~aioresolve.Status`.
-    :keyword options: :func:`aioresolve.resolve_many`'s ``rtype``,
-        ``concurrency`` (per worker task), ``timeout``, ``attempts``,
+    :keyword options: :func:`aioresolve.resolve_many`'s ``rtype`` (one
+        type, or a sequence: one record per input and type; with ``"PTR"``
+        networks such as ``192.0.2.0/24`` stand for their addresses, as in
+        ``aioresolve bulk``), ``concurrency`` (per worker task), ``timeout``, ``attempts``,
         ``retry_on``, ``qps`` (for the whole run: split over the tasks running
         at once), ``backend``, ``nameservers``.
     :raises RunMismatch: ``run_dir`` holds another run, or resuming with
-        other inputs (changed size or mtime), format or type.
+        other inputs (changed size or mtime), format or types.
+    :raises NetworkTooLarge: a PTR run's network holds more than
+        :data:`MAX_NETWORK_ADDRESSES` addresses.
     """
     return _resolve_files(client, paths, run_dir, **kwargs)
 

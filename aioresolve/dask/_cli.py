@@ -2,9 +2,11 @@
 command on a Dask cluster (called by the CLI when either option is given).
 
 The run directory is ``OUTPUT.dask/`` next to ``--output`` (a temporary
-directory, removed afterwards, when the output is stdout); ``--resume``
-continues it.  Same formats, summary and exit codes as the single-process
-command; the bar adds up every worker's checkpoints.
+directory, removed afterwards, when the output is stdout), or ``--output``
+itself with ``--per-partition`` (one file per partition, not combined);
+``--resume`` continues it.  Same formats, types (several, PTR of networks),
+summary and exit codes as the single-process command; the bar adds up every
+worker's checkpoints.
 """
 
 from __future__ import annotations
