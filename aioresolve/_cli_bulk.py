@@ -274,12 +274,11 @@ async def _drive(runs: _Runs, writer: Writer, bar: BulkProgress, *,
             writer.flush()
 
     ticker = asyncio.create_task(flush_now_and_then())
-    write = writer.write
+    write_batch = writer.write_batch
     try:
         with bar:
             async for batch in runs.batches():
-                for result in batch:
-                    write(result)
+                write_batch(batch)
                 if bar.due():
                     bar.update(runs.done, runs.counts, force=True)
             writer.flush()

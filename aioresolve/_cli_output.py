@@ -21,7 +21,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .bulk import CSV_FIELDS, Result
+from .bulk import CSV_FIELDS, Result, Status
+from .bulk._result import _STATUS_TEXT
 
 try:
     import orjson
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 FORMATS = ("jsonl", "csv", "text")
+_NOERROR = Status.NOERROR
 
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 _NEEDS_ESCAPE = re.compile(r"[\\\x00-\x1f\x7f]")
@@ -182,6 +184,9 @@ class Writer:
         self._format: Callable[[Result], None] = {
             "jsonl": self._jsonl, "csv": self._csv_row, "text": self._text,
         }[fmt]
+        self._format_batch: Callable[[Sequence[Result]], None] = {
+            "jsonl": self._jsonl_batch, "csv": self._csv_batch, "text": self._text_batch,
+        }[fmt]
 
     def _take_csv(self) -> None:
         data = self._csv_buffer.getvalue()
@@ -207,6 +212,59 @@ class Writer:
         if self._csv_buffer.tell() >= 4096:
             self._take_csv()
 
+    def _jsonl_batch(self, results: Sequence[Result]) -> None:
+        # One bytes object per batch: orjson per line (a C call each), one join.
+        if self.detail:
+            data = b"".join([json_line(r.to_detail_dict()) for r in results])
+        elif orjson is not None:
+            dumps, option = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+            try:
+                data = b"".join([dumps(r.to_dict(), option=option) for r in results])
+            except TypeError:  # a lone surrogate somewhere: line by line, json for that one
+                data = b"".join([json_line(r.to_dict()) for r in results])
+        else:
+            data = b"".join([_json_line_stdlib(r.to_dict()) for r in results])
+        self._parts.append(data)
+        self._size += len(data)
+
+    def _csv_batch(self, results: Sequence[Result]) -> None:
+        # One writerows (a C loop) per batch; Python 3.10 refuses a NUL without an
+        # escapechar: then the batch again, row by row, from where it started.
+        rows = [r.csv_row() for r in results]
+        buffer = self._csv_buffer
+        start = buffer.tell()
+        try:
+            self._csv.writerows(rows)
+        except csv.Error:
+            buffer.seek(start)
+            buffer.truncate()
+            for row in rows:
+                try:
+                    self._csv.writerow(row)
+                except csv.Error:
+                    buffer.write(_csv_line_with_nul(row))
+        if buffer.tell() >= 4096:
+            self._take_csv()
+
+    def _text_batch(self, results: Sequence[Result]) -> None:
+        lines = []
+        multi_type = self.multi_type
+        status_text = _STATUS_TEXT
+        for result in results:
+            status = result.status
+            detail = result.data_text() if status is _NOERROR else (result.error or "")
+            head = result.input
+            if not head.isprintable() or "\\" in head:
+                head = escape_text(head)
+            if not detail.isprintable() or "\\" in detail:
+                detail = escape_text(detail)
+            if multi_type:
+                head += "\t" + result.rtype
+            lines.append(f"{head}\t{status_text[status]}\t{detail}\n")
+        text = "".join(lines)
+        self._texts.append(text)
+        self._size += len(text)
+
     def _text(self, result: Result) -> None:
         detail = result.data_text() if result.ok else (result.error or "")
         head = result.input
@@ -230,6 +288,21 @@ class Writer:
         # showed in the profile); the CLI's ticker flushes a slow tail anyway.
         if self._size >= self.batch_bytes or (
                 not self.written & 63 and time.monotonic() - self._since > self.batch_seconds):
+            self.flush()
+
+    def write_batch(self, results: Sequence[Result]) -> None:
+        """:meth:`write` for a list of results at once (what ``BulkRun.batches``
+        hands out): each format encodes the whole list in one piece, the batch
+        is written when due (the clock is read once per batch)."""
+        keep = self.keep
+        if keep is not None:
+            results = [r for r in results if keep(r)]
+        if not results:
+            return
+        self._format_batch(results)
+        self.written += len(results)
+        if self._size >= self.batch_bytes or (
+                time.monotonic() - self._since > self.batch_seconds):
             self.flush()
 
     def flush(self) -> None:

@@ -7,13 +7,16 @@ import csv
 import io
 import json
 import os
+import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aioresolve import _errors
+from aioresolve import _cli_output, _errors
 from aioresolve._cli_output import (
     Done,
     Writer,
@@ -23,7 +26,7 @@ from aioresolve._cli_output import (
     read_done,
     unescape_text,
 )
-from aioresolve._records import AAAA, CAA, MX, SOA, TXT, A, Answer
+from aioresolve._records import AAAA, CAA, CNAME, MX, SOA, SRV, TXT, A, Answer
 from aioresolve.bulk import CSV_FIELDS, Result, Status
 from aioresolve.bulk._result import answer_result, error_result
 
@@ -58,6 +61,82 @@ def sample_results(text: str = "h0.bulk.test") -> list[Result]:
         Result(7, text, "x.test", "A", Status.TIMEOUT, error="timed out", attempts=3,
                elapsed=5.0004999, server="127.0.0.1:53"),
     ]
+
+
+def golden_results() -> list[Result]:
+    """Every shape of result a run gives, with awkward inputs: the input of the
+    golden files under ``tests/golden/`` (written by today's writer, one
+    :meth:`Writer.write` per result; regenerate only on purpose, with
+    ``python -m tests.test_output --write-golden tests/golden``)."""
+    soa = SOA(60, "ns1.x.test", "hostmaster.x.test", 1, 3600, 600, 86400, 60)
+    out: list[Result] = []
+    inputs = ["h0.bulk.test", 'a,"b"\tc', "new\nline", "caf\u00e9.test", "back\\slash",
+              "inp\udcff", "\x00nul\x7f", " spaced ", "#hash"]
+    for i, text in enumerate(inputs):
+        base = 20 * i
+        out += [
+            Result(base, text, "h0.bulk.test", "A", Status.NOERROR, (A(300, "198.18.0.0"),),
+                   "h0.bulk.test", 300, attempts=1, elapsed=0.0019, server="127.0.0.1:5353",
+                   flags=0x8580, protocol="udp"),
+            Result(base + 1, text, "x.test", "AAAA", Status.NOERROR,
+                   (AAAA(60, "2001:db8::1"),), "x.test", 60, attempts=1, elapsed=0.000123),
+            Result(base + 2, text, "x.test", "ADDR", Status.NOERROR,
+                   (A(60, "192.0.2.1"), AAAA(60, "2001:db8::1")), "y.test", 60, attempts=2,
+                   elapsed=1.23456789, server="[::1]:53", aliases=("x.test",),
+                   alias_ttls=(30,)),
+            Result(base + 3, text, "x.test", "A", Status.NOERROR,
+                   (A(5, "192.0.2.1"), A(7, "192.0.2.2")), "x.test", 5, attempts=1,
+                   elapsed=0.0),
+            Result(base + 4, text, "x.test", "TXT", Status.NOERROR,
+                   (TXT(5, (b"a\tb", b"\xff\x00")),), "x.test", 5, attempts=1, elapsed=12.5),
+            Result(base + 5, text, "x.test", "MX", Status.NOERROR,
+                   (MX(7, 10, "mail.x.test"), MX(7, 20, "mail2.x.test")), "x.test", 7,
+                   attempts=1, elapsed=0.0005),
+            Result(base + 6, text, "x.test", "CAA", Status.NOERROR,
+                   (CAA(9, 0, "issue", b"ca.example"),), "x.test", 9),
+            Result(base + 7, text, "x.test", "SOA", Status.NOERROR, (soa,), "x.test", 60),
+            Result(base + 8, text, "x.test", "CNAME", Status.NOERROR,
+                   (CNAME(60, "y.test"),), "x.test", 60, attempts=1, elapsed=0.25),
+            Result(base + 9, text, "x.test", "SRV", Status.NOERROR,
+                   (SRV(60, 1, 2, 443, "s.x.test"),), "x.test", 60),
+            Result(base + 10, text, "nx.test", "A", Status.NXDOMAIN, ttl=60, soa=soa,
+                   error="name does not exist for 'nx.test' (A) from 127.0.0.1:53",
+                   attempts=1, elapsed=0.000999, server="127.0.0.1:53",
+                   soa_owner="x.test", flags=0x8583, protocol="udp"),
+            Result(base + 11, text, "nd.test", "A", Status.NODATA, ttl=None,
+                   error="no records\nof this type", attempts=1, elapsed=0.0015),
+            Result(base + 12, text, None, "A", Status.ILLEGAL_INPUT, error="empty label"),
+            Result(base + 13, text, "x.test", "A", Status.TIMEOUT, error="timed out",
+                   attempts=3, elapsed=5.0004999, server="127.0.0.1:53"),
+            Result(base + 14, text, "x.test", "A", Status.SERVFAIL, error="server failure",
+                   attempts=3, elapsed=0.003, server="127.0.0.1:53"),
+            Result(base + 15, text, "x.test", "A", Status.ERROR,
+                   error="RuntimeError: boom", attempts=1, elapsed=0.0001),
+            Result(base + 16, text, None, "A", Status.CANCELLED,
+                   error="the run was stopped before this lookup finished"),
+            Result(base + 17, text, "x.test", "MX", Status.NOERROR, (), "x.test", 0,
+                   attempts=1, elapsed=999999.9999),
+        ]
+    return out
+
+
+def write_golden(directory: Path) -> None:
+    """Write the golden files of :func:`golden_results` with today's writer."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for fmt, ext in (("jsonl", "jsonl"), ("csv", "csv"), ("text", "txt")):
+        path = directory / f"results.{ext}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        writer = Writer(fd, fmt, header=True)
+        for result in golden_results():
+            writer.write(result)
+        writer.flush()
+        os.close(fd)
+        os.chmod(path, 0o644)
+    detail = b"".join(json_line(r.to_detail_dict(timestamp=1.5)) for r in golden_results())
+    (directory / "results-detail.jsonl").write_bytes(detail)
+
+
+GOLDEN = Path(__file__).parent / "golden"
 
 
 def stdlib_line(result: Result) -> bytes:
@@ -145,6 +224,60 @@ def test_writer_csv_bytes(tmp_path: Path) -> None:
     assert [r["input"] for r in rows] == ['a,"b"\tc'] * len(results)
     assert rows[4]["data"] == '0 issue "ca.example"'  # presentation format, as dig prints it
     assert rows[5]["ttl"] == "60"  # NXDOMAIN: the negative TTL, not empty
+
+
+# -- the golden files: today's bytes, from every writer path ---------------------------------
+
+
+def written(fmt: str, results: list[Result], *, batch: int, detail: bool = False,
+            keep: Any = None, types: tuple[str, ...] = ("A",)) -> bytes:
+    """What a Writer writes for ``results``: one ``write`` each (``batch=0``)
+    or ``write_batch`` of ``batch`` results at a time."""
+    with tempfile.TemporaryFile() as f:
+        writer = Writer(f.fileno(), fmt, header=True, detail=detail, keep=keep, types=types)
+        if batch:
+            for start in range(0, len(results), batch):
+                writer.write_batch(results[start:start + batch])
+        else:
+            for result in results:
+                writer.write(result)
+        writer.flush()
+        f.seek(0)
+        return f.read()
+
+
+@pytest.mark.parametrize("batch", [0, 1, 7, 1000])
+@pytest.mark.parametrize("fmt, name", [("jsonl", "results.jsonl"), ("csv", "results.csv"),
+                                       ("text", "results.txt")])
+@pytest.mark.parametrize("encoder", ["orjson", "stdlib"])
+def test_golden_bytes(monkeypatch: pytest.MonkeyPatch, fmt: str, name: str, batch: int,
+                      encoder: str) -> None:
+    """Every writer path (one result at a time, batches of any size, orjson or
+    the stdlib fallback) writes exactly the bytes today's writer wrote."""
+    if encoder == "stdlib":
+        monkeypatch.setattr(_cli_output, "orjson", None)
+    assert written(fmt, golden_results(), batch=batch) == (GOLDEN / name).read_bytes()
+
+
+@pytest.mark.parametrize("batch", [0, 5])
+def test_golden_detail_bytes(monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+    monkeypatch.setattr(time, "time", lambda: 1.5)  # the detail objects' timestamp
+    assert (written("jsonl", golden_results(), batch=batch, detail=True)
+            == (GOLDEN / "results-detail.jsonl").read_bytes())
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=any_texts, fmt=st.sampled_from(["jsonl", "csv", "text"]),
+       batch=st.integers(1, 9), only_ok=st.booleans())
+def test_batches_write_what_single_writes_do(text: str, fmt: str, batch: int,
+                                             only_ok: bool) -> None:
+    """write_batch is write, result by result: any text (lone surrogates too),
+    with a keep filter, several record types."""
+    results = sample_results(text)
+    keep = (lambda r: r.ok) if only_ok else None
+    types = ("A", "MX")
+    assert (written(fmt, results, batch=batch, keep=keep, types=types)
+            == written(fmt, results, batch=0, keep=keep, types=types))
 
 
 # -- text format: escaped columns ----------------------------------------------------------
@@ -282,3 +415,11 @@ def test_fast_presentation_agrees_with_record_text(name: str, a: int, b: int, c:
     assert {type(x) for x in records} == set(_FAST_TEXT)
     for record in records:
         assert record_text(record) == general(record)
+
+
+if __name__ == "__main__":  # python -m tests.test_output --write-golden tests/golden
+    import sys
+
+    if sys.argv[1:2] != ["--write-golden"] or len(sys.argv) != 3:
+        raise SystemExit("usage: python -m tests.test_output --write-golden DIR")
+    write_golden(Path(sys.argv[2]))

@@ -64,11 +64,7 @@ class Status(str, enum.Enum):
     @classmethod
     def from_exception(cls, exc: BaseException) -> Status:
         """The status of a lookup that raised ``exc`` (most specific class wins)."""
-        for klass in type(exc).__mro__:
-            status = _ERROR_STATUS.get(klass)
-            if status is not None:
-                return status
-        return cls.ERROR
+        return _STATUS_OF_TYPE.get(type(exc)) or _status_of_type(type(exc))
 
 
 _STATUS_ERRORS: dict[Status, type[BaseException] | None] = {
@@ -90,6 +86,23 @@ _ERROR_STATUS: dict[type, Status] = {
 }
 # A built-in TimeoutError that is not ours (e.g. a backend's) is still a timeout.
 _ERROR_STATUS[TimeoutError] = Status.TIMEOUT
+#: The status of each exception class met so far: one dict lookup per failed
+#: lookup instead of a walk of the class's MRO (most of an NXDOMAIN-heavy run).
+_STATUS_OF_TYPE: dict[type, Status] = dict(_ERROR_STATUS)
+
+
+def _status_of_type(klass: type) -> Status:
+    """The status of exception class ``klass`` (its most specific ancestor
+    that names one), remembered in :data:`_STATUS_OF_TYPE`."""
+    for base in klass.__mro__:
+        status = _ERROR_STATUS.get(base)
+        if status is not None:
+            break
+    else:
+        status = Status.ERROR
+    if len(_STATUS_OF_TYPE) < 1024:  # classes made on the fly must not grow it forever
+        _STATUS_OF_TYPE[klass] = status
+    return status
 
 #: Each status's JSON/CSV text (``Status.value`` is a property: slower to read).
 _STATUS_TEXT: dict[Status, str] = {status: status.value for status in Status}
@@ -177,11 +190,16 @@ class Result:
         # for an empty answer (timeit, shared box, best of 3, one A record:
         # 16.7 -> 12.7 us and 11.5 -> 9.1 us in two interleaved pairs).
         records = self.records
-        if records:
+        if not records:
+            addresses, dicts = [], []
+        elif len(records) == 1 and type(records[0]) in _ADDRESS_TYPES:  # the commonest answer
+            record = records[0]
+            address = record.address  # type: ignore[attr-defined]
+            addresses = [address]
+            dicts = [{"type": record.rtype, "ttl": record.ttl, "address": address}]
+        else:
             addresses = [r.address for r in records if isinstance(r, _ADDRESS_TYPES)]
             dicts = [_record_dict(r) for r in records]
-        else:
-            addresses, dicts = [], []
         return {
             "index": self.index,
             "input": self.input,
@@ -241,15 +259,21 @@ class Result:
     def data_text(self) -> str:
         """The records as one text field: addresses separated by spaces, or
         each record's presentation text (as dig prints it) separated by ``" | "``."""
-        if self.records and all(isinstance(r, (A, AAAA)) for r in self.records):
+        records = self.records
+        if not records:
+            return ""
+        if len(records) == 1 and type(records[0]) in _ADDRESS_TYPES:  # the commonest answer
+            return records[0].address  # type: ignore[attr-defined, no-any-return]
+        if all(isinstance(r, _ADDRESS_TYPES) for r in records):
             return " ".join(self.addresses)
-        return " | ".join(record_text(r) for r in self.records)
+        return " | ".join([record_text(r) for r in records])
 
     def csv_row(self) -> list[str]:
         """The CSV fields in :data:`CSV_FIELDS` order (``None`` as empty)."""
+        ttl = self.ttl
         return [
-            str(self.index), self.input, self.name or "", self.rtype, self.status.value,
-            self.data_text(), "" if self.ttl is None else str(self.ttl),
+            str(self.index), self.input, self.name or "", self.rtype, _STATUS_TEXT[self.status],
+            self.data_text(), "" if ttl is None else str(ttl),
             self.canonical_name or "", self.error or "", str(self.attempts),
             f"{self.elapsed * 1000:.3f}", self.server or "",
         ]
@@ -269,10 +293,18 @@ def error_result(index: int, text: str, name: str | None, rtype: str, exc: BaseE
     """The :class:`Result` of a lookup that raised ``exc``: its status and
     message, the server that answered, and for a negative answer its SOA and
     negative TTL (as :attr:`Result.ttl`)."""
-    status = Status.from_exception(exc)
-    message = str(exc) or type(exc).__name__
-    if status is Status.ERROR and not isinstance(exc, _errors.ResolveError):
-        message = f"{type(exc).__name__}: {message}"
+    klass = type(exc)
+    status = _STATUS_OF_TYPE.get(klass) or _status_of_type(klass)
+    message = str(exc) or klass.__name__
+    if isinstance(exc, _errors.ResolveError):  # the common case: attributes, no getattr
+        try:
+            return make_result(index, text, name, rtype, status, (), None, exc.negative_ttl,
+                               message, attempts, elapsed, exc.server or server, (), exc.soa,
+                               exc.flags, exc.protocol, (), exc.soa_owner)
+        except AttributeError:  # a subclass that skipped ResolveError.__init__
+            pass
+    elif status is Status.ERROR:
+        message = f"{klass.__name__}: {message}"
     return make_result(index, text, name, rtype, status, (), None,
                        getattr(exc, "negative_ttl", None), message, attempts, elapsed,
                        getattr(exc, "server", None) or server, (), getattr(exc, "soa", None),
@@ -280,15 +312,50 @@ def error_result(index: int, text: str, name: str | None, rtype: str, exc: BaseE
                        getattr(exc, "soa_owner", None))
 
 
-# A Result built without the dataclass __init__: a frozen dataclass's __init__
-# assigns each of the 16 fields through object.__setattr__, which made Result
-# construction ~12 us per result on the shared box; writing the slots through
-# their descriptors is about half that (measured with timeit, same run: 12.2
-# against 5.9 us, with 16 fields).  Positional, all fields, in declaration
-# order (checked here).
+# A Result built without the dataclass __init__ (the bulk hot path).  A frozen
+# dataclass's __init__ assigns each field through object.__setattr__ (~12 us
+# for 18 fields on the shared box); writing the slots through their member
+# descriptors is ~1.9 us (timeit, same box).  Cheaper still (~0.5 us): a
+# plain class with the very same slots fills them with ordinary attribute
+# stores and then becomes a Result (``__class__`` assignment, allowed between
+# classes of identical layout; the result is an ordinary Result in every way).
 _FIELDS = tuple(f.name for f in dataclasses.fields(Result))
 if Result.__slots__ != _FIELDS:  # pragma: no cover - a field added out of order
     raise RuntimeError("make_result must follow Result's field order")
+
+
+class _ResultBuilder:
+    """Builds a :class:`Result` from every field, positionally, in order."""
+
+    __slots__ = _FIELDS
+
+    def __init__(self, index: int, text: str, name: str | None, rtype: str, status: Status,
+                 records: tuple[Record, ...], canonical_name: str | None, ttl: int | None,
+                 error: str | None, attempts: int, elapsed: float, server: str | None,
+                 aliases: tuple[str, ...], soa: SOA | None, flags: int | None,
+                 protocol: str | None, alias_ttls: tuple[int, ...],
+                 soa_owner: str | None) -> None:
+        self.index = index
+        self.input = text
+        self.name = name
+        self.rtype = rtype
+        self.status = status
+        self.records = records
+        self.canonical_name = canonical_name
+        self.ttl = ttl
+        self.error = error
+        self.attempts = attempts
+        self.elapsed = elapsed
+        self.server = server
+        self.aliases = aliases
+        self.soa = soa
+        self.flags = flags
+        self.protocol = protocol
+        self.alias_ttls = alias_ttls
+        self.soa_owner = soa_owner
+        self.__class__ = Result  # type: ignore[assignment]
+
+
 (_set_index, _set_input, _set_name, _set_rtype, _set_status, _set_records, _set_canonical,
  _set_ttl, _set_error, _set_attempts, _set_elapsed, _set_server, _set_aliases, _set_soa,
  _set_flags, _set_protocol, _set_alias_ttls, _set_soa_owner) = (
@@ -296,13 +363,13 @@ if Result.__slots__ != _FIELDS:  # pragma: no cover - a field added out of order
 _new = object.__new__
 
 
-def make_result(index: int, text: str, name: str | None, rtype: str, status: Status,
-                records: tuple[Record, ...], canonical_name: str | None, ttl: int | None,
-                error: str | None, attempts: int, elapsed: float, server: str | None,
-                aliases: tuple[str, ...], soa: SOA | None, flags: int | None,
-                protocol: str | None, alias_ttls: tuple[int, ...],
-                soa_owner: str | None) -> Result:
-    """``Result(...)`` with every field given, in order, built cheaply (the bulk hot path)."""
+def _make_result_slots(index: int, text: str, name: str | None, rtype: str, status: Status,
+                       records: tuple[Record, ...], canonical_name: str | None,
+                       ttl: int | None, error: str | None, attempts: int, elapsed: float,
+                       server: str | None, aliases: tuple[str, ...], soa: SOA | None,
+                       flags: int | None, protocol: str | None,
+                       alias_ttls: tuple[int, ...], soa_owner: str | None) -> Result:
+    """:data:`make_result` where ``__class__`` cannot be assigned (not CPython)."""
     result: Result = _new(Result)
     _set_index(result, index)
     _set_input(result, text)
@@ -323,6 +390,26 @@ def make_result(index: int, text: str, name: str | None, rtype: str, status: Sta
     _set_alias_ttls(result, alias_ttls)
     _set_soa_owner(result, soa_owner)
     return result
+
+
+def _builder_works() -> bool:
+    args = (0, "x", "x", "A", Status.NOERROR, (), None, None, None, 0, 0.0, None, (), None,
+            None, None, (), None)
+    try:
+        built = _ResultBuilder(*args)
+    except TypeError:  # pragma: no cover - an interpreter that refuses the layout
+        return False
+    return type(built) is Result and built == Result(*args)  # type: ignore[comparison-overlap]
+
+
+#: ``make_result(index, text, name, rtype, status, records, canonical_name,
+#: ttl, error, attempts, elapsed, server, aliases, soa, flags, protocol,
+#: alias_ttls, soa_owner) -> Result``: every field given, in order, built cheaply.
+make_result: Callable[[int, str, str | None, str, Status, tuple[Record, ...], str | None,
+                       int | None, str | None, int, float, str | None, tuple[str, ...],
+                       SOA | None, int | None, str | None, tuple[int, ...], str | None],
+                      Result] = (
+    _ResultBuilder if _builder_works() else _make_result_slots)  # type: ignore[assignment]
 
 
 #: The RCODE behind each status that is one (NODATA is a NOERROR reply).

@@ -30,6 +30,7 @@ from .._dns.stream import Cancelled, QueryFunc, Stream, StreamResult, Submitter,
 from .._records import Answer, normalize_rtype
 from ._input import _input_text, _is_file, file_line, input_name, iter_inputs
 from ._result import (
+    _STATUS_OF_TYPE,
     ADDR,
     DEFAULT_RETRY_ON,
     Result,
@@ -351,17 +352,33 @@ class BulkRun:
         out: list[Result] = []
         append = out.append
         noerror = Status.NOERROR
+        status_of = _STATUS_OF_TYPE.get  # the classes met so far (see error_result)
+        res: Any  # an Answer or an exception: the checks below are on its exact class
         for r in raw:
             index, text, res, attempts, server, rtype, qname, elapsed = r
-            if type(res) is Answer and qname is not None:
-                if per > 1:
-                    index //= per
-                append(make_result(index, text, qname, rtype, noerror, res.records,
-                                   res.canonical_name, res.ttl, None, attempts, elapsed,
-                                   res.server or server, res.aliases, None,
-                                   res.flags, res.protocol, res.alias_ttls, None))
-            else:
-                append(self._result(r, per))
+            if qname is not None:
+                klass = type(res)
+                if klass is Answer:
+                    if per > 1:
+                        index //= per
+                    append(make_result(index, text, qname, rtype, noerror, res.records,
+                                       res.canonical_name, res.ttl, None, attempts, elapsed,
+                                       res.server or server, res.aliases, None,
+                                       res.flags, res.protocol, res.alias_ttls, None))
+                    continue
+                status = status_of(klass)
+                if status is not None and klass is not Cancelled:  # a lookup that failed
+                    if per > 1:
+                        index //= per
+                    try:  # error_result, inlined: a ResolveError's own attributes
+                        append(make_result(
+                            index, text, qname, rtype, status, (), None, res.negative_ttl,
+                            str(res) or klass.__name__, attempts, elapsed, res.server or server,
+                            (), res.soa, res.flags, res.protocol, (), res.soa_owner))
+                        continue
+                    except AttributeError:  # not a ResolveError after all: _result below
+                        index = r.index
+            append(self._result(r, per))
         return out
 
     def _result(self, r: StreamResult, per: int) -> Result:

@@ -1,0 +1,233 @@
+"""What bulk and the CLI add on top of the bare stream, per name and per stage.
+
+One command, from the repository root::
+
+    python -m benchmarks.bench_bulk_stages [--names 100000] [--concurrency 500]
+        [--stages stream,many,many+jsonl,many+csv,cli-jsonl,cli-csv] [--offline-repeat 5]
+
+It starts one knotd (1 UDP worker) serving the rig's bulk zone, writes the
+input of ``bench_bulk`` (``h<i>.bulk.test``, every 100th NXDOMAIN, every 50th
+NODATA) and then:
+
+1. **Live stages**, each in a child process against that knot, timing the
+   child's own loop (imports excluded): CPU microseconds per name
+   (``time.process_time``: the client alone, the server is another process),
+   names/s, and the event loop's timer lag p99 (a 10 ms timer):
+
+   - ``stream``: the bare :func:`aioresolve.bulk.stream`;
+   - ``many``: :func:`aioresolve.resolve_many`, ``async for batch in
+     run.batches()``, counting only;
+   - ``many+jsonl`` / ``many+csv``: the same, each batch through the CLI's
+     :class:`~aioresolve._cli_output.Writer` to ``/dev/null``;
+   - ``cli-jsonl`` / ``cli-csv``: ``python -m aioresolve bulk FILE --server
+     KNOT -o OUT -q --no-progress`` as a whole process (CPU from ``wait4``,
+     interpreter start-up and imports included; the start-up alone, the same
+     command on a one-name file, is shown too, and subtracted in the last column).
+
+2. **Offline stages** (no network, far less noise): the stream results of one
+   live run are kept, then each stage is timed on them alone, best of
+   ``--offline-repeat``: making the :class:`~aioresolve.bulk.Result` objects
+   (``BulkRun._results``), counting statuses, the JSONL and CSV writers.
+
+The box may be shared: CPU µs/name is the robust figure; names/s is not.
+No packet leaves loopback: every resolver is given ``127.0.0.1:<port>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+NX_EVERY = 100
+NODATA_EVERY = 50
+STAGES = ("stream", "many", "many+jsonl", "many+csv", "cli-jsonl", "cli-csv")
+
+
+# -- children ----------------------------------------------------------------------------
+
+
+def _read_names(path: str) -> list[str]:
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+async def live_child(stage: str, server: str, path: str, concurrency: int) -> dict[str, Any]:
+    from benchmarks.bench_wire import LagProbe
+
+    names = _read_names(path)
+    answered = 0
+    probe = LagProbe(asyncio.get_running_loop())
+    wall, cpu = time.perf_counter(), time.process_time()
+    if stage == "stream":
+        from aioresolve.bulk import stream
+
+        async for _ in stream(names, nameservers=[server], concurrency=concurrency):
+            answered += 1
+    else:
+        from aioresolve._cli_output import Writer
+        from aioresolve.bulk import resolve_many
+
+        writer = None
+        fd = os.open(os.devnull, os.O_WRONLY)
+        if stage != "many":
+            writer = Writer(fd, stage.split("+")[1], header=True)
+        async with resolve_many(names, nameservers=[server], concurrency=concurrency) as run:
+            async for batch in run.batches():
+                answered += len(batch)
+                if writer is not None:
+                    write_batch = getattr(writer, "write_batch", None)
+                    if write_batch is not None:
+                        write_batch(batch)
+                    else:
+                        for result in batch:
+                            writer.write(result)
+        if writer is not None:
+            writer.flush()
+        os.close(fd)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return {"answered": answered, "cpu": cpu, "wall": wall, "lag_p99_ms": probe.stop()}
+
+
+async def offline_child(server: str, path: str, concurrency: int, repeat: int
+                        ) -> dict[str, Any]:
+    from aioresolve._cli_output import Writer
+    from aioresolve.bulk import resolve_many, stream
+
+    names = _read_names(path)
+    raw = [r async for r in stream(names, nameservers=[server], concurrency=concurrency)]
+    chunk = 512  # batches of about the size a live run hands out
+    chunks = [raw[i:i + chunk] for i in range(0, len(raw), chunk)]
+    run = resolve_many(names, nameservers=[server], concurrency=concurrency)
+    out: dict[str, Any] = {"results": len(raw)}
+
+    def best(func: Any) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.process_time()
+            func()
+            times.append(time.process_time() - started)
+        return min(times) * 1e6 / len(raw)
+
+    results_of = run._results
+    out["make results"] = best(lambda: [results_of(c) for c in chunks])
+    made = [results_of(c) for c in chunks]
+    out["count statuses"] = best(lambda: [run._count(b) for b in made])
+    fd = os.open(os.devnull, os.O_WRONLY)
+    for fmt in ("jsonl", "csv"):
+        def write(fmt: str = fmt) -> None:
+            writer = Writer(fd, fmt, header=True)
+            write_batch = getattr(writer, "write_batch", None)
+            for batch in made:
+                if write_batch is not None:
+                    write_batch(batch)
+                else:
+                    for result in batch:
+                        writer.write(result)
+            writer.flush()
+
+        out[f"writer {fmt}"] = best(write)
+    os.close(fd)
+    await run.aclose()
+    return out
+
+
+# -- the parent ------------------------------------------------------------------------------
+
+
+def _child(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run ``argv``; its CPU seconds (wait4), wall seconds and stdout."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, **(env or {})})
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    assert proc.stdout is not None and proc.stderr is not None
+    text, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):  # 1: some lookups failed (the input has NXDOMAIN names)
+        raise SystemExit(f"{argv}: exit {code}: {err.strip()[-400:]}")
+    return usage.ru_utime + usage.ru_stime, wall, text
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.bench_bulk_stages",
+                                description=__doc__.splitlines()[0])
+    p.add_argument("--names", type=int, default=100_000)
+    p.add_argument("--concurrency", type=int, default=500)
+    p.add_argument("--stages", default=",".join(STAGES))
+    p.add_argument("--offline-repeat", type=int, default=5, help="0: no offline stages")
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    p.add_argument("--server", help=argparse.SUPPRESS)
+    p.add_argument("--input", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child == "offline":
+        print(json.dumps(asyncio.run(offline_child(args.server, args.input, args.concurrency,
+                                                   args.offline_repeat))))
+        return 0
+    if args.child:
+        print(json.dumps(asyncio.run(live_child(args.child, args.server, args.input,
+                                                args.concurrency))))
+        return 0
+
+    from tests.rig import servers
+    from tests.rig import zone as z
+
+    n, conc = args.names, args.concurrency
+    work = Path(tempfile.mkdtemp(prefix="aioresolve-stages-"))
+    names_file, one_file = work / "names.txt", work / "one.txt"
+    names_file.write_text("\n".join(z.bulk_query_names(
+        n, nx_every=NX_EVERY, nodata_every=NODATA_EVERY)) + "\n")
+    one_file.write_text("h1.bulk.test\n")
+    from aioresolve._dns import _speedups
+
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {n:,} names, concurrency "
+          f"{conc}; load average {os.getloadavg()[0]:.2f}; compiled: "
+          f"{','.join(sorted(_speedups.COMPILED)) or 'pure'}; Python {sys.version.split()[0]}")
+    with servers.start_knot(bulk_count=max(n, 100_000), workers=1, timeout=300) as knot:
+        server = knot.address
+        child = [sys.executable, "-m", "benchmarks.bench_bulk_stages", "--server", server,
+                 "--concurrency", str(conc)]
+        print("\n| stage | CPU µs/name | names/s | timer lag p99 ms | note |")
+        print("|---|---:|---:|---:|---|")
+        for stage in args.stages.split(","):
+            if stage.startswith("cli-"):
+                fmt = stage.split("-")[1]
+                cli = [sys.executable, "-m", "aioresolve", "bulk", "--server", server,
+                       "--concurrency", str(conc), "-q", "--no-progress", "--format", fmt,
+                       "-o", str(work / f"out.{fmt}")]
+                base_cpu, _, _ = _child([*cli, str(one_file)])
+                cpu, wall, _ = _child([*cli, str(names_file)])
+                print(f"| {stage} | {cpu * 1e6 / n:.1f} | {n / wall:,.0f} | | whole process; "
+                      f"start-up {base_cpu:.2f} s CPU, without it "
+                      f"{(cpu - base_cpu) * 1e6 / n:.1f} µs/name |", flush=True)
+                continue
+            _, _, text = _child([*child, "--child", stage, "--input", str(names_file)])
+            data = json.loads(text.strip().splitlines()[-1])
+            if data["answered"] != n:
+                print(f"!! {stage}: {data['answered']} results for {n} names")
+            print(f"| {stage} | {data['cpu'] * 1e6 / n:.1f} | {n / data['wall']:,.0f} | "
+                  f"{data['lag_p99_ms']:.1f} | |", flush=True)
+        if args.offline_repeat:
+            _, _, text = _child([*child, "--child", "offline", "--input", str(names_file),
+                                 "--offline-repeat", str(args.offline_repeat)])
+            data = json.loads(text.strip().splitlines()[-1])
+            print(f"\nOffline, on the {data.pop('results'):,} stream results of one run "
+                  f"(best of {args.offline_repeat}):\n")
+            print("| stage | CPU µs/name |")
+            print("|---|---:|")
+            for stage, value in data.items():
+                print(f"| {stage} | {value:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
