@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import json
 import os
 import uuid
@@ -105,6 +106,53 @@ async def test_thousands_of_names_each_exactly_once(dnsdist: DnsdistServer, back
             assert r.server == dnsdist.address
     # duplicates: each its own result
     assert [r.status for r in results if r.input == names[0]] == [Status.NOERROR] * 3
+
+
+async def test_big_batches_come_in_chunks_and_the_loop_runs_between() -> None:
+    """Results that become ready together (here: an ordered run whose first
+    lookup ends last, which releases every other result at once) come in
+    lists of at most 256, with a turn of the event loop between two lists:
+    bulk's own work never holds the loop for a whole window.  Each input
+    exactly once, in order."""
+    loop = asyncio.get_running_loop()
+    count = 3000
+    gate = asyncio.Event()
+    answered = [0]
+
+    async def query(name: str, rtype: str, attempt: int) -> Answer:
+        if name == "h0.test":
+            await gate.wait()  # the head of the line ends after all the others
+        else:
+            answered[0] += 1
+            if answered[0] == count - 1:
+                gate.set()
+        if name.startswith("nx"):
+            raise NXDomain(host=name, rtype=rtype)
+        return Answer(name, rtype, (A(60, "192.0.2.1"),), name, 60)
+
+    turns = [0]
+
+    def tick() -> None:
+        turns[0] += 1
+        handle[0] = loop.call_soon(tick)
+
+    handle = [loop.call_soon(tick)]
+    names = [f"nx{i}.test" if i % 40 == 39 else f"h{i}.test" for i in range(count)]
+    seen: list[int] = []
+    turn_at: list[int] = []
+    try:
+        async with resolve_many(names, query=query, concurrency=count, ordered=True) as run:
+            async for batch in run.batches():
+                seen += [r.index for r in batch]
+                assert 0 < len(batch) <= 256
+                turn_at.append(turns[0])
+    finally:
+        handle[0].cancel()
+    assert seen == list(range(count))
+    assert len(turn_at) == -(-count // 256)  # ceil: one release, in chunks
+    assert all(b > a for a, b in itertools.pairwise(turn_at))
+    assert run.done == count and sum(run.counts.values()) == count
+    assert run.counts[Status.NXDOMAIN] == count // 40
 
 
 async def test_ordered_async_iterable(knot: KnotServer) -> None:
