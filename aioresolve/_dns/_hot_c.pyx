@@ -67,8 +67,9 @@ cdef extern from "<math.h>" nogil:
 __all__ = ["Core", "Query", "Rtt"]
 
 cdef enum:
-    RECV_BATCH = 64
-    READ_BURST = 256
+    RECV_BATCH = 32
+    READ_BURST = 32  # see _hot_py._READ_BURST
+    EXPIRE_BATCH = 256
     MAX_RECORDS = 64
     MAX_HOPS = 16
     MAX_CNAME_HOPS = 16
@@ -892,7 +893,7 @@ cdef class Core:
         now = self.loop.time()
         for queue in self._expiries.values():
             cap = queue.cap
-            while queue.size and queue.at[queue.head] <= now:
+            while queue.size and queue.at[queue.head] <= now and len(expired) < EXPIRE_BATCH:
                 obj = live.pop(queue.serial[queue.head], None)
                 queue.head = (queue.head + 1) % cap
                 queue.size -= 1
@@ -903,7 +904,7 @@ cdef class Core:
             if queue.size and queue.at[queue.head] < nxt:
                 nxt = queue.at[queue.head]
         odd = self._odd
-        while odd and odd[0][0] <= now:
+        while odd and odd[0][0] <= now and len(expired) < EXPIRE_BATCH:
             obj = live.pop(heapq.heappop(odd)[1], None)
             if obj is not None:
                 q = <Query>obj

@@ -23,9 +23,6 @@ from ._query import Query
 
 __all__ = ["Sockets"]
 
-#: Datagrams read per readiness event of one socket before yielding to the loop.
-_RECV_BATCH = 64
-_READ_BURST = 256
 #: Receive buffer: the largest UDP payload, so that no datagram is ever cut.
 _RECV_SIZE = 65535
 _ID = struct.Struct("!H")

@@ -52,6 +52,11 @@ __all__ = [
     "TaskEngine",
 ]
 
+#: Names started, or results collected, in one step of the stream before it
+#: lets the loop run: a refill of 500 submissions or a burst of results must not
+#: hold the loop for tens of milliseconds (timer lag).
+_STEP = 64
+
 #: An input: a name (asked as the stream's ``rtype``) or ``(name, rtype)``.
 Item: TypeAlias = "str | tuple[str, str]"
 
@@ -463,12 +468,17 @@ class Stream:
         stamp = loop.time()
         exhausted = False
         input_error: BaseException | None = None
+        work = 0  # names started and results collected since the loop last ran
         try:
             while True:
+                if work >= _STEP:  # let the loop run (timers, reads) between steps
+                    work = 0
+                    await asyncio.sleep(0)
                 pace_at = 0.0
+                started = 0
                 # -- start names while there is room --------------------------------
                 while (not exhausted and not self._stopping and len(active) < concurrency
-                       and len(active) + len(held) < window):
+                       and len(active) + len(held) < window and started < _STEP):
                     if rate:
                         if tokens < 1:
                             now = loop.time()
@@ -525,13 +535,20 @@ class Stream:
                             index, text, exc, 0, getattr(exc, "server", None), rtype,
                             None if isinstance(exc, _errors.IllegalName) else qname))
                         continue
+                    started += 1
                     if not q.done:  # an immediate send error finishes it inside submit
                         active[index] = q
+                work += started
                 # -- collect what finished -------------------------------------------
                 if ready:
                     now = monotonic()
-                    batch = ready[:]
-                    ready.clear()
+                    if len(ready) > _STEP and not self._stopping:
+                        batch = ready[:_STEP]
+                        del ready[:_STEP]
+                    else:
+                        batch = ready[:]
+                        ready.clear()
+                    work += len(batch)
                     for q in batch:
                         index, text, started = q.tag
                         active.pop(index, None)
@@ -586,9 +603,9 @@ class Stream:
                         error, input_error = input_error, None
                         raise error
                     return
-                if (not exhausted and not self._stopping and pace_at == 0.0
-                        and len(active) < concurrency and len(active) + len(held) < window
-                        and (feed is None or feed.items or feed.exhausted)):
+                if ready or (not exhausted and not self._stopping and pace_at == 0.0
+                             and len(active) < concurrency and len(active) + len(held) < window
+                             and (feed is None or feed.items or feed.exhausted)):
                     continue
                 # -- wait: a result, a paced start, an item, or stop()
                 fut = self._wake = loop.create_future()
