@@ -118,6 +118,9 @@ class LookupRunner:
         #: started the bridge ends: the default resolver of that run.
         self._close_with_run = False
 
+    def _closed_error(self) -> ResolverClosed:
+        return ResolverClosed(backend=self.backend.name)
+
     def _check_open(self) -> None:
         if self._closed:
             raise ResolverClosed(backend=self.backend.name)
@@ -169,7 +172,36 @@ class LookupRunner:
 
     # -- one lookup ------------------------------------------------------------
 
-    async def _lookup(
+    def _lookup(
+        self,
+        backend: Backend,
+        key: tuple[Any, ...],
+        timed: Callable[..., Awaitable[Timed[T]]],
+        plain: Callable[..., Awaitable[T]],
+        timeout: float | None,
+        what: tuple[str, tuple[object, ...]],
+    ) -> Awaitable[T]:
+        """Run one backend lookup under the deadline.  Every lookup passes here.
+
+        ``key`` is the lookup's name and backend arguments (``key[1:]``); with a
+        cache or coalescing on, the call goes through them (``timed``, the
+        backend's ``*_with_ttl`` method), else straight to ``plain``.  The
+        deadline bounds this caller's wait only.
+
+        Not a coroutine: the common case (asyncio, no deadline, the cache on)
+        returns the cache's coroutine itself, so a lookup in flight keeps one
+        frame fewer alive (the cache raises :class:`ResolverClosed` for a
+        lookup that ends after :meth:`close` began, see ``closed_error``).
+        """
+        if self._closed:
+            raise ResolverClosed(backend=backend.name)
+        if current_library() == "trio":
+            return self._lookup_trio(backend, key, timed, plain, timeout, what)
+        if timeout is None and self.timeout is None and self._cache_active:
+            return self._lookups.run_timed(key, timed, *key[1:])
+        return self._lookup_asyncio(backend, key, timed, plain, timeout, what)
+
+    async def _lookup_asyncio(
         self,
         backend: Backend,
         key: tuple[Any, ...],
@@ -178,17 +210,7 @@ class LookupRunner:
         timeout: float | None,
         what: tuple[str, tuple[object, ...]],
     ) -> T:
-        """Run one backend lookup under the deadline.  Every lookup passes here.
-
-        ``key`` is the lookup's name and backend arguments (``key[1:]``); with a
-        cache or coalescing on, the call goes through them (``timed``, the
-        backend's ``*_with_ttl`` method), else straight to ``plain``.  The
-        deadline bounds this caller's wait only.
-        """
-        if self._closed:
-            raise ResolverClosed(backend=backend.name)
-        if current_library() == "trio":
-            return await self._lookup_trio(backend, key, timed, plain, timeout, what)
+        """:meth:`_lookup` with a deadline or without the cache, under asyncio."""
         if timeout is None:
             timeout = self.timeout
         deadlines = deadline = None

@@ -124,7 +124,7 @@ class Resolver(LookupRunner):
         config = CacheConfig() if cache is True else (cache or None)
         self._lookups = LookupCache(
             config, backend_provides_ttl=self.backend.provides_ttl, coalesce=coalesce,
-            spawn=self._spawn,
+            spawn=self._spawn, closed_error=self._closed_error,
         )
         self._cache_active = self._lookups.active
         self._init_runner()
@@ -157,6 +157,7 @@ class Resolver(LookupRunner):
         if self._closed:
             return
         self._closed = True
+        self._lookups.closed = True  # lookups in flight through the cache now fail
         await self._close_runner()
 
     aclose = close
