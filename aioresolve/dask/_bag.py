@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..bulk import resolve_many
+from ._task import _warmed
 
 __all__ = ["resolve_bag", "resolve_iterable"]
 
@@ -30,7 +31,7 @@ def _offsets(lengths: list[int]) -> list[int]:
 
 async def _resolve(items: list[Any], offset: int, options: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    async with resolve_many(items, ordered=True, **options) as run:
+    async with resolve_many(_warmed(items, 0), ordered=True, **options) as run:
         async for result in run:
             data = result.to_dict()
             data["index"] = result.index + offset
