@@ -18,8 +18,12 @@ record queries) and the c-ares backend (``--backend wire|cares|both``), through
 Every row gets a fresh backend, so no backend cache answers.  Besides names/s
 (wall clock, which the server's share of the machine moves) each row reports
 the client's own CPU time per name, the steadier figure on a shared machine.
-A last table counts the Python and C calls per lookup on a backend without
+A table counts the Python and C calls per lookup on a backend without
 I/O (``sys.setprofile``): a figure that does not move with the machine's load.
+A last one gives the µs each path costs per lookup on a backend that answers
+at once (its coroutines driven by ``send()``, no event loop, no I/O, best of
+7 rounds of CPU time): the facade's own cost, what the names/s ratio is made
+of on a real backend (``ratio = backend / (backend + layer)``).
 Rows are interleaved over ``--rounds`` rounds and the best round of each row is
 reported (names/s and the ratio to the backend-direct row).  Figures depend on
 the machine: on a 2-core box, client and server share it.
@@ -87,13 +91,18 @@ async def _row(
             return await _drive(names, lambda n: backend.query(n, "A"), in_flight)
         finally:
             await backend.aclose()
-    options: dict[str, Any] = {
-        "Resolver no cache/coalesce": {"cache": False, "coalesce": False},
-        "Resolver defaults": {},
-        "Resolver defaults, timeout=30": {"timeout": 30.0},
-    }[label]
+    options: dict[str, Any] = _VARIANTS_BY_LABEL[label]
     async with aioresolve.Resolver(kind, **_options(kind, address), **options) as r:
         return await _drive(names, lambda n: r.query(n, "A"), in_flight)
+
+
+#: The Resolver rows and their options.
+_VARIANTS: list[tuple[str, dict[str, Any]]] = [
+    ("Resolver no cache/coalesce", {"cache": False, "coalesce": False}),
+    ("Resolver defaults", {}),
+    ("Resolver defaults, timeout=30", {"timeout": 30.0}),
+]
+_VARIANTS_BY_LABEL = dict(_VARIANTS)
 
 
 ROWS = (
@@ -158,9 +167,7 @@ async def _calls(count: int = 2000, in_flight: int = 100) -> None:
     names/s these do not move with the load of the machine."""
     backend = _NextTick()
     rows: list[tuple[str, Call]] = [("backend direct", lambda n: backend.query(n, "A"))]
-    for label, options in [("Resolver no cache/coalesce", {"cache": False, "coalesce": False}),
-                           ("Resolver defaults", {}),
-                           ("Resolver defaults, timeout=30", {"timeout": 30.0})]:
+    for label, options in _VARIANTS:
         resolver = aioresolve.Resolver(_NextTick(), **options)
         rows.append((label, functools.partial(resolver.query, rtype="A")))
     print(f"\nPython / C calls per lookup ({count} unique names, {in_flight} in flight, "
@@ -185,6 +192,56 @@ async def _calls(count: int = 2000, in_flight: int = 100) -> None:
         print(f"| {label:30s} | {counts['call'] / count:6.1f} | {counts['c_call'] / count:6.1f} |")
 
 
+class _Instant(_NextTick):
+    """Answers every query at once (its coroutine never suspends)."""
+
+    name = "instant"
+
+    async def query(self, name: str, rtype: str) -> Answer[Any]:
+        return _ANSWER
+
+    async def query_with_ttl(self, name: str, rtype: str) -> tuple[Answer[Any], float | None]:
+        return _ANSWER, 300.0
+
+
+_ANSWER: Answer[Any] = Answer("x.test", "A", (A(300, "192.0.2.1"),), "x.test", 300)
+
+
+def _finish(coro: Any) -> Any:
+    """Run a coroutine that never suspends to its end (no event loop)."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    raise RuntimeError("the coroutine suspended")
+
+
+async def _layers(count: int = 100_000, rounds: int = 7) -> None:
+    """µs per lookup of each path over a backend that answers at once."""
+    backend = _Instant()
+    rows: list[tuple[str, Callable[[str], Any]]] = [
+        ("backend direct (query_with_ttl)", lambda n: backend.query_with_ttl(n, "A")),
+    ]
+    for label, options in _VARIANTS:
+        resolver = aioresolve.Resolver(_Instant(), **options)
+        rows.append((label, lambda n, r=resolver: r.query(n, "A")))  # type: ignore[misc]
+    best = dict.fromkeys((label for label, _ in rows), float("inf"))
+    for number in range(rounds):
+        for label, call in rows:
+            names = [f"h{i}.r{number}.test" for i in range(count)]  # unique: cache misses
+            start = time.process_time()
+            for name in names:
+                _finish(call(name))
+            best[label] = min(best[label], (time.process_time() - start) / count * 1e6)
+    print(f"\nµs per lookup on a backend that answers at once ({count} unique names, no "
+          f"event loop, best of {rounds} rounds of CPU time)")
+    print(f"| {'path':32s} | {'µs/lookup':>9s} | {'layer µs':>8s} |")
+    print(f"|{'-' * 34}|{'-' * 10}:|{'-' * 9}:|")
+    base = best[rows[0][0]]
+    for label, _ in rows:
+        print(f"| {label:32s} | {best[label]:9.2f} | {best[label] - base:8.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5,000 names, 1 round")
@@ -199,6 +256,7 @@ def main() -> None:
         for kind in kinds:
             asyncio.run(_main(kind, knot.address, count, rounds, args.in_flight))
     asyncio.run(_calls())
+    asyncio.run(_layers())
 
 
 if __name__ == "__main__":
