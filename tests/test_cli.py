@@ -103,6 +103,12 @@ def test_usage_errors(tmp_path: Path) -> None:
                       input="a.test\n")
     assert proc.returncode == 2 and "BOGUS" in proc.stderr
     assert out.read_text() == '{"index": 0}\n'
+    # --per-partition is for distributed runs, into a run directory
+    proc = aioresolve("bulk", "--per-partition", "--server", "127.0.0.1:1", input="a.test\n")
+    assert proc.returncode == 2 and "--workers or --scheduler" in proc.stderr
+    proc = aioresolve("bulk", "--per-partition", "--workers", "2", "--server", "127.0.0.1:1",
+                      input="a.test\n")
+    assert proc.returncode == 2 and "--output DIR" in proc.stderr
 
 
 def test_resume_after_sigkill(tmp_path: Path, knot: KnotServer) -> None:

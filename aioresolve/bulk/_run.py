@@ -28,7 +28,7 @@ from .._api import Resolver
 from .._backends import backend_class, create_backend
 from .._dns.stream import Cancelled, QueryFunc, Stream, StreamResult, Submitter, TaskEngine
 from .._records import Answer, normalize_rtype
-from ._input import _input_text, _is_file, file_line, input_name, iter_inputs
+from ._input import _input_text, _is_file, input_name, iter_inputs
 from ._result import (
     _STATUS_OF_TYPE,
     ADDR,
@@ -130,14 +130,16 @@ def _with_addr(query: QueryFunc) -> QueryFunc:
 def _sync_inputs(hosts: object) -> Iterable[str]:
     """The input texts of a file or a plain iterable, as :func:`iter_inputs`
     gives them, without a coroutine per name (the stream reads it inline)."""
+    # file_line and _input_text inlined for str (a call less per name: 0.3 ->
+    # 0.2 us/name reading a 100k-line file, shared box)
     if _is_file(hosts):
         for line in cast("Iterable[str | bytes]", hosts):
-            text = file_line(line)
-            if text is not None:
+            text = line.strip() if type(line) is str else _input_text(line).strip()
+            if text and text[0] != "#":
                 yield text
     else:
         for item in cast("Iterable[object]", hosts):
-            yield _input_text(item)
+            yield item if type(item) is str else _input_text(item)
 
 
 def _fan_out(texts: Iterable[str], rtypes: tuple[str, ...]) -> Iterable[tuple[str, str]]:
