@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import outcome
+    import trio
 
 __all__ = ["AsyncioBridge"]
 
@@ -67,7 +68,7 @@ class AsyncioBridge:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._closed = False
+        self._scope: trio.CancelScope | None = None
 
     @property
     def running(self) -> bool:
@@ -173,10 +174,43 @@ class AsyncioBridge:
             loop.call_soon_threadsafe(loop.stop)
         return thread
 
+    def start_in_trio(self, at_run_end: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Start the bridge from a trio task, to stop when the trio run ends.
+
+        A trio system task waits for the end of the run (trio cancels system
+        tasks then), awaits ``at_run_end()`` on the private loop (to release
+        what the backend holds there) and stops the thread, so no thread
+        outlives its run.  :meth:`aclose` ends that task at once.
+        """
+        import trio
+
+        self.start()
+        scope = self._scope = trio.CancelScope()
+        trio.lowlevel.spawn_system_task(self._stop_with_run, scope, at_run_end)
+
+    async def _stop_with_run(
+        self, scope: trio.CancelScope, at_run_end: Callable[[], Awaitable[None]] | None
+    ) -> None:
+        import trio
+
+        try:
+            with scope:
+                await trio.sleep_forever()
+        finally:
+            if self.running and not scope.cancel_called:  # the run ends, not aclose()
+                with trio.CancelScope(shield=True):
+                    if at_run_end is not None:
+                        with contextlib.suppress(Exception):
+                            await self.call(at_run_end)
+                    await self.aclose()
+
     async def aclose(self) -> None:
         """Stop the loop and wait, under trio, for its thread to end."""
         import trio
 
+        if self._scope is not None:
+            self._scope.cancel()
+            self._scope = None
         thread = self.stop()
         if thread is not None:
             await trio.to_thread.run_sync(thread.join)

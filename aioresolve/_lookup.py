@@ -113,7 +113,6 @@ class LookupRunner:
         #: Whether the backend runs under trio itself (else: through the bridge).
         self._trio_native = "trio" in self.backend.async_libraries
         self._bridge: AsyncioBridge | None = None
-        self._bridge_scope: trio.CancelScope | None = None
         #: Close the whole resolver (not only the bridge) when the trio run that
         #: started the bridge ends: the default resolver of that run.
         self._close_with_run = False
@@ -134,8 +133,6 @@ class LookupRunner:
             task.cancel()
         for scope in self._scopes:
             scope.cancel()
-        if self._bridge_scope is not None:
-            self._bridge_scope.cancel()
         if tasks:  # asyncio's refreshes: returned only once they have ended
             await asyncio.gather(*tasks, return_exceptions=True)
         await self._lookups.aclose()
@@ -301,34 +298,20 @@ class LookupRunner:
         bridge = self._bridge
         if bridge is None:
             bridge = self._bridge = AsyncioBridge(self.backend.name)
-        if not bridge.running:
-            import trio
-
-            bridge.start()  # here, in the trio thread: no two callers start it
-            scope = self._bridge_scope = trio.CancelScope()
-            trio.lowlevel.spawn_system_task(self._stop_bridge_with_run, bridge, scope)
+        if not bridge.running:  # here, in the trio thread: no two callers start it
+            bridge.start_in_trio(self._at_run_end)
         return bridge
 
-    async def _stop_bridge_with_run(self, bridge: AsyncioBridge, scope: trio.CancelScope) -> None:
-        """A trio system task: when the run ends (system tasks are cancelled
-        then), stop the bridge's thread, so no thread outlives its run.  The
-        backend releases its sockets (:meth:`Backend.release_loop`) and stays
-        open for the next run, unless it was the run's default resolver,
-        which is closed.  :meth:`close` ends this task at once."""
-        import trio
-
-        try:
-            with scope:
-                await trio.sleep_forever()
-        finally:
-            if not self._closed and bridge.running:
-                with trio.CancelScope(shield=True):
-                    if self._close_with_run:
-                        self._closed = True
-                        await bridge.call(self.backend.aclose)
-                    else:
-                        await bridge.call(self.backend.release_loop)
-                    await bridge.aclose()
+    async def _at_run_end(self) -> None:
+        """On the bridge's loop, as the trio run that started it ends: the
+        backend releases its sockets there (:meth:`Backend.release_loop`) and
+        stays open for the next run, unless this is the run's default
+        resolver, which nobody else closes."""
+        if self._close_with_run and not self._closed:
+            self._closed = self._lookups.closed = True
+            await self.backend.aclose()
+        else:
+            await self.backend.release_loop()
 
     async def _literal(self, value: T) -> T:
         """An answer known without a lookup: at once (under trio, after a checkpoint)."""

@@ -416,27 +416,68 @@ def test_trio_timeout_is_aioresolve_timeout(libc_calls: LibcCalls) -> None:
         libc_calls.release.set()
 
 
-def test_trio_system_backend_refuses_other_record_types(libc_calls: LibcCalls) -> None:
-    """Under trio the system backend answers A/AAAA through libc; other types
-    would need the wire backend, which runs on asyncio only: a clear
-    BackendUnavailable (not "no running event loop"), every time, and A
-    queries keep working."""
-    message = r"asks MX records through the wire backend.*under trio only A and AAAA"
+@pytest.fixture
+def rig_resolv_conf(
+    request: pytest.FixtureRequest, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """resolv.conf for aioresolve's defaults, naming only the rig's dnsdist on
+    127.x.y.z:53 (the server libc asks in the namespace): never the machine's."""
+    libc_dns = request.getfixturevalue("libc_dns")
+    assert libc_dns.host.startswith("127.") and libc_dns.port == 53
+    path = tmp_path / "resolv.conf"
+    path.write_text(f"nameserver {libc_dns.host}\n")
+    monkeypatch.setattr("aioresolve._config.RESOLV_CONF", str(path))
+    return str(libc_dns.host)
+
+
+def test_trio_system_backend_asks_other_record_types_of_resolv_conf(
+    rig_resolv_conf: str, libc_calls: LibcCalls
+) -> None:
+    """Under trio as under asyncio, the system backend answers A/AAAA through
+    libc and other types from resolv.conf's nameservers (its wire backend, on
+    a private asyncio loop), with TTLs, so they are cached; the module-level
+    default does the same, and no thread outlives the run."""
+    from tests.rig import zone
 
     async def main() -> None:
         async with Resolver("system") as resolver:
-            for _ in range(2):  # not cached: the second call says the same
-                with pytest.raises(BackendUnavailable, match=message) as caught:
-                    await resolver.query("localhost", "MX")
-                assert caught.value.rtype == "MX" and caught.value.backend == "system"
+            for _ in range(2):
+                with trio.testing.assert_checkpoints():
+                    answer = await resolver.query(zone.MX_NAME, "MX")
+                assert sorted((mx.priority, mx.exchange) for mx in answer) == sorted(
+                    zone.MX_RECORDS)
+            assert resolver.cache_info().hits == 1
             assert libc_calls.count == 0
-            answer = await resolver.query("localhost", "A")
-            assert answer.addresses == ["127.0.0.1"]
-            assert resolver.cache_info().negative_hits == 0
-        with pytest.raises(BackendUnavailable, match=message):
-            await aioresolve.query("localhost", "MX")  # the module-level default too
+            assert _threads("aioresolve-system-records") == 1
+            assert (await resolver.query("localhost", "A")).addresses == ["127.0.0.1"]
+        assert _threads("aioresolve-system-records") == 0  # close() stopped it
+        answer = await aioresolve.query(zone.MX_NAME, "MX")  # the module-level default
+        assert sorted((mx.priority, mx.exchange) for mx in answer) == sorted(zone.MX_RECORDS)
 
+    aioresolve.set_default_backend(None)
     trio.run(main)
+    assert _threads("aioresolve-system-records") == 0  # the run's default: closed with it
+
+
+@on_both
+async def test_system_backend_without_resolv_conf_servers(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No nameserver in resolv.conf: MX queries of the system backend raise
+    BackendUnavailable naming the file, every time (not cached), under both."""
+    path = tmp_path / "resolv.conf"
+    path.write_text("search example.test\n")
+    monkeypatch.setattr("aioresolve._config.RESOLV_CONF", str(path))
+    async with Resolver("system") as resolver:
+        for _ in range(2):
+            with pytest.raises(BackendUnavailable, match="lists none") as caught:
+                await resolver.query("localhost", "MX")
+            assert caught.value.rtype == "MX" and caught.value.backend == "system"
+        assert resolver.cache_info().negative_hits == 0
+
+
+def _threads(name: str) -> int:
+    return sum(1 for t in threading.enumerate() if t.name == name)
 
 
 def test_trio_system_tasks_do_not_outlive_the_run() -> None:

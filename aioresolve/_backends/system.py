@@ -19,7 +19,9 @@ at once (a :class:`trio.CapacityLimiter`).
 Record queries: A and AAAA go through ``getaddrinfo(3)`` (no TTLs, hosts file
 and NSS included); every other type is asked of the nameservers listed in
 :data:`aioresolve._config.RESOLV_CONF`, through a wire backend made on first
-use, so that ``aioresolve.query(name, "MX")`` works out of the box.
+use, so that ``aioresolve.query(name, "MX")`` works out of the box.  Under
+trio that wire backend runs on a private asyncio loop in one thread
+(:class:`aioresolve._bridge.AsyncioBridge`), started at the first such query.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from .._records import AAAA, A, Answer
 from .base import AddrInfo, Backend, HostEntry, SockAddr, Timed
 
 if TYPE_CHECKING:
+    from .._bridge import AsyncioBridge
     from .wire import WireBackend
 
 __all__ = ["DEFAULT_POOL_SIZE", "SystemBackend"]
@@ -73,6 +76,7 @@ class SystemBackend(Backend):
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._trio_threads = _runtime.ThreadLimiter(pool_size)
         self._records: WireBackend | None = None  # other record types: resolv.conf's servers
+        self._bridge: AsyncioBridge | None = None  # runs _records under trio
         self._closed = False
 
     def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
@@ -122,11 +126,6 @@ class SystemBackend(Backend):
         """The wire backend for record types libc cannot ask, on resolv.conf's servers."""
         if self._closed:
             raise ResolverClosed(backend=self.name)
-        if _runtime.current_library() == "trio":
-            raise BackendUnavailable(
-                f"the system backend asks {rtype} records through the wire backend, which "
-                "runs on asyncio only; under trio only A and AAAA queries work (through libc)",
-                host=name, rtype=rtype, backend=self.name)
         if self._records is None:
             nameservers = _config.system_nameservers()
             if not nameservers:
@@ -151,8 +150,7 @@ class SystemBackend(Backend):
         nameservers of resolv.conf (see the module docstring), with TTLs.
 
         :raises BackendUnavailable: another type, and resolv.conf lists no
-            nameserver, or the caller runs under trio (the wire backend runs on
-            asyncio only).
+            nameserver.
 
         For A and AAAA, libc reports no TTLs (every record has ``ttl=0``), no server, and
         answers from ``/etc/hosts`` and other NSS sources as well as DNS.  Its
@@ -165,7 +163,10 @@ class SystemBackend(Backend):
         anything else -> :class:`~aioresolve.ResolveError`.
         """
         if rtype not in ("A", "AAAA"):
-            return await self._record_backend(name, rtype).query(name, rtype)
+            wire = self._record_backend(name, rtype)
+            if _runtime.current_library() == "trio":
+                return await self._trio_bridge().call(wire.query, name, rtype)
+            return await wire.query(name, rtype)
         family = socket.AF_INET if rtype == "A" else socket.AF_INET6
         try:
             infos = await self.run(
@@ -186,10 +187,33 @@ class SystemBackend(Backend):
             raise NoData(host=name, rtype=rtype, backend=self.name)
         return Answer(name, rtype, records, canonical, 0)
 
+    def _trio_bridge(self) -> AsyncioBridge:
+        """The private asyncio loop the record backend runs on under trio."""
+        if self._bridge is None:
+            from .._bridge import AsyncioBridge
+
+            self._bridge = AsyncioBridge("system-records")
+        if not self._bridge.running:
+            self._bridge.start_in_trio(self._release_records)
+        return self._bridge
+
+    async def _release_records(self) -> None:
+        if self._records is not None:
+            await self._records.release_loop()
+
     async def aclose(self) -> None:
         self._closed = True
+        bridge = self._bridge
         if self._records is not None:
-            await self._records.aclose()
+            if bridge is not None and bridge.running:  # it lives on the bridge's loop
+                if _runtime.current_library() == "trio":
+                    await bridge.call(self._records.aclose)
+                    await bridge.aclose()
+                else:
+                    await bridge.run(self._records.aclose())
+                    bridge.stop()
+            else:
+                await self._records.aclose()
             self._records = None
         if self._pool is not None:
             # Threads blocked in libc cannot be stopped; do not wait for them.
