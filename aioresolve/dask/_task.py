@@ -115,7 +115,9 @@ class _PartWriter:
         self.offset = offset
         self.inputs = inputs
         self.size = size
-        self.counts = counts
+        self._counts = dict.fromkeys(Status, 0)
+        for name, n in counts.items():
+            self._counts[Status(name)] += n
         #: results per input (one per record type); a checkpoint falls only
         #: after an input's last one, so a resume skips whole inputs
         self.per = len(types)
@@ -130,9 +132,30 @@ class _PartWriter:
     def records(self) -> int:
         return int(self._lines.written)
 
+    @property
+    def counts(self) -> dict[str, int]:
+        """Results written so far (resumed ones included), per status name."""
+        return {status.value: n for status, n in self._counts.items() if n}
+
+    def add_batch(self, batch: list[Result]) -> None:
+        """Write a batch of results (in input order)."""
+        if self.per > 1:  # checkpoints at input boundaries: result by result
+            for result in batch:
+                self.add(result)
+            return
+        counts = self._counts
+        write = self._lines.write
+        offset = self.offset
+        for result in batch:
+            counts[result.status] += 1
+            write(cast(Result, _Renumbered(result, result.index + offset)))
+        self.inputs += len(batch)
+        if time.monotonic() - self._since > self.flush_seconds:
+            self.flush()
+
     def add(self, result: Result) -> None:
-        status = result.status.value
-        self.counts[status] = self.counts.get(status, 0) + 1
+        """Write one result (in input order)."""
+        self._counts[result.status] += 1
         self._lines.write(cast(Result, _Renumbered(result, result.index + self.offset)))
         if self.per == 1:
             self.inputs += 1
@@ -234,8 +257,8 @@ async def _resolve(part: Partition, writer: _PartWriter, options: dict[str, Any]
         run = resolve_many(_warmed(inputs, skip), ordered=True, window=window,
                            skip=(lambda i, _t: i < skip) if skip else None, **options)
         async with run:
-            async for result in run:
-                writer.add(result)
+            async for batch in run.batches():
+                writer.add_batch(batch)
     finally:
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
