@@ -46,6 +46,10 @@ __all__ = ["run_bulk"]
 PARTITION_ENV = "AIORESOLVE_DASK_PARTITION_NAMES"
 
 
+#: The names read from stdin, kept in the run directory (the input of its manifest).
+_STDIN = "stdin.txt"
+
+
 class _Stopped(KeyboardInterrupt):
     """SIGTERM, handled as Ctrl-C is."""
 
@@ -131,11 +135,13 @@ def _new_run_dir(run_dir: str, *, resume: bool) -> None:
     entries = set(os.listdir(run_dir))
     if not entries:
         return
-    if MANIFEST not in entries or entries - {MANIFEST, "parts"}:
+    if MANIFEST not in entries or entries - {MANIFEST, "parts", _STDIN}:
         raise UsageError(f"--per-partition -o {run_dir}: the directory holds other files "
                          "than a run's (give a new or empty directory)")
     shutil.rmtree(os.path.join(run_dir, "parts"), ignore_errors=True)
-    os.unlink(os.path.join(run_dir, MANIFEST))
+    for name in (_STDIN, MANIFEST):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(run_dir, name))
 
 
 def run_bulk(args: argparse.Namespace, options: dict[str, Any]) -> int:
@@ -185,7 +191,7 @@ def run_bulk(args: argparse.Namespace, options: dict[str, Any]) -> int:
     try:
         if path == "-":
             assert scratch is not None or args.output is not None
-            path = os.path.join(scratch or run_dir, "stdin.txt")
+            path = os.path.join(scratch or run_dir, _STDIN)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as f:
                 shutil.copyfileobj(sys.stdin.buffer, f, 1 << 20)
