@@ -28,6 +28,7 @@ and answer interpretation.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -45,12 +46,35 @@ T = TypeVar("T")
 class _Call:
     """One call in flight through the bridge (touched by both threads, in turn)."""
 
-    __slots__ = ("cancel_requested", "raise_cancel", "task")
+    __slots__ = ("args", "bridge", "cancel_requested", "func", "raise_cancel", "task", "waiting")
 
-    def __init__(self) -> None:
+    def __init__(
+        self, bridge: AsyncioBridge, func: Callable[..., Awaitable[Any]], args: tuple[Any, ...],
+        waiting: trio.lowlevel.Task,
+    ) -> None:
+        self.bridge = bridge
+        self.func = func
+        self.args = args
+        self.waiting = waiting
         self.task: asyncio.Task[Any] | None = None
         self.cancel_requested = False
         self.raise_cancel: Callable[[], Any] | None = None
+
+    def finished(self, task: asyncio.Task[Any]) -> None:
+        """The task's done callback, in the loop's thread: hand the outcome to trio."""
+        import outcome
+
+        result: outcome.Outcome[Any] | None
+        if task.cancelled():  # on our request (None: trio's Cancelled), or the loop stopped
+            result = None if self.cancel_requested else outcome.Error(
+                _closed_error(self.bridge.name))
+        else:
+            error = task.exception()
+            result = outcome.Value(task.result()) if error is None else outcome.Error(error)
+        self.bridge._reply(self, result)
+
+
+_START, _CANCEL = 0, 1
 
 
 class AsyncioBridge:
@@ -61,6 +85,13 @@ class AsyncioBridge:
     Made in the trio thread; :meth:`call` and :meth:`aclose` are awaited under
     trio.  :meth:`run` submits from any other thread or loop (e.g. an asyncio
     caller closing a resolver that ran under trio).
+
+    Hand-offs are batched both ways: calls made while the loop has not yet
+    picked up the previous ones share one ``call_soon_threadsafe`` wake-up,
+    results finished in one loop iteration share one ``run_sync_soon``
+    (500 lookups in flight: one wake-up per call each way cost ~190 µs of CPU
+    per lookup on the shared 2-core box, against ~65 µs for the same lookup
+    under asyncio; see docs/backends.md for the batched figure).
     """
 
     def __init__(self, name: str) -> None:
@@ -69,6 +100,12 @@ class AsyncioBridge:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._scope: trio.CancelScope | None = None
+        self._token: trio.lowlevel.TrioToken | None = None
+        # trio -> loop: (op, call); loop -> trio: (call, outcome or None)
+        self._inbox: collections.deque[tuple[int, _Call]] = collections.deque()
+        self._inbox_armed = False
+        self._outbox: collections.deque[tuple[_Call, Any]] = collections.deque()
+        self._outbox_armed = False
 
     @property
     def running(self) -> bool:
@@ -83,12 +120,81 @@ class AsyncioBridge:
             loop = asyncio.new_event_loop()
             ready = threading.Event()
             thread = threading.Thread(
-                target=_serve, args=(loop, ready), name=f"aioresolve-{self.name}", daemon=True
+                target=self._serve, args=(loop, ready), name=f"aioresolve-{self.name}",
+                daemon=True,
             )
             thread.start()
             ready.wait()
             self.loop, self._thread = loop, thread
             return loop
+
+    # -- trio -> loop ------------------------------------------------------------
+
+    def _post(self, op: int, call: _Call) -> bool:
+        """Queue ``op`` for the loop; ``False`` if the loop is gone."""
+        loop = self.loop
+        if loop is None:
+            return False
+        self._inbox.append((op, call))
+        with self._lock:
+            if self._inbox_armed:
+                return True  # a drain is scheduled and will see it
+            self._inbox_armed = True
+        try:
+            loop.call_soon_threadsafe(self._drain_inbox)
+        except RuntimeError:  # the loop was closed meanwhile
+            return False
+        return True
+
+    def _drain_inbox(self) -> None:  # in the loop's thread
+        with self._lock:
+            self._inbox_armed = False
+        inbox = self._inbox
+        loop = asyncio.get_running_loop()
+        while inbox:
+            op, call = inbox.popleft()
+            if op == _CANCEL:
+                if call.task is not None:
+                    call.task.cancel()
+                continue
+            if call.cancel_requested:  # cancelled before it started
+                self._reply(call, None)
+                continue
+            task = loop.create_task(_awaited(call.func, call.args))
+            call.task = task
+            task.add_done_callback(call.finished)
+
+    # -- loop -> trio ------------------------------------------------------------
+
+    def _reply(self, call: _Call, result: Any) -> None:  # in the loop's thread
+        self._outbox.append((call, result))
+        with self._lock:
+            if self._outbox_armed:
+                return
+            self._outbox_armed = True
+        token = self._token
+        try:
+            if token is None:
+                raise RuntimeError("no trio run")
+            token.run_sync_soon(self._drain_outbox)
+        except RuntimeError:  # trio.RunFinishedError: the run is gone, and its callers
+            with self._lock:
+                self._outbox_armed = False
+                self._outbox.clear()
+
+    def _drain_outbox(self) -> None:  # in the trio thread
+        import outcome
+        import trio
+
+        with self._lock:
+            self._outbox_armed = False
+        outbox = self._outbox
+        while outbox:
+            call, result = outbox.popleft()
+            if result is None:  # cancelled on trio's request: raise its Cancelled
+                assert call.raise_cancel is not None
+                result = outcome.capture(call.raise_cancel)
+            trio.lowlevel.reschedule(call.waiting, result)
 
     async def call(self, func: Callable[..., Awaitable[T]], *args: Any) -> T:
         """``await func(*args)`` on the private loop, from trio.
@@ -99,60 +205,23 @@ class AsyncioBridge:
         ended (its result, if it won the race, is delivered instead and the
         cancellation raised at the next checkpoint, as trio's own waits do).
         """
-        import outcome
         import trio
 
-        loop = self.loop if self.loop is not None else self.start()
-        token = trio.lowlevel.current_trio_token()
-        waiting = trio.lowlevel.current_task()
-        state = _Call()
+        if self.loop is None:
+            self.start()
+        if self._token is None:
+            self._token = trio.lowlevel.current_trio_token()
+        call = _Call(self, func, args, trio.lowlevel.current_task())
 
-        def wake(result: outcome.Outcome[Any] | None) -> None:  # in the trio thread
-            if result is None:  # the task was cancelled: on our request
-                assert state.raise_cancel is not None
-                result = outcome.capture(state.raise_cancel)
-            trio.lowlevel.reschedule(waiting, result)
-
-        def finished(task: asyncio.Task[Any]) -> None:  # in the loop's thread
-            result: outcome.Outcome[Any] | None
-            if task.cancelled():
-                result = None if state.cancel_requested else outcome.Error(
-                    _closed_error(self.name))
-            else:
-                error = task.exception()
-                result = outcome.Value(task.result()) if error is None else outcome.Error(error)
-            with contextlib.suppress(trio.RunFinishedError):  # the run is gone
-                token.run_sync_soon(wake, result)
-
-        def start() -> None:  # in the loop's thread
-            if state.cancel_requested:  # cancelled before it could start
-                token.run_sync_soon(wake, None)
-                return
-            try:
-                task = loop.create_task(_awaited(func, args))
-            except BaseException as exc:  # pragma: no cover - the loop is closing
-                token.run_sync_soon(wake, outcome.Error(exc))
-                return
-            state.task = task
-            task.add_done_callback(finished)
-
-        def cancel() -> None:  # in the loop's thread
-            if state.task is not None:
-                state.task.cancel()
-
-        def abort(raise_cancel: Callable[[], Any]) -> trio.lowlevel.Abort:  # in the trio thread
-            state.raise_cancel = raise_cancel
-            state.cancel_requested = True
-            try:
-                loop.call_soon_threadsafe(cancel)
-            except RuntimeError:  # the loop was stopped meanwhile: nothing runs there
+        def abort(raise_cancel: Callable[[], Any]) -> trio.lowlevel.Abort:
+            call.raise_cancel = raise_cancel
+            call.cancel_requested = True
+            if not self._post(_CANCEL, call):  # the loop is gone: nothing runs there
                 return trio.lowlevel.Abort.SUCCEEDED
-            return trio.lowlevel.Abort.FAILED  # woken by finished() once the task ended
+            return trio.lowlevel.Abort.FAILED  # woken by _drain_outbox once the task ended
 
-        try:
-            loop.call_soon_threadsafe(start)
-        except RuntimeError:  # the loop is closed (aclose() raced us)
-            raise _closed_error(self.name) from None
+        if not self._post(_START, call):
+            raise _closed_error(self.name)
         result: T = await trio.lowlevel.wait_task_rescheduled(abort)
         return result
 
@@ -170,9 +239,37 @@ class AsyncioBridge:
             self.loop = self._thread = None
         if loop is None:
             return None
+        # The thread answers what is still queued (ResolverClosed) before it ends.
         with contextlib.suppress(RuntimeError):  # already closed
             loop.call_soon_threadsafe(loop.stop)
         return thread
+
+    def _serve(self, loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
+        """The bridge thread: run ``loop`` until stopped, then end its tasks
+        (their callers get :class:`~aioresolve.ResolverClosed`), answer calls
+        still queued the same way, and close the loop."""
+        import outcome
+
+        asyncio.set_event_loop(loop)
+        loop.call_soon(ready.set)
+        try:
+            loop.run_forever()
+        finally:
+            try:
+                tasks = asyncio.all_tasks(loop)
+                for task in tasks:
+                    task.cancel()
+                if tasks:
+                    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                while self._inbox:
+                    op, call = self._inbox.popleft()
+                    if op == _START:
+                        self._reply(call, None if call.cancel_requested
+                                    else outcome.Error(_closed_error(self.name)))
+            finally:
+                asyncio.set_event_loop(None)
+                loop.close()
 
     def start_in_trio(self, at_run_end: Callable[[], Awaitable[None]] | None = None) -> None:
         """Start the bridge from a trio task, to stop when the trio run ends.
@@ -185,6 +282,10 @@ class AsyncioBridge:
         import trio
 
         self.start()
+        with self._lock:  # a new run: nothing of an earlier one is pending
+            self._token = trio.lowlevel.current_trio_token()
+            self._outbox.clear()
+            self._outbox_armed = False
         scope = self._scope = trio.CancelScope()
         trio.lowlevel.spawn_system_task(self._stop_with_run, scope, at_run_end)
 
@@ -224,22 +325,3 @@ def _closed_error(name: str) -> BaseException:
     from ._errors import ResolverClosed
 
     return ResolverClosed(backend=name)
-
-
-def _serve(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
-    """The bridge thread: run ``loop`` until stopped, then end its tasks and close it."""
-    asyncio.set_event_loop(loop)
-    loop.call_soon(ready.set)
-    try:
-        loop.run_forever()
-    finally:
-        try:
-            tasks = asyncio.all_tasks(loop)
-            for task in tasks:
-                task.cancel()
-            if tasks:
-                loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()

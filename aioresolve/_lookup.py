@@ -269,28 +269,39 @@ class LookupRunner:
         await trio.lowlevel.checkpoint()  # a cache hit is a checkpoint too
         if timeout is None:
             timeout = self.timeout
+        if timeout is None:  # no deadline: no cancel scope (entering one costs ~11 µs)
+            return await self._lookup_trio_now(backend, key, timed, plain)
+        with trio.move_on_after(timeout) as scope:
+            return await self._lookup_trio_now(backend, key, timed, plain)
+        assert scope.cancelled_caught
+        raise timeout_error(what, timeout, backend.name)
+
+    async def _lookup_trio_now(
+        self,
+        backend: Backend,
+        key: tuple[Any, ...],
+        timed: Callable[..., Awaitable[Timed[T]]],
+        plain: Callable[..., Awaitable[T]],
+    ) -> T:
         try:
-            with trio.move_on_after(timeout if timeout is not None else float("inf")) as scope:
-                if self._trio_native:
-                    if self._cache_active:
-                        result = await self._lookups.run_timed(key, timed, *key[1:])
-                    else:
-                        result = await plain(*key[1:])
-                else:  # an asyncio backend: on the bridge's loop, in its thread
-                    bridge = self._trio_bridge()
-                    if self._cache_active:
-                        result = await self._lookups.run_timed(key, bridge.call, timed, *key[1:])
-                    else:
-                        result = await bridge.call(plain, *key[1:])
-                if self._closed:  # answered after close() began
-                    raise ResolverClosed(backend=backend.name)
-                return result
+            if self._trio_native:
+                if self._cache_active:
+                    result = await self._lookups.run_timed(key, timed, *key[1:])
+                else:
+                    result = await plain(*key[1:])
+            else:  # an asyncio backend: on the bridge's loop, in its thread
+                bridge = self._trio_bridge()
+                if self._cache_active:
+                    result = await self._lookups.run_timed(key, bridge.call, timed, *key[1:])
+                else:
+                    result = await bridge.call(plain, *key[1:])
         except Exception as exc:
             if self._closed and not isinstance(exc, ResolverClosed):
                 raise ResolverClosed(backend=backend.name) from exc
             raise
-        assert scope.cancelled_caught and timeout is not None
-        raise timeout_error(what, timeout, backend.name)
+        if self._closed:  # answered after close() began
+            raise ResolverClosed(backend=backend.name)
+        return result
 
     def _trio_bridge(self) -> AsyncioBridge:
         """The bridge that runs the asyncio-only backend, started on first use;

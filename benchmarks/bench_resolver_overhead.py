@@ -24,6 +24,10 @@ A last one gives the µs each path costs per lookup on a backend that answers
 at once (its coroutines driven by ``send()``, no event loop, no I/O, best of
 7 rounds of CPU time): the facade's own cost, what the names/s ratio is made
 of on a real backend (``ratio = backend / (backend + layer)``).
+Between the two, ``Resolver(kind)`` with the defaults under asyncio and under
+trio, where the wire and c-ares backends run on a private asyncio loop in a
+thread of the resolver's (the price of the bridge, two thread hand-offs per
+lookup).
 Rows are interleaved over ``--rounds`` rounds and the best round of each row is
 reported (names/s and the ratio to the backend-direct row).  Figures depend on
 the machine: on a 2-core box, client and server share it.
@@ -133,6 +137,58 @@ async def _main(kind: str, address: str, count: int, rounds: int, in_flight: int
     for label in ROWS:
         print(f"| {label:30s} | {best[label]:8.0f} | {best[label] / base:5.2f} "
               f"| {cpu[label]:18.1f} | {base_cpu / cpu[label]:9.2f} |")
+
+
+def _trio_rows(kinds: list[str], address: str, count: int, rounds: int, in_flight: int) -> None:
+    """``Resolver(kind)`` with the defaults under asyncio and under trio (where
+    the wire and c-ares backends run on the resolver's private asyncio loop
+    in a thread: :mod:`aioresolve._bridge`), rows interleaved."""
+    import trio
+
+    names = [z.bulk_name(i) for i in range(count)]
+
+    async def under_trio(kind: str) -> tuple[float, float]:
+        failures = 0
+        async with aioresolve.Resolver(kind, **_options(kind, address)) as resolver:
+            it = iter(names)
+
+            async def worker() -> None:
+                nonlocal failures
+                for name in it:
+                    try:
+                        await resolver.query(name, "A")
+                    except Exception:
+                        failures += 1
+
+            start, cpu = time.perf_counter(), time.process_time()
+            async with trio.open_nursery() as nursery:
+                for _ in range(in_flight):
+                    nursery.start_soon(worker)
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        if failures:
+            print(f"  ({failures} lookups failed)", file=sys.stderr)
+        return len(names) / elapsed, cpu / len(names) * 1e6
+
+    print(f"\nResolver defaults under asyncio and trio ({count} unique names, {in_flight} in "
+          f"flight, best of {rounds} rounds; CPU: the client process, both threads)")
+    print(f"| {'path':30s} | {'names/s':>8s} | {'ratio':>5s} | {'client CPU µs/name':>18s} |")
+    print(f"|{'-' * 32}|{'-' * 9}:|{'-' * 6}:|{'-' * 19}:|")
+    for kind in kinds:
+        best = {"asyncio": 0.0, "trio": 0.0}
+        cpu = {"asyncio": float("inf"), "trio": float("inf")}
+        for _ in range(rounds):
+            for library in best:
+                if library == "asyncio":
+                    rate, us = asyncio.run(
+                        _row(kind, "Resolver defaults", address, names, in_flight))
+                else:
+                    rate, us = trio.run(under_trio, kind)
+                best[library] = max(best[library], rate)
+                cpu[library] = min(cpu[library], us)
+        for library in best:
+            label = f"{kind}, {library}"
+            print(f"| {label:30s} | {best[library]:8.0f} | "
+                  f"{best[library] / best['asyncio']:5.2f} | {cpu[library]:18.1f} |")
 
 
 class _NextTick(Backend):
@@ -255,6 +311,7 @@ def main() -> None:
     with servers.start_knot(bulk_count=max(count, 20_000)) as knot:
         for kind in kinds:
             asyncio.run(_main(kind, knot.address, count, rounds, args.in_flight))
+        _trio_rows(kinds, knot.address, count, rounds, args.in_flight)
     asyncio.run(_calls())
     asyncio.run(_layers())
 
