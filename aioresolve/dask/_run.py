@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..bulk import CSV_FIELDS, Status
-from ._manifest import Manifest, RunMismatch, fsync_dir, part_path
+from ._manifest import Manifest, RunMismatch, fsync_dir
 from ._partition import plan_partitions
 from ._task import _read_ckpt, count_statuses, partition_status, run_partition
 
@@ -126,15 +126,27 @@ def _cluster_threads(client: Any) -> int:
 
 def _progress_counts(manifest: Manifest, finished: dict[int, dict[str, Any]]) -> dict[str, int]:
     """Statuses of every name done so far: finished partitions' counts plus
-    the running ones' checkpoints."""
+    the checkpoints of the others.  One directory listing finds the
+    checkpoints (only running or interrupted partitions have one), so a poll
+    of a run of thousands of partitions opens a file per running one only."""
     total: dict[str, int] = {}
-    for part in manifest.partitions:
-        stats = finished.get(part.number)
-        counts = stats["counts"] if stats is not None else None
-        if counts is None:
-            state = _read_ckpt(part_path(manifest.run_dir, part.number, "ckpt"))
-            counts = state.get("counts", {}) if state else {}
-        for key, n in counts.items():
+    for stats in finished.values():
+        for key, n in stats["counts"].items():
+            total[key] = total.get(key, 0) + n
+    try:
+        names = os.listdir(os.path.join(manifest.run_dir, "parts"))
+    except OSError:
+        names = []
+    count = len(manifest.partitions)
+    for name in names:
+        number_text = name[5:-5]
+        if not (name.startswith("part-") and name.endswith(".ckpt") and number_text.isdigit()):
+            continue  # not a checkpoint, or a private attempt's (part-N.<attempt>.ckpt)
+        number = int(number_text)
+        if number in finished or number >= count:
+            continue
+        state = _read_ckpt(os.path.join(manifest.run_dir, "parts", name))
+        for key, n in (state.get("counts", {}) if state else {}).items():
             total[key] = total.get(key, 0) + n
     return total
 
