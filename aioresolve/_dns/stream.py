@@ -443,6 +443,8 @@ class Stream:
         concurrency, window = self.concurrency, self.window
         wake_up = self._wake_up
         monotonic = time.monotonic
+        # tuple.__new__: StreamResult(...) through NamedTuple's __new__ costs ~0.3 us more
+        new_result = tuple.__new__
         # "ip:port" per server tuple, formatted once (one f-string per result
         # showed as ~2% of a 100k-name run's samples otherwise)
         server_texts: dict[tuple[str, int], str] = {}
@@ -562,8 +564,9 @@ class Stream:
                                     server = server_texts[where] = nameserver_text(*where)
                             else:
                                 server = where
-                        out.append(StreamResult(index, text, result, q.tries, server, q.rtype,
-                                                q.name, now - started))
+                        out.append(new_result(StreamResult, (index, text, result, q.tries,
+                                                             server, q.rtype, q.name,
+                                                             now - started)))
                 if self._stopping and active:
                     for q in active.values():
                         engine.cancel(q)
