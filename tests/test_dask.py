@@ -408,9 +408,9 @@ def test_dataframe_columns_and_qps_split(client: Any, knot: KnotServer, tmp_path
     """``read_bag(run).to_dataframe()``: the JSONL schema's columns, one row
     per input; and ``qps`` is the whole run's budget, split over the tasks
     that run at once (two workers: half each)."""
-    try:
-        import pandas  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("pandas") is None:
         unavailable("pandas is not installed (the dev extra installs dask[dataframe])")
     names = [z.bulk_name(i) for i in range(40)] + [z.NX_NAME, "bad..name.test", z.bulk_name(0)]
     path = tmp_path / "names.txt"
@@ -486,3 +486,56 @@ def test_cli_types_ptr_and_per_partition(client: Any, knot: KnotServer, tmp_path
     _stop_group(refused)
     assert refused.returncode == 2 and b"other files" in err
     assert (tmp_path / "other" / "keep.txt").read_text() == "mine"
+
+
+def test_plan_ptr_networks_by_range(tmp_path: Path) -> None:
+    """No cluster: a network the size of an IPv4 /8 (an IPv6 /104 here) is
+    planned as 336 sub-ranges without being written out, the partitions'
+    inputs are exactly the single-process expansion, and a bigger network is
+    refused with the file and line."""
+    import random
+
+    from aioresolve.bulk._input import expand_networks, file_line
+    from aioresolve.dask._partition import partition_inputs, plan_partitions
+
+    path = tmp_path / "sweep.txt"
+    path.write_text("# a sweep\n2001:db8::/104\n")
+    parts, total = plan_partitions([str(path)], 50_000, networks=True)
+    assert total == 1 << 24 and len(parts) == 336
+    assert [p.skip for p in parts[:3]] == [0, 50_000, 100_000]
+    size = len(path.read_bytes())  # the first partition has the comment line too
+    assert (parts[0].start, parts[0].end) == (0, size)
+    assert {(p.start, p.end, p.first_line) for p in parts[1:]} == {(10, size, 1)}
+    source, inputs = partition_inputs(parts[-1])
+    assert inputs is not None
+    last = list(inputs)
+    source.close()
+    assert len(last) == (1 << 24) - 335 * 50_000 and last[-1] == "2001:db8::ff:ffff"
+    path.write_text("a.test\n2001:db8::/103\n")
+    with pytest.raises(ad.NetworkTooLarge, match=r"line 2: 2001:db8::/103 holds 33,554,432"):
+        plan_partitions([str(path)], 50_000, networks=True)
+
+    # Random files of names, networks, bad networks, comments and lone CRs:
+    # the partitions' inputs, in order, are the file's inputs.
+    pieces = [b"a.test", b"", b"# c", b"192.0.2.0/30", b"198.18.0.0/28", b" 2001:db8::/126 ",
+              b"192.0.2.5", b"192.0.2.0/33", b"bad/name", b"x\ry", b"192.0.2.0/29\r198.18.1.0/30",
+              b"192.0.2.7/32", b"\xff/\xfe", b"  \t"]
+    rng = random.Random(14)
+    for trial in range(150):
+        data = b"\n".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        path.write_bytes(data + (b"\n" if trial % 2 else b""))
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            texts = [t for t in map(file_line, f) if t is not None]
+        for networks in (True, False):
+            size = rng.randint(1, 12)
+            parts, total = plan_partitions([str(path)], size, networks=networks)
+            got: list[str] = []
+            for part in parts:
+                source, inputs = partition_inputs(part)
+                items = list(inputs) if inputs is not None else [
+                    t for t in map(file_line, source) if t is not None]
+                source.close()
+                assert len(items) == part.names and (not networks or part.names <= size)
+                got += items
+            expected = list(expand_networks(texts, limit=1 << 20)) if networks else texts
+            assert got == expected and total == len(expected), (data, networks, size)
