@@ -117,9 +117,11 @@ def run_types(options: Mapping[str, Any]) -> list[str]:
     return [rtype] if isinstance(rtype, str) else list(rtype)
 
 
-def _cluster_threads(client: Any) -> int:
+def _cluster_slots(client: Any) -> int:
+    """Partitions that can run at once: one per worker process (a process
+    runs one partition at a time, whatever its threads: :mod:`._task`)."""
     try:
-        return max(1, int(sum(client.nthreads().values())))
+        return max(1, len(client.nthreads()))
     except Exception:  # a client without workers yet
         return 1
 
@@ -256,7 +258,7 @@ def resolve_files(
     task_opts = dict(opts)
     del task_opts["detail"]
     if opts.get("qps"):  # a budget for the whole run: split over the tasks running at once
-        task_opts["qps"] = opts["qps"] / max(1, min(_cluster_threads(client), len(pending)))
+        task_opts["qps"] = opts["qps"] / max(1, min(_cluster_slots(client), len(pending)))
     tag = uuid.uuid4().hex[:8]
     futures = {
         client.submit(run_partition, run_dir, p.to_dict(), fmt, manifest.ext, keep, task_opts,
