@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from ._cli_common import (
@@ -111,7 +112,33 @@ def bulk_command(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot read {args.input}: {exc.strerror}") from None
     if total is not None:
         total = max(0, total * len(args.types) - len(done))  # resumed: what is left
-    return asyncio.run(_bulk(args, done, header, total))
+    with _bulk_gc():
+        return asyncio.run(_bulk(args, done, header, total))
+
+
+#: The garbage collector's first threshold during a bulk run (default 700).
+GC_THRESHOLD = 50_000
+
+
+@contextlib.contextmanager
+def _bulk_gc() -> Iterator[None]:
+    """The garbage collector tuned for a run: what start-up made is frozen
+    (never traversed again) and the young generation is collected every
+    :data:`GC_THRESHOLD` allocations instead of 700.  A run's objects die by
+    reference counting (almost none in cycles), yet at 700 the collector ran
+    ~500 times per 100k names, ~0.5 ms each: the whole CLI's CPU per name went
+    from 76.4 to 69.1 us with this (100k names against knot, min of 4
+    interleaved runs, shared box; ``gc.disable()``: 69.6).  Cycles are still
+    collected, later: at most ~50k objects wait for it."""
+    old = gc.get_threshold()
+    gc.freeze()
+    if old[0]:  # 0: the collector was switched off; it stays off
+        gc.set_threshold(max(old[0], GC_THRESHOLD), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
 
 
 def _distributed(args: argparse.Namespace) -> int:
