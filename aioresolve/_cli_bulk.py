@@ -126,9 +126,9 @@ def _bulk_gc() -> Iterator[None]:
     (never traversed again) and the young generation is collected every
     :data:`GC_THRESHOLD` allocations instead of 700.  A run's objects die by
     reference counting (almost none in cycles), yet at 700 the collector ran
-    ~500 times per 100k names, ~0.5 ms each: the whole CLI's CPU per name went
-    from 76.4 to 69.1 us with this (100k names against knot, min of 4
-    interleaved runs, shared box; ``gc.disable()``: 69.6).  Cycles are still
+    ~500 times per 100k names (100k names against knot, the collector's own
+    CPU time from ``gc.callbacks``, shared box): ~600 ms, 5-7 us per name;
+    tuned, 47 collections (most during start-up), 16 ms.  Cycles are still
     collected, later: at most ~50k objects wait for it."""
     old = gc.get_threshold()
     gc.freeze()
