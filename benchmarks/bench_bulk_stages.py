@@ -12,13 +12,16 @@ NODATA) and then:
 1. **Live stages**, each in a child process against that knot, timing the
    child's own loop (imports excluded): CPU microseconds per name
    (``time.process_time``: the client alone, the server is another process),
-   names/s, and the event loop's timer lag p99 (a 10 ms timer):
+   of it the garbage collector's (``gc.callbacks``), names/s, and the event
+   loop's timer lag p99 (a 10 ms timer):
 
    - ``stream``: the bare :func:`aioresolve.bulk.stream`;
    - ``many``: :func:`aioresolve.resolve_many`, ``async for batch in
      run.batches()``, counting only;
    - ``many+jsonl`` / ``many+csv``: the same, each batch through the CLI's
      :class:`~aioresolve._cli_output.Writer` to ``/dev/null``;
+   - ``many+jsonl+gc``: the same with the garbage collector tuned as the CLI
+     tunes it (start-up frozen, first threshold 50,000);
    - ``cli-jsonl`` / ``cli-csv``: ``python -m aioresolve bulk FILE --server
      KNOT -o OUT -q --no-progress`` as a whole process (CPU from ``wait4``,
      interpreter start-up and imports included; the start-up alone, the same
@@ -52,7 +55,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 NX_EVERY = 100
 NODATA_EVERY = 50
-STAGES = ("stream", "many", "many+jsonl", "many+csv", "cli-jsonl", "cli-csv")
+STAGES = ("stream", "many", "many+jsonl", "many+jsonl+gc", "many+csv", "cli-jsonl", "cli-csv")
 
 
 # -- children ----------------------------------------------------------------------------
@@ -68,6 +71,13 @@ async def live_child(stage: str, server: str, path: str, concurrency: int) -> di
 
     names = _read_names(path)
     answered = 0
+    if stage.endswith("+gc"):  # tuned as the CLI tunes it (aioresolve._cli_bulk._bulk_gc)
+        import gc
+
+        gc.freeze()
+        gc.set_threshold(50_000, *gc.get_threshold()[1:])
+        stage = stage[:-3]
+    collector = _GCClock()
     probe = LagProbe(asyncio.get_running_loop())
     wall, cpu = time.perf_counter(), time.process_time()
     if stage == "stream":
@@ -97,7 +107,33 @@ async def live_child(stage: str, server: str, path: str, concurrency: int) -> di
             writer.flush()
         os.close(fd)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return {"answered": answered, "cpu": cpu, "wall": wall, "lag_p99_ms": probe.stop()}
+    collector.stop()
+    return {"answered": answered, "cpu": cpu, "wall": wall, "lag_p99_ms": probe.stop(),
+            "gc": collector.seconds, "collections": collector.count}
+
+
+class _GCClock:
+    """The garbage collector's own CPU time and collections (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.seconds = 0.0
+        self.count = 0
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._started
+            self.count += 1
+
+    def stop(self) -> None:
+        import gc
+
+        gc.callbacks.remove(self._callback)
 
 
 async def offline_child(server: str, path: str, concurrency: int, repeat: int
@@ -206,8 +242,8 @@ def main(argv: list[str] | None = None) -> int:
         server = knot.address
         child = [sys.executable, "-m", "benchmarks.bench_bulk_stages", "--server", server,
                  "--concurrency", str(conc)]
-        print("\n| stage | CPU µs/name | names/s | timer lag p99 ms | note |")
-        print("|---|---:|---:|---:|---|")
+        print("\n| stage | CPU µs/name | of it GC | names/s | timer lag p99 ms | note |")
+        print("|---|---:|---:|---:|---:|---|")
         for stage in args.stages.split(","):
             if stage.startswith("cli-"):
                 fmt = stage.split("-")[1]
@@ -216,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
                        "-o", str(work / f"out.{fmt}")]
                 base_cpu, _, _ = _child([*cli, str(one_file)])
                 cpu, wall, _ = _child([*cli, str(names_file)])
-                print(f"| {stage} | {cpu * 1e6 / n:.1f} | {n / wall:,.0f} | | whole process; "
+                print(f"| {stage} | {cpu * 1e6 / n:.1f} | | {n / wall:,.0f} | | whole process; "
                       f"start-up {base_cpu:.2f} s CPU, without it "
                       f"{(cpu - base_cpu) * 1e6 / n:.1f} µs/name |", flush=True)
                 continue
@@ -224,8 +260,9 @@ def main(argv: list[str] | None = None) -> int:
             data = json.loads(text.strip().splitlines()[-1])
             if data["answered"] != n:
                 print(f"!! {stage}: {data['answered']} results for {n} names")
-            print(f"| {stage} | {data['cpu'] * 1e6 / n:.1f} | {n / data['wall']:,.0f} | "
-                  f"{data['lag_p99_ms']:.1f} | |", flush=True)
+            print(f"| {stage} | {data['cpu'] * 1e6 / n:.1f} | {data['gc'] * 1e6 / n:.1f} | "
+                  f"{n / data['wall']:,.0f} | {data['lag_p99_ms']:.1f} | "
+                  f"{data['collections']} collections |", flush=True)
         if args.offline_repeat:
             _, _, text = _child([*child, "--child", "offline", "--input", str(names_file),
                                  "--offline-repeat", str(args.offline_repeat)])
