@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from ._cli_common import (
@@ -38,7 +37,7 @@ from ._cli_output import Done, Writer, cut_partial_line, read_done
 from ._config import default_backend_name
 from ._errors import ResolveError
 from ._progress import BulkProgress, summary_lines
-from .bulk import DEFAULT_RETRY_ON, BulkRun, Result, Status
+from .bulk import DEFAULT_RETRY_ON, BulkRun, Result, Status, tuned_gc
 
 __all__ = ["bulk_command", "bulk_run_options", "prepare_bulk_args"]
 
@@ -112,33 +111,8 @@ def bulk_command(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot read {args.input}: {exc.strerror}") from None
     if total is not None:
         total = max(0, total * len(args.types) - len(done))  # resumed: what is left
-    with _bulk_gc():
+    with tuned_gc():  # ~500 young collections per 100k names otherwise: see tuned_gc
         return asyncio.run(_bulk(args, done, header, total))
-
-
-#: The garbage collector's first threshold during a bulk run (default 700).
-GC_THRESHOLD = 50_000
-
-
-@contextlib.contextmanager
-def _bulk_gc() -> Iterator[None]:
-    """The garbage collector tuned for a run: what start-up made is frozen
-    (never traversed again) and the young generation is collected every
-    :data:`GC_THRESHOLD` allocations instead of 700.  A run's objects die by
-    reference counting (almost none in cycles), yet at 700 the collector ran
-    ~500 times per 100k names (100k names against knot, the collector's own
-    CPU time from ``gc.callbacks``, shared box): ~600 ms, 5-7 us per name;
-    tuned, 47 collections (most during start-up), 16 ms.  Cycles are still
-    collected, later: at most ~50k objects wait for it."""
-    old = gc.get_threshold()
-    gc.freeze()
-    if old[0]:  # 0: the collector was switched off; it stays off
-        gc.set_threshold(max(old[0], GC_THRESHOLD), *old[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-        gc.unfreeze()
 
 
 def _distributed(args: argparse.Namespace) -> int:

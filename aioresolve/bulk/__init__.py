@@ -17,6 +17,10 @@ into a list.  Differences from looping over :meth:`Resolver.query
   with no task or socket left behind; ``stop(report_cancelled=True)`` first
   yields a ``CANCELLED`` result for every input that was read but not finished.
 
+A program whose main work is a bulk run can run it inside :func:`tuned_gc`
+(as ``aioresolve bulk`` does): the garbage collector otherwise costs several
+µs per name.
+
 File input: one name per line; leading/trailing white space is stripped and
 blank lines and lines starting with ``#`` are skipped (they get no result and
 no index).  Every other line, valid or not, gets exactly one result.  Items of
@@ -29,6 +33,7 @@ from collections.abc import Sequence
 
 from .._config import RESOLV_CONF, system_nameservers
 from .._config import default_backend_name as _default_backend_name
+from ._gc import tuned_gc
 from ._result import ADDR, CSV_FIELDS, DEFAULT_RETRY_ON, Result, Status, record_text
 from ._run import BulkRun, QueryFunc, resolve_all, resolve_many
 from ._stream import stream
@@ -48,6 +53,7 @@ __all__ = [
     "resolve_all",
     "resolve_many",
     "stream",
+    "tuned_gc",
 ]
 
 
