@@ -206,9 +206,15 @@ def _crash(count: int, partition_names: int | None, concurrency: int) -> int:
                 run_dir = tmp / f"run-{len(results)}"
                 killed: list[tuple[int, int, float]] = []
 
+                back_at: list[float] = []
+
                 def watch(done: int, total: int, counts: object, *, kill: bool = kill,
                           run_dir: Path = run_dir, killed: list[tuple[int, int, float]]
-                          = killed) -> None:
+                          = killed, back_at: list[float] = back_at) -> None:
+                    if killed and len(back_at) < 2:  # [when it left, when a new one joined]
+                        workers = len(client.nthreads())
+                        if (workers < 2) if not back_at else (workers == 2):
+                            back_at.append(time.monotonic())
                     if not kill or killed:
                         return
                     for worker, keys in client.processing().items():
@@ -237,7 +243,10 @@ def _crash(count: int, partition_names: int | None, concurrency: int) -> int:
                     resumed = stats["resumed_from"]
                     try:  # the nanny restarts the killed worker
                         client.wait_for_workers(2, timeout=120)
-                        back = f"{time.monotonic() - killed[0][2]:.1f}"
+                        if len(back_at) == 2:
+                            back = f"{back_at[1] - killed[0][2]:.1f}"
+                        else:  # not seen while the run lasted
+                            back = f"after the run ({time.monotonic() - killed[0][2]:.1f})"
                     except Exception as exc:  # reported; the table is still printed
                         back = f"not within 120 s ({type(exc).__name__})"
                 results.append((kill, summary.elapsed, queries - count, killed, resumed, back))
