@@ -37,7 +37,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, cast
 
 from .._cli_output import Writer
-from ..bulk import CSV_FIELDS, Result, Status, resolve_many
+from ..bulk import CSV_FIELDS, Result, Status, resolve_many, tuned_gc
 from ..bulk._input import file_line
 from ._manifest import atomic_write, fsync_dir, part_path
 from ._partition import Partition, partition_inputs
@@ -319,8 +319,11 @@ def _run_partition(run_dir: str, part_dict: dict[str, Any], fmt: str, ext: str, 
         writer = _PartWriter(fd, ckpt, fmt=fmt, offset=part.first_index, keep=keep,
                              detail=detail, inputs=resumed, size=int(state["bytes"]),
                              counts=dict(state["counts"]), types=types)
-        asyncio.run(_resolve(part, writer, dict(options, rtype=types[0] if len(types) == 1
-                                                else types), resumed))
+        # The collector tuned as the CLI tunes it (process-wide: safe, one
+        # partition at a time per process).
+        with tuned_gc():
+            asyncio.run(_resolve(part, writer, dict(options, rtype=types[0] if len(types) == 1
+                                                    else types), resumed))
         writer.flush()
         if writer.inputs != part.names:
             raise RuntimeError(f"partition {part.number} of {part.path}: {writer.inputs} "
