@@ -95,8 +95,8 @@ cdef extern from "<math.h>" nogil:
 __all__ = ["Core", "Query", "Rtt"]
 
 cdef enum:
-    RECV_BATCH = 32
-    READ_BURST = 32  # see _hot_py._READ_BURST
+    RECV_BATCH = 16
+    READ_BURST = 16  # see _hot_py._READ_BURST
     EXPIRE_BATCH = 256
     MAX_RECORDS = 64
     MAX_HOPS = 16
@@ -212,6 +212,11 @@ cdef class Query:
     cdef bint plain  # the name is plain text: its wire form decodes back to ``wanted``
 
     def __init__(self, name, rtype, qtype, callback, tag, attempts, timeout, deadline):
+        self._init(name, rtype, qtype, callback, tag, attempts, timeout, deadline)
+
+    cdef int _init(self, object name, object rtype, int qtype, object callback, object tag,
+                   long long attempts, double timeout, double deadline) except -1:
+        # (submit calls this on Query.__new__(Query): no argument parsing)
         self.name = name
         wanted = name.lower()
         if wanted.endswith(".") and len(wanted) > 1:
@@ -249,6 +254,7 @@ cdef class Query:
         self.result = None
         self.done = False
         self.plain = False
+        return 0
 
 
 cdef class Rtt:
@@ -437,7 +443,8 @@ cdef class Core:
         tmo = timeout or self.timeout
         tries = attempts or self.attempts
         deadline = self._now() + (lifetime if lifetime is not None else tmo * tries + tmo)
-        q = Query(name, rtype, qtype, callback, tag, tries, tmo, deadline)
+        q = Query.__new__(Query)
+        q._init(name, rtype, qtype, callback, tag, tries, tmo, deadline)
         q.offset = offset
         self._cprepare(q)
         self._active.add(q)

@@ -42,8 +42,8 @@ __all__ = ["Core", "Query", "Rtt"]
 #: loop (one ``recvmmsg``); the socket stays readable, the loop comes back to it.
 #: Bounded so that a burst of answers never holds the loop for long (timer
 #: lag: 256 per event held it ~20 ms at 100k names with the pure twin).
-_RECV_BATCH = 32
-_READ_BURST = 32
+_RECV_BATCH = 16
+_READ_BURST = 16
 #: Timed-out attempts handled per timer callback; the rest on the next iteration.
 _EXPIRE_BATCH = 256
 _ID = struct.Struct("!H")

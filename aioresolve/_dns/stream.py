@@ -55,7 +55,7 @@ __all__ = [
 #: Names started, or results collected, in one step of the stream before it
 #: lets the loop run: a refill of 500 submissions or a burst of results must not
 #: hold the loop for tens of milliseconds (timer lag).
-_STEP = 64
+_STEP = 32
 
 #: An input: a name (asked as the stream's ``rtype``) or ``(name, rtype)``.
 Item: TypeAlias = "str | tuple[str, str]"
