@@ -539,3 +539,39 @@ def test_plan_ptr_networks_by_range(tmp_path: Path) -> None:
                 got += items
             expected = list(expand_networks(texts, limit=1 << 20)) if networks else texts
             assert got == expected and total == len(expected), (data, networks, size)
+
+
+def test_ptr_partition_resume_exact(knot: KnotServer, tmp_path: Path) -> None:
+    """A partition that starts inside a network (``skip``), continued after a
+    dead writer's checkpoint: the same records as one uninterrupted attempt,
+    the checkpointed addresses not asked again."""
+    from aioresolve.dask import _task
+
+    path = tmp_path / "ptr.txt"
+    path.write_text(f"{z.A_ADDR}\n192.0.2.0/24\n{z.AAAA_ADDR}\n")
+    run_dir = tmp_path / "run"
+    manifest = ad.plan_run(path, run_dir, partition_names=100, rtype="PTR",
+                           nameservers=[knot.address], concurrency=20)
+    part = manifest.partitions[1]
+    assert (part.skip, part.names, part.first_index) == (99, 100, 100)
+    options = {k: v for k, v in manifest.options.items() if k != "detail"}
+    _task.run_partition(str(run_dir), part.to_dict(), "jsonl", "jsonl", "all", options)
+    final = run_dir / "parts" / "part-00001.jsonl"
+    whole = final.read_bytes().splitlines(keepends=True)
+    assert [json.loads(line)["input"] for line in whole] == [
+        f"192.0.2.{i}" for i in range(99, 199)]
+    kept = 40
+    (run_dir / "parts" / "part-00001.partial").write_bytes(b"".join(whole[:kept + 3]))
+    counts: dict[str, int] = {}
+    for line in whole[:kept]:
+        status = json.loads(line)["status"]
+        counts[status] = counts.get(status, 0) + 1
+    (run_dir / "parts" / "part-00001.ckpt").write_text(json.dumps(
+        {"inputs": kept, "bytes": len(b"".join(whole[:kept])), "counts": counts}))
+    final.unlink()
+    (run_dir / "parts" / "part-00001.json").unlink()
+    stats = _task.run_partition(str(run_dir), part.to_dict(), "jsonl", "jsonl", "all", options)
+    again = [json.loads(line) for line in final.read_bytes().splitlines()]
+    assert stats["resumed_from"] == kept and sum(stats["counts"].values()) == 100
+    assert [r["index"] for r in again] == list(range(100, 200))
+    assert sorted(map(_typed, again)) == sorted(_typed(json.loads(line)) for line in whole)
