@@ -541,7 +541,7 @@ def test_plan_ptr_networks_by_range(tmp_path: Path) -> None:
             assert got == expected and total == len(expected), (data, networks, size)
 
 
-def test_ptr_partition_resume_exact(knot: KnotServer, tmp_path: Path) -> None:
+def test_ptr_partition_resume_exact(dnsdist: DnsdistServer, tmp_path: Path) -> None:
     """A partition that starts inside a network (``skip``), continued after a
     dead writer's checkpoint: the same records as one uninterrupted attempt,
     the checkpointed addresses not asked again."""
@@ -551,7 +551,7 @@ def test_ptr_partition_resume_exact(knot: KnotServer, tmp_path: Path) -> None:
     path.write_text(f"{z.A_ADDR}\n192.0.2.0/24\n{z.AAAA_ADDR}\n")
     run_dir = tmp_path / "run"
     manifest = ad.plan_run(path, run_dir, partition_names=100, rtype="PTR",
-                           nameservers=[knot.address], concurrency=20)
+                           nameservers=[dnsdist.address], concurrency=20)
     part = manifest.partitions[1]
     assert (part.skip, part.names, part.first_index) == (99, 100, 100)
     options = {k: v for k, v in manifest.options.items() if k != "detail"}
@@ -570,7 +570,11 @@ def test_ptr_partition_resume_exact(knot: KnotServer, tmp_path: Path) -> None:
         {"inputs": kept, "bytes": len(b"".join(whole[:kept])), "counts": counts}))
     final.unlink()
     (run_dir / "parts" / "part-00001.json").unlink()
+    before = dnsdist.query_counts()
     stats = _task.run_partition(str(run_dir), part.to_dict(), "jsonl", "jsonl", "all", options)
+    after = dnsdist.query_counts()
+    asked = {name for name, n in after.items() if n > before.get(name, 0)}
+    assert asked == {f"{i}.2.0.192.in-addr.arpa" for i in range(99 + kept, 199)}
     again = [json.loads(line) for line in final.read_bytes().splitlines()]
     assert stats["resumed_from"] == kept and sum(stats["counts"].values()) == 100
     assert [r["index"] for r in again] == list(range(100, 200))
