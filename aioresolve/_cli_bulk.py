@@ -103,8 +103,12 @@ def bulk_command(args: argparse.Namespace) -> int:
         cut_partial_line(args.output)
         done = read_done(args.output, args.format, multi_type=len(args.types) > 1)
         header = os.path.getsize(args.output) == 0
+    total: int | None = None
     try:
-        total = count_inputs(args.input, networks=networks)
+        # The total is for the progress bar only; a PTR run's networks are
+        # checked (a too big one is a usage error) whether or not there is a bar.
+        if _shows_progress(args) or networks:
+            total = count_inputs(args.input, networks=networks)
     except InputError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
@@ -209,7 +213,7 @@ async def _bulk(args: argparse.Namespace, done: Done, header: bool, total: int |
 
         def keep(result: Result) -> bool:
             return not written(result) and (chosen is None or chosen(result))
-    show = _isatty(sys.stderr) if args.progress is None else args.progress
+    show = _shows_progress(args)
     noun = "names" if len(args.types) == 1 else "lookups"
     bar = BulkProgress(total, enabled=show, noun=noun)
     # Results to the terminal the bar is on: clear it around each write.
@@ -236,6 +240,11 @@ async def _bulk(args: argparse.Namespace, done: Done, header: bool, total: int |
             n for status, n in runs.counts.items() if status is not Status.NOERROR):
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _shows_progress(args: argparse.Namespace) -> bool:
+    """Whether the run shows a progress bar (``--progress``, or stderr is a terminal)."""
+    return _isatty(sys.stderr) if args.progress is None else bool(args.progress)
 
 
 def _is_ok(result: Result) -> bool:
