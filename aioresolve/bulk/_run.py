@@ -347,7 +347,11 @@ class BulkRun:
             return None
         raw, start = self._raw, self._raw_pos
         if start:
-            await asyncio.sleep(0)
+            try:
+                await asyncio.sleep(0)
+            except BaseException:  # a cancellation: as one while waiting for the stream
+                await self.aclose()
+                raise
             if self._closed:
                 return None
         else:
