@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..bulk import resolve_many
-from ._task import _warmed
+from ._task import WARM_UP_ANSWERS, _warmed
 
 __all__ = ["resolve_bag", "resolve_iterable"]
 
@@ -31,11 +31,14 @@ def _offsets(lengths: list[int]) -> list[int]:
 
 async def _resolve(items: list[Any], offset: int, options: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    async with resolve_many(_warmed(items, 0), ordered=True, **options) as run:
+    warm = asyncio.Event()
+    async with resolve_many(_warmed(items, 0, warm), ordered=True, **options) as run:
         async for result in run:
             data = result.to_dict()
             data["index"] = result.index + offset
             out.append(data)
+            if len(out) == WARM_UP_ANSWERS:
+                warm.set()
     return out
 
 
