@@ -377,9 +377,15 @@ class LookupCache:
             # An identical lookup is running: wait for it (or take it over
             # should its leader leave).  Waiters share one result: each gets a
             # copy it may mutate.
-            shared = await flight.run(
-                key, functools.partial(self._fetch, key, functools.partial(start, *args)))
-            if self.closed_error is not None and self.closed:
+            try:
+                shared = await flight.run(
+                    key, functools.partial(self._fetch, key, functools.partial(start, *args)))
+            except Exception as exc:
+                if self.closed and self.closed_error is not None and not isinstance(
+                        exc, ResolverClosed):
+                    raise self.closed_error() from exc
+                raise
+            if self.closed and self.closed_error is not None:
                 raise self.closed_error()
             return _copy_result(shared)  # type: ignore[no-any-return]
         # The leader (or no coalescing): ``start()`` is awaited here, not in a

@@ -336,7 +336,7 @@ async def test_bad_query_names_fail_clearly() -> None:
         with pytest.raises(aioresolve.IllegalName):
             await resolver.query("bad..name", "A")
         with pytest.raises(aioresolve.IllegalName, match="must be str"):
-            await resolver.query(None, "A")  # type: ignore[arg-type]
+            await resolver.query(None, "A")  # type: ignore[call-overload]
 
 
 # -- close() with lookups in flight, on every backend, against a slow server -------
@@ -377,6 +377,52 @@ async def test_lookups_in_flight_at_close_raise_resolver_closed(
     await resolver.close()
     outcomes = await asyncio.gather(*tasks, return_exceptions=True)
     assert all(isinstance(o, ResolverClosed) for o in outcomes), outcomes
+
+
+# -- the shape of a lookup in flight (overhead by design) ---------------------------
+
+
+def _await_chain(task: asyncio.Task[Any]) -> list[str]:
+    """The qualified names of the coroutines a task is suspended in, outermost
+    first, down to the future it waits for."""
+    chain: list[str] = []
+    awaited: Any = task.get_coro()
+    while asyncio.iscoroutine(awaited):
+        chain.append(awaited.__qualname__)
+        awaited = awaited.cr_await
+    assert type(awaited).__name__ == "FutureIter", awaited  # `await future`
+    return chain
+
+
+@pytest.mark.parametrize("kind", ["cares", "wire"])
+async def test_a_lookup_in_flight_keeps_three_frames(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    """``Resolver(kind).query`` with the defaults, while the server delays the
+    answer: the caller's coroutine awaits exactly Resolver.query ->
+    LookupCache.run_timed -> the backend's query_with_ttl -> a future (each
+    frame alive per lookup in flight is resumed twice and walked by the
+    garbage collector: docs/services.md, "Overhead")."""
+    import uuid
+
+    from tests.rig import zone
+
+    if kind == "cares":
+        pytest.importorskip("pycares")
+    dnsdist = request.getfixturevalue("dnsdist")
+    options: dict[str, Any] = {"domains": []} if kind == "cares" else {}
+    async with Resolver(kind, nameservers=[dnsdist.address], **options) as resolver:
+
+        async def lookup() -> object:
+            return await resolver.query(f"{uuid.uuid4().hex}.{zone.SLOW_NAME}", "A")
+
+        task = asyncio.ensure_future(lookup())
+        await asyncio.sleep(0.05)  # the query waits for dnsdist's delayed answer
+        chain = _await_chain(task)[1:]  # after the test's own coroutine
+        backend = {"wire": "WireBackend", "cares": "CaresBackend"}[kind]
+        assert chain == ["Resolver.query", "LookupCache.run_timed",
+                         f"{backend}.query_with_ttl"], chain
+        await task
 
 
 # -- defaults that work ----------------------------------------------------------

@@ -13,6 +13,7 @@ import socket
 import pytest
 
 from aioresolve import Answer, NoData, NXDomain, Resolver, ServFail
+from aioresolve._backends.base import NegativeAnswer
 from aioresolve.cache import CacheConfig, LookupCache, negative_ttl_of
 from tests._services_server import NEGATIVE_TTL, ZONE, DnspythonBackend, Knot
 
@@ -227,6 +228,41 @@ def test_config_rejects_bad_values(bad: dict[str, float]) -> None:
 def test_lookup_cache_without_config_only_coalesces() -> None:
     cache = LookupCache(None, backend_provides_ttl=True)
     assert cache.info().max_size == 0
+
+
+class Closed(Exception):
+    pass
+
+
+@pytest.mark.parametrize("outcome", ["answer", "negative", "negative with ttl", "failure"])
+async def test_lookups_ending_after_close_raise_the_closed_error(outcome: str) -> None:
+    """Once its owner sets ``closed``, a lookup still in flight through the
+    cache (leader and coalesced follower alike) raises ``closed_error()``
+    instead of its answer or failure; what it learnt is still cached."""
+    cache = LookupCache(CacheConfig(negative_ttl=60), backend_provides_ttl=True,
+                        closed_error=Closed)
+    release = asyncio.Event()
+
+    async def start() -> tuple[list[str], float]:
+        await release.wait()
+        if outcome == "negative":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        if outcome == "negative with ttl":
+            raise NegativeAnswer(socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+                                 30.0)
+        if outcome == "failure":
+            raise ServFail(host="x.test")
+        return ["192.0.2.1"], 60.0
+
+    key = ("getaddrinfo", b"x.test")
+    leader = asyncio.ensure_future(cache.run_timed(key, start))
+    follower = asyncio.ensure_future(cache.run_timed(key, start))
+    await asyncio.sleep(0)
+    cache.closed = True
+    release.set()
+    results = await asyncio.gather(leader, follower, return_exceptions=True)
+    assert all(isinstance(r, Closed) for r in results), results
+    assert cache.info().size == (0 if outcome == "failure" else 1)
 
 
 async def test_cares_query_answers_are_cached_by_default(svc_knot: Knot) -> None:
