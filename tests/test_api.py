@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import socket
 import threading
+import types
 from typing import Any
 
 import pytest
@@ -387,7 +388,7 @@ def _await_chain(task: asyncio.Task[Any]) -> list[str]:
     first, down to the future it waits for."""
     chain: list[str] = []
     awaited: Any = task.get_coro()
-    while asyncio.iscoroutine(awaited):
+    while isinstance(awaited, types.CoroutineType):
         chain.append(awaited.__qualname__)
         awaited = awaited.cr_await
     assert type(awaited).__name__ == "FutureIter", awaited  # `await future`
@@ -439,7 +440,7 @@ def rig_resolv_conf(
     path = tmp_path / "resolv.conf"
     path.write_text(f"nameserver {libc_dns.host}\n")
     monkeypatch.setattr("aioresolve._config.RESOLV_CONF", str(path))
-    return libc_dns.host
+    return str(libc_dns.host)
 
 
 async def _mx_of_the_rig() -> list[tuple[int, str]]:
