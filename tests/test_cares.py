@@ -303,7 +303,8 @@ async def test_close_fails_in_flight(silent_server: str) -> None:
     r = Resolver("cares", nameservers=[silent_server], tries=3, try_timeout=5, hosts_file=False,
                  domains=[], cache=False)
     before = _loop_readers()
-    tasks = [asyncio.create_task(r.query(f"c{i}.{z.ZONE}", "A")) for i in range(10)]
+    tasks: list[asyncio.Task[Any]] = [
+        asyncio.create_task(r.query(f"c{i}.{z.ZONE}", "A")) for i in range(10)]
     tasks.append(asyncio.create_task(r.getaddrinfo(z.A_NAME, 80)))
     await asyncio.sleep(0.05)
     await r.close()

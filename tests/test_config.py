@@ -53,7 +53,7 @@ def test_default_backend_name_without_servers(no_resolv_conf: Path) -> None:
     assert _config.default_backend_name() == "system"
     assert _config.default_backend_name(["[::1]:5353"]) == "wire"
     with pytest.raises(TypeError, match="list of strings"):
-        _config.default_backend_name("127.0.0.1")  # type: ignore[arg-type]
+        _config.default_backend_name("127.0.0.1")
 
 
 def test_backend_options_fills_wire_nameservers(resolv_conf: Path) -> None:
@@ -73,7 +73,7 @@ def test_backend_options_errors(no_resolv_conf: Path) -> None:
     with pytest.raises(ValueError, match="cannot be pointed at servers"):
         _config.backend_options("system", ["127.0.0.1"])
     with pytest.raises(TypeError, match="list of strings"):
-        _config.backend_options("wire", "127.0.0.1")  # type: ignore[arg-type]
+        _config.backend_options("wire", "127.0.0.1")
 
 
 def test_create_backend(resolv_conf: Path) -> None:

@@ -47,7 +47,7 @@ def test_every_public_name_resolves() -> None:
 
 def test_unknown_name_is_an_attribute_error() -> None:
     try:
-        aioresolve.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+        aioresolve.no_such_name  # noqa: B018
     except AttributeError as exc:
         assert "no_such_name" in str(exc)
     else:  # pragma: no cover
