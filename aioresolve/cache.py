@@ -40,28 +40,30 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import copy
 import dataclasses
 import functools
-import socket
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, Protocol, TypeVar
 
 from ._backends.base import Backend, NegativeAnswer, Timed
+from ._cache_values import (
+    Entry,
+    age_answer,
+    copy_error,
+    copy_result,
+    is_negative,
+    negative_ttl_of,
+)
 from ._coalesce import SingleFlight
-from ._errors import NoData, NXDomain, ResolveError, ResolverClosed
+from ._errors import ResolverClosed
 from ._records import Answer
 
-__all__ = ["CacheConfig", "CacheInfo", "LookupCache", "timed_lookup"]
+__all__ = [
+    "CacheConfig", "CacheInfo", "LookupCache", "is_negative", "negative_ttl_of", "timed_lookup",
+]
 
 T = TypeVar("T")
-
-# EAI_NODATA is a glibc extension (not in POSIX, absent on macOS).
-_NEGATIVE_EAI = {socket.EAI_NONAME} | (
-    {socket.EAI_NODATA} if hasattr(socket, "EAI_NODATA") else set()
-)
-
 
 def timed_lookup(backend: Backend, key: tuple[Any, ...]) -> Callable[[], Awaitable[Timed[Any]]]:
     """The ``*_with_ttl`` call of the backend contract for a cache key
@@ -184,75 +186,6 @@ class CacheInfo:
     in_flight: int
 
 
-class _Entry:
-    __slots__ = ("aged", "error", "expires", "stale_until", "value")
-
-    def __init__(
-        self, value: Any, error: BaseException | None, expires: float, stale_until: float
-    ) -> None:
-        self.value = value
-        self.error = error
-        self.expires = expires
-        self.stale_until = stale_until
-        #: (remaining seconds, the answer aged to them): answers are immutable,
-        #: so hits within the same second share one aged copy.
-        self.aged: tuple[int, Answer] | None = None
-
-
-def _copy_result(value: Any) -> Any:
-    """A copy the caller may mutate: lists (getaddrinfo) and the lists inside
-    host entries are copied; everything else in results is immutable."""
-    if type(value) is list:
-        return list(value)
-    if type(value) is tuple and len(value) == 3 and type(value[1]) is list:
-        return (value[0], list(value[1]), list(value[2]))
-    return value
-
-
-def _copy_error(error: BaseException) -> BaseException:
-    """A fresh instance of a cached error, so raising it again does not grow
-    the traceback of the one every earlier caller saw."""
-    try:
-        fresh = copy.copy(error)
-    except Exception:  # pragma: no cover - an exotic exception class
-        return error
-    fresh.__traceback__ = None
-    return fresh
-
-
-def _age_answer(answer: Answer, remaining: int) -> Answer:
-    """The answer with TTLs counted down to what is left, as a resolver serves them."""
-    if remaining >= answer.ttl:
-        return answer
-    records = tuple(
-        dataclasses.replace(r, ttl=min(r.ttl, remaining)) if r.ttl > remaining else r
-        for r in answer.records
-    )
-    return dataclasses.replace(answer, ttl=remaining, records=records)
-
-
-def negative_ttl_of(error: BaseException) -> float | None:
-    """The TTL the backend reported for a negative answer (RFC 2308 §5: the
-    smaller of the SOA record's TTL and its MINIMUM field), or ``None``."""
-    if isinstance(error, NegativeAnswer):
-        return error.ttl
-    if isinstance(error, ResolveError):
-        if error.negative_ttl is not None:
-            return float(error.negative_ttl)
-        if error.soa is not None:
-            return float(min(error.soa.ttl, error.soa.minimum))
-    return None
-
-
-def is_negative(error: BaseException) -> bool:
-    """Whether ``error`` says the name or its data does not exist (cacheable)."""
-    if isinstance(error, (NXDomain, NoData)):
-        return True
-    if isinstance(error, socket.gaierror):
-        return error.errno in _NEGATIVE_EAI
-    return isinstance(error, socket.herror) and error.errno == 1  # HOST_NOT_FOUND
-
-
 class LookupCache:
     """The cache and single-flight of one resolver.
 
@@ -287,7 +220,7 @@ class LookupCache:
         self._clock: Callable[[], float] = (
             config.clock if config is not None and config.clock is not None else time.monotonic)
         self._provides_ttl = backend_provides_ttl
-        self._entries: collections.OrderedDict[Hashable, _Entry] = collections.OrderedDict()
+        self._entries: collections.OrderedDict[Hashable, Entry] = collections.OrderedDict()
         self._flight: Flight | None = (
             flight if flight is not None else SingleFlight() if coalesce else None
         )
@@ -387,7 +320,7 @@ class LookupCache:
                 raise
             if self.closed and self.closed_error is not None:
                 raise self.closed_error()
-            return _copy_result(shared)  # type: ignore[no-any-return]
+            return copy_result(shared)  # type: ignore[no-any-return]
         # The leader (or no coalescing): ``start()`` is awaited here, not in a
         # helper coroutine, so a lookup in flight keeps one frame of this
         # layer alive instead of four (run_timed, the flight's run, a lambda,
@@ -435,7 +368,7 @@ class LookupCache:
                     expires = self._clock() + ttl
                     entries = self._entries
                     size = len(entries)
-                    entries[key] = _Entry(result, None, expires, expires + config.serve_stale)
+                    entries[key] = Entry(result, None, expires, expires + config.serve_stale)
                     if len(entries) == size:  # it replaced one: now the most recent
                         entries.move_to_end(key)
                     elif size >= config.max_size:
@@ -446,7 +379,7 @@ class LookupCache:
         if self.closed and self.closed_error is not None:
             raise self.closed_error()  # answered after the owner closed: as promised
         # The cache keeps the original, the caller gets a copy it may mutate.
-        return _copy_result(result)  # type: ignore[no-any-return]
+        return copy_result(result)  # type: ignore[no-any-return]
 
     async def run(
         self, key: tuple[Any, ...], start: Callable[[], Awaitable[T]],
@@ -478,7 +411,7 @@ class LookupCache:
         return self._clock()
 
     def _serve(
-        self, key: Hashable, entry: _Entry, start: Callable[..., Awaitable[Timed[Any]]],
+        self, key: Hashable, entry: Entry, start: Callable[..., Awaitable[Timed[Any]]],
         args: tuple[Any, ...] = (),
     ) -> tuple[Any] | None:
         """``(result,)`` for a usable entry, ``None`` for a miss; raises a cached error."""
@@ -494,15 +427,15 @@ class LookupCache:
         self._hits += 1
         if entry.error is not None:
             self._negative_hits += 1
-            raise _copy_error(entry.error)
+            raise copy_error(entry.error)
         value = entry.value
         if isinstance(value, Answer):
             remaining = max(int(entry.expires - now), 0)
             aged = entry.aged
             if aged is None or aged[0] != remaining:
-                aged = entry.aged = (remaining, _age_answer(value, remaining))
+                aged = entry.aged = (remaining, age_answer(value, remaining))
             return (aged[1],)
-        return (_copy_result(value),)
+        return (copy_result(value),)
 
     def _refresh(self, key: Hashable, start: Callable[[], Awaitable[Timed[Any]]]) -> None:
         if key in self._refreshing:
@@ -545,7 +478,7 @@ class LookupCache:
                 ttl = self.config.fixed_ttl
             if ttl is not None:
                 ttl = min(max(ttl, self.config.min_ttl), self.config.max_ttl)
-                self._put(key, _Entry(result, None, 0.0, 0.0), ttl)
+                self._put(key, Entry(result, None, 0.0, 0.0), ttl)
         return result
 
     def _store_error(self, key: Hashable, error: BaseException, ttl: float | None) -> None:
@@ -555,9 +488,9 @@ class LookupCache:
         if ttl is None:
             return
         ttl = min(max(ttl, self.config.min_ttl), self.config.max_negative_ttl)
-        self._put(key, _Entry(None, _copy_error(error), 0.0, 0.0), ttl)
+        self._put(key, Entry(None, copy_error(error), 0.0, 0.0), ttl)
 
-    def _put(self, key: Hashable, entry: _Entry, ttl: float) -> None:
+    def _put(self, key: Hashable, entry: Entry, ttl: float) -> None:
         assert self.config is not None
         if ttl <= 0:
             self._entries.pop(key, None)  # TTL 0: use once, never cache (RFC 1035 §3.2.1)
