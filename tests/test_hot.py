@@ -138,7 +138,7 @@ def _reply(draw: st.DrawFn, qid: int, question: bytes) -> bytes:
     def rare(odds: int) -> bool:  # true one time in ``odds``, only in hostile replies
         return hostile and draw(st.integers(0, odds - 1)) == 0
 
-    flags = 0x8180
+    flags = 0x8183 if draw(st.integers(0, 4)) == 0 else 0x8180  # NXDOMAIN, or NOERROR
     if rare(2):
         flags = draw(st.sampled_from([0x8580, 0x8380, 0x0180, 0x8183, 0x8182, 0x8185,
                                       0x8181, 0x8184, 0x818F, 0x8980]))
@@ -210,10 +210,23 @@ def _reply(draw: st.DrawFn, qid: int, question: bytes) -> bytes:
             targets.append(at)
     ancount = count + (draw(st.sampled_from([1, -1])) if rare(6) else 0)
     nscount = 0
-    if draw(st.booleans()):  # an authority SOA (negative answers)
-        soa = b"\x04ns01\xc0\x0c\x04host\xc0\x0c" + struct.pack("!IIIII", 1, 2, 3, 4, 30)
-        body += b"\xc0\x0c" + _RR.pack(6, 1, 120, len(soa)) + soa
-        nscount = 1
+    for _ in range(draw(st.integers(0, 2))):  # the authority section (negative answers)
+        kind = draw(st.sampled_from(["soa", "soa", "parent", "other", "ns"]))
+        soa = b"\x04ns01\xc0\x0c\x04host\xc0\x0c" + struct.pack(
+            "!IIIII", 1, 2, 3, 4, draw(st.sampled_from([30, 0x80000005])))
+        owner = b"\xc0\x0c"
+        if kind == "parent":  # the zone's apex: a pointer to a label of the question
+            owner = b"\xc0" + bytes((12 + 1 + question[0],)) if question[0] else owner
+        elif kind == "other":
+            owner = _wire("elsewhere.example")
+        if kind == "ns":
+            body += owner + _RR.pack(2, 1, 120, 2) + b"\xc0\x0c"
+        else:
+            if rare(4):
+                soa = soa[: draw(st.integers(0, len(soa)))]
+            body += owner + _RR.pack(6, 1, draw(st.sampled_from([120, 0x80000001])),
+                                     len(soa)) + soa
+        nscount += 1
     data = bytearray(_HEADER.pack(qid, flags, qd, max(0, ancount), nscount, 0) + body)
     if rare(2):
         for _ in range(draw(st.integers(1, 3))):

@@ -40,7 +40,7 @@ import os
 
 from .. import _errors
 from .._nameservers import nameserver_text
-from .._records import AAAA, A, Answer
+from .._records import AAAA, SOA, A, Answer
 from ._core import log
 from ._query import _QTYPES, qtype_of
 from ._speedups import parse_response, recv_batch, send_batch
@@ -895,12 +895,16 @@ cdef class Core:
         cdef long long best, cname_ttl
         cdef int cname_i, found
         cdef list owners, targets, records
-        if (flags & 0x820F) != 0x8000 or d[4] != 0 or d[5] != 1:  # QR, not TC, RCODE 0, QD 1
+        if (flags & 0x8200) != 0x8000 or d[4] != 0 or d[5] != 1:  # QR, not TC, QD 1
             return None
-        if (qtype != TYPE_A and qtype != TYPE_AAAA) or q.seen is not None:
+        if q.seen is not None:
             return None
         ancount = (d[6] << 8) | d[7]
-        if ancount == 0 or ancount > MAX_RECORDS:
+        if ancount == 0 and (flags & 0xF) in (0, 3):  # NODATA or NXDOMAIN
+            return self._fast_negative(q, d, n, qlen, flags)
+        if (flags & 0xF) != 0 or (qtype != TYPE_A and qtype != TYPE_AAAA):
+            return None
+        if ancount > MAX_RECORDS:
             return None
         wanted = q.wanted
         owners = []
@@ -1012,6 +1016,90 @@ cdef class Core:
             text_of = self._texts[server] = nameserver_text(*server)
         return _answer((q.name, q.rtype, tuple(records), current, best, text_of,
                         tuple(q.aliases), flags, "udp", tuple(q.alias_ttls)))
+
+    cdef object _fast_negative(self, Query q, const unsigned char *d, Py_ssize_t n,
+                               Py_ssize_t qlen, unsigned int flags):
+        """The NXDomain or NoData the reference would end ``q`` with, for a
+        reply without answer records, with the SOA of its authority section as
+        ``parse_response`` finds it (the first IN SOA whose owner is the name or
+        one of its parents); or None to let the reference decide."""
+        cdef unsigned int nscount = (d[8] << 8) | d[9]
+        cdef unsigned int rtype, rclass, rdlen, c, i
+        cdef unsigned long ttl
+        cdef unsigned long fields[5]
+        cdef Py_ssize_t pos = 12 + qlen, start, rend, olen, end, at
+        cdef char text[512]
+        cdef int k
+        wanted = q.wanted
+        extra = {}
+        for i in range(nscount):
+            start = pos
+            while True:  # the owner, skipped (as codec._skip_name)
+                if pos >= n:
+                    return None
+                c = d[pos]
+                if c == 0:
+                    pos += 1
+                    break
+                if c >= 0xC0:
+                    pos += 2
+                    break
+                if c > 63:
+                    return None
+                pos += 1 + c
+            if pos + 10 > n:
+                return None
+            rtype = (d[pos] << 8) | d[pos + 1]
+            rclass = (d[pos + 2] << 8) | d[pos + 3]
+            ttl = ((<unsigned long>d[pos + 4] << 24) | (<unsigned long>d[pos + 5] << 16)
+                   | (<unsigned long>d[pos + 6] << 8) | d[pos + 7])
+            rdlen = (d[pos + 8] << 8) | d[pos + 9]
+            pos += 10
+            rend = pos + rdlen
+            if rend > n:
+                return None
+            if rtype != 6 or rclass != 1:
+                pos = rend
+                continue
+            if start + 1 < n and d[start] == 0xC0 and d[start + 1] == 12:
+                owner = wanted
+            else:
+                if _name_text(d, n, start, text, &olen, &end) < 0:
+                    return None
+                owner = PyUnicode_DecodeASCII(text, olen, NULL)
+            if not (owner == wanted or wanted.endswith("." + owner)):
+                pos = rend
+                continue
+            if _name_text(d, n, pos, text, &olen, &end) < 0:
+                return None
+            mname = PyUnicode_DecodeASCII(text, olen, NULL)
+            if _name_text(d, n, end, text, &olen, &at) < 0:
+                return None
+            rname = PyUnicode_DecodeASCII(text, olen, NULL)
+            if at + 20 != rend:
+                return None
+            for k in range(5):
+                fields[k] = ((<unsigned long>d[at] << 24) | (<unsigned long>d[at + 1] << 16)
+                             | (<unsigned long>d[at + 2] << 8) | d[at + 3])
+                at += 4
+            if ttl >= 0x80000000:
+                ttl = 0
+            if fields[4] >= 0x80000000:
+                fields[4] = 0  # MINIMUM is a TTL (RFC 2181 section 8)
+            extra["soa"] = SOA(ttl, mname, rname, fields[0], fields[1], fields[2], fields[3],
+                               fields[4])
+            extra["negative_ttl"] = ttl if ttl < fields[4] else fields[4]
+            extra["soa_owner"] = owner
+            break
+        server = q.server
+        text_of = self._texts.get(server)
+        if text_of is None:
+            text_of = self._texts[server] = nameserver_text(*server)
+        if flags & 0xF:
+            return _errors.NXDomain(None, host=q.name, rtype=q.rtype, backend=self.backend,
+                                    server=text_of, flags=flags, protocol="udp", **extra)
+        return _errors.NoData(host=q.name, rtype=q.rtype, backend=self.backend, server=text_of,
+                              flags=flags, protocol="udp", **extra)
 
     # -- timeouts -----------------------------------------------------------------
 
