@@ -27,6 +27,10 @@ NODATA) and then:
      interpreter start-up and imports included; the start-up alone, the same
      command on a one-name file, is shown too, and subtracted in the last column).
 
+   - ``calls``: the CLI's run under cProfile, function calls per name
+     (deterministic): bulk's and the CLI's own, the rest of aioresolve, C
+     functions, other Python.
+
 2. **Offline stages** (no network, far less noise): the stream results of one
    live run are kept, then each stage is timed as a pipeline over them, 64
    at a time as the stream hands them out (nothing else kept alive: on a VM
@@ -55,7 +59,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 NX_EVERY = 100
 NODATA_EVERY = 50
-STAGES = ("stream", "many", "many+jsonl", "many+jsonl+gc", "many+csv", "cli-jsonl", "cli-csv")
+STAGES = ("stream", "many", "many+jsonl", "many+jsonl+gc", "many+csv", "cli-jsonl", "cli-csv",
+          "calls")
 
 
 # -- children ----------------------------------------------------------------------------
@@ -186,6 +191,39 @@ async def offline_child(server: str, path: str, concurrency: int, repeat: int
     return out
 
 
+_MINE = ("bulk/_result.py", "bulk/_run.py", "bulk/_input.py", "bulk/_gc.py", "_cli_output.py",
+         "_cli_bulk.py", "_cli_inputs.py", "_progress.py")
+
+
+def calls_child(server: str, path: str, concurrency: int, n: int) -> dict[str, Any]:
+    """The CLI's run under cProfile: function calls per name (deterministic,
+    unlike the timings on a shared box), bulk's and the CLI's own apart."""
+    import cProfile
+    import pstats
+
+    from aioresolve._cli import main
+
+    out = os.path.join(os.path.dirname(path), "calls.jsonl")
+    prof = cProfile.Profile()
+    prof.enable()
+    main(["bulk", path, "--server", server, "--concurrency", str(concurrency), "-q",
+          "--no-progress", "-o", out])
+    prof.disable()
+    groups: dict[str, int] = {"bulk and CLI": 0, "other aioresolve": 0, "C functions": 0,
+                              "other Python": 0}
+    stats: Any = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    for (file, _, _), (_, calls, _, _, _) in stats.items():
+        if file.endswith(_MINE):
+            groups["bulk and CLI"] += calls
+        elif "aioresolve" in file:
+            groups["other aioresolve"] += calls
+        elif file == "~":
+            groups["C functions"] += calls
+        else:
+            groups["other Python"] += calls
+    return {label: count / n for label, count in groups.items()}
+
+
 # -- the parent ------------------------------------------------------------------------------
 
 
@@ -219,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(asyncio.run(offline_child(args.server, args.input, args.concurrency,
                                                    args.offline_repeat))))
         return 0
+    if args.child == "calls":
+        print(json.dumps(calls_child(args.server, args.input, args.concurrency, args.names)))
+        return 0
     if args.child:
         print(json.dumps(asyncio.run(live_child(args.child, args.server, args.input,
                                                 args.concurrency))))
@@ -245,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n| stage | CPU µs/name | of it GC | names/s | timer lag p99 ms | note |")
         print("|---|---:|---:|---:|---:|---|")
         for stage in args.stages.split(","):
+            if stage == "calls":
+                continue
             if stage.startswith("cli-"):
                 fmt = stage.split("-")[1]
                 cli = [sys.executable, "-m", "aioresolve", "bulk", "--server", server,
@@ -263,6 +306,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {stage} | {data['cpu'] * 1e6 / n:.1f} | {data['gc'] * 1e6 / n:.1f} | "
                   f"{n / data['wall']:,.0f} | {data['lag_p99_ms']:.1f} | "
                   f"{data['collections']} collections |", flush=True)
+        if "calls" in args.stages.split(","):
+            _, _, text = _child([*child, "--child", "calls", "--input", str(names_file),
+                                 "--names", str(n)])
+            data = json.loads(text.strip().splitlines()[-1])
+            print("\nFunction calls per name, the CLI's run under cProfile (jsonl): "
+                  + ", ".join(f"{label} {value:.1f}" for label, value in data.items()))
         if args.offline_repeat:
             _, _, text = _child([*child, "--child", "offline", "--input", str(names_file),
                                  "--offline-repeat", str(args.offline_repeat)])
