@@ -146,6 +146,8 @@ class AsyncioBridge:
         return True
 
     def _drain_inbox(self) -> None:  # in the loop's thread
+        import outcome
+
         # No lock: one thread posts, one drains, and the flag is cleared before
         # the drain, so an item posted while the flag still read True is seen
         # by this drain.  (With a lock here the two threads handed each other
@@ -163,7 +165,11 @@ class AsyncioBridge:
             if call.cancel_requested:  # cancelled before it started
                 self._reply(call, None)
                 continue
-            task = loop.create_task(_awaited(call.func, call.args))
+            try:  # the coroutine itself becomes the task: no wrapper frame
+                task = asyncio.ensure_future(call.func(*call.args), loop=loop)
+            except Exception as exc:  # the call raised before returning an awaitable
+                self._reply(call, outcome.Error(exc))
+                continue
             call.task = task
             task.add_done_callback(call.finished)
 
@@ -315,10 +321,6 @@ class AsyncioBridge:
         thread = self.stop()
         if thread is not None:
             await trio.to_thread.run_sync(thread.join)
-
-
-async def _awaited(func: Callable[..., Awaitable[T]], args: tuple[Any, ...]) -> T:
-    return await func(*args)
 
 
 def _closed_error(name: str) -> BaseException:
