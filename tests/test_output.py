@@ -280,6 +280,24 @@ def test_batches_write_what_single_writes_do(text: str, fmt: str, batch: int,
             == written(fmt, results, batch=0, keep=keep, types=types))
 
 
+def test_fast_built_results_are_plain_results() -> None:
+    """make_result (the bulk hot path's builder) gives a Result like any
+    other: same type, equal, same hash, frozen, replaceable, picklable."""
+    import dataclasses
+    import pickle
+
+    from aioresolve.bulk._result import _FIELDS, make_result
+
+    for result in golden_results()[:20]:
+        fast = make_result(*(getattr(result, f) for f in _FIELDS))
+        assert type(fast) is Result
+        assert fast == result and hash(fast) == hash(result) and repr(fast) == repr(result)
+        assert dataclasses.replace(fast, index=7) == dataclasses.replace(result, index=7)
+        assert pickle.loads(pickle.dumps(fast)) == result
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            fast.index = 1  # type: ignore[misc]
+
+
 # -- text format: escaped columns ----------------------------------------------------------
 
 
