@@ -217,10 +217,25 @@ cdef class Query:
     cdef int _init(self, object name, object rtype, int qtype, object callback, object tag,
                    long long attempts, double timeout, double deadline) except -1:
         # (submit calls this on Query.__new__(Query): no argument parsing)
+        cdef Py_ssize_t i, n
+        cdef const char *text
+        cdef bint plain_lower = False
         self.name = name
-        wanted = name.lower()
-        if wanted.endswith(".") and len(wanted) > 1:
-            wanted = wanted[:len(wanted) - 1]
+        if type(name) is str and PyUnicode_IS_COMPACT_ASCII(name):
+            # already lower case without a trailing dot (most bulk input): no copy
+            n = PyUnicode_GET_LENGTH(name)
+            text = <const char *>PyUnicode_DATA(name)
+            plain_lower = n > 0 and text[n - 1] != 46
+            for i in range(n):
+                if 65 <= text[i] <= 90:
+                    plain_lower = False
+                    break
+        if plain_lower:
+            wanted = name
+        else:
+            wanted = name.lower()
+            if wanted.endswith(".") and len(wanted) > 1:
+                wanted = wanted[:len(wanted) - 1]
         self.wanted = wanted or "."
         self.rtype = rtype
         self.qtype = qtype
@@ -406,6 +421,10 @@ cdef class Core:
     cdef Py_ssize_t _noise_at
     cdef object _time
     cdef int _clock  # 1: the loop's clock is time.monotonic (read here in C); 0: unknown
+    # the last server sent to, its sockets and RTT; the last timeout queue used
+    cdef object _last_server, _last_socks, _last_rtt
+    cdef double _last_wait
+    cdef _Fifo _last_fifo
 
     def __cinit__(self, *args, **kwargs):
         self._texts = {}
@@ -634,7 +653,11 @@ cdef class Core:
         cdef Py_ssize_t size
         if server is None:
             server = self.servers[(q.offset + q.tries) % len(self.servers)]
-        socks = self._socks[server]
+        if server is not self._last_server:  # one tuple hash per server change, not per send
+            self._last_socks = self._socks[server]
+            self._last_rtt = self._rtt[server]
+            self._last_server = server
+        socks = self._last_socks
         self._rr += 1
         index = self._rr % len(socks)
         s = socks[index]
@@ -663,7 +686,7 @@ cdef class Core:
         stats = self.stats
         stats.sent += 1
         if self.adaptive:
-            rtt = <Rtt?>self._rtt[server]
+            rtt = <Rtt?>self._last_rtt
             wait = rtt.rto(q.timeout, q.attempt)
         else:
             wait = q.timeout
@@ -678,10 +701,15 @@ cdef class Core:
         p[1] = <char>(qid & 0xFF)
         memcpy(p + 2, PyBytes_AS_STRING(template), size)
         if expiry <= q.deadline:
-            queue = self._expiries.get(wait)
-            if queue is None:
-                queue = _Fifo()
-                self._expiries[wait] = queue
+            if wait == self._last_wait and self._last_fifo is not None:
+                queue = self._last_fifo
+            else:
+                queue = self._expiries.get(wait)
+                if queue is None:
+                    queue = _Fifo()
+                    self._expiries[wait] = queue
+                self._last_wait = wait
+                self._last_fifo = queue
             queue.push(expiry, serial)
         else:
             expiry = q.deadline
