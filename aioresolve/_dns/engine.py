@@ -65,11 +65,16 @@ INFO, engine bugs caught by the guards at WARNING/ERROR.  Nothing is formatted
 unless the level is enabled.
 
 The engine is assembled from one module per part (:mod:`._core` declares
-the state they share): the UDP socket set, port rotation, batched I/O and
-reply matching in :mod:`._sockets`; the RTO, timeout queues and watchdog in
-:mod:`._timeouts`; the TCP fallback in :mod:`._tcp`; :class:`Query` and
-:class:`Stats` in :mod:`._query` and :mod:`._stats`.  This module keeps
-submitting, the meaning of answers and errors, and finishing.
+the state they share): the UDP socket set and port rotation in
+:mod:`._sockets`; the RTO and watchdog in :mod:`._timeouts`; the TCP
+fallback in :mod:`._tcp`; :class:`Query` and :class:`Stats` in :mod:`._query`
+and :mod:`._stats`.  What runs once per name on the common path (submitting,
+sending an attempt, reading and matching replies, finishing, expiring the
+timeout queues) is the first base class, ``Core``, with two twins picked by
+:mod:`._speedups`: :mod:`._hot_py` (the reference) and ``_hot_c`` (typed
+Cython, which also decodes the common answers itself and hands anything
+else to :meth:`Engine._on_response`).  This module keeps the meaning of
+answers and errors.
 
 Results are delivered by calling the query's ``callback(query)`` on the loop;
 :attr:`Query.result` holds an :class:`~aioresolve.Answer` or a
