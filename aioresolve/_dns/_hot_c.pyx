@@ -97,7 +97,7 @@ __all__ = ["Core", "Query", "Rtt"]
 cdef enum:
     RECV_BATCH = 16
     READ_BURST = 16  # see _hot_py._READ_BURST
-    EXPIRE_BATCH = 256
+    EXPIRE_BATCH = 64
     MAX_RECORDS = 64
     MAX_HOPS = 16
     MAX_CNAME_HOPS = 16

@@ -45,7 +45,7 @@ __all__ = ["Core", "Query", "Rtt"]
 _RECV_BATCH = 16
 _READ_BURST = 16
 #: Timed-out attempts handled per timer callback; the rest on the next iteration.
-_EXPIRE_BATCH = 256
+_EXPIRE_BATCH = 64
 _ID = struct.Struct("!H")
 _QTAIL = struct.Struct("!HH")
 
