@@ -4,8 +4,10 @@ The codec's own tests run against the compiled decoder with
 ``python -m pytest -p tests.compiled_codec tests/test_codec.py tests/test_codec_hardening.py``;
 the engine's and the hostile-server tests run on both paths as
 ``python -m pytest tests/test_wire.py tests/test_hostile.py ...`` with and
-without ``AIORESOLVE_NO_EXTENSIONS=1``.  This module checks the selection
-itself and compares the twins on the same inputs.
+without ``AIORESOLVE_NO_EXTENSIONS=1``; ``tests/test_hot.py`` feeds the
+engine's two hot-path twins (``_hot_py``, ``_hot_c``) the same replies.  This
+module checks the selection itself and compares the I/O and codec twins on the
+same inputs.
 """
 
 from __future__ import annotations
