@@ -57,7 +57,8 @@ cdef extern from "<netinet/in.h>" nogil:
 __all__ = ["recv_batch", "send_batch"]
 
 cdef enum:
-    MAX_BATCH = 256
+    RECV_MAX = 64  # datagrams per recv_batch call (the engine asks 16)
+    SEND_MAX = 64  # datagrams per sendmmsg call (send_batch loops over more)
 
 cdef bint _same_source(sockaddr_storage *a, sockaddr_storage *peer) noexcept nogil:
     cdef sockaddr_in *a4
@@ -78,14 +79,21 @@ cdef bint _same_source(sockaddr_storage *a, sockaddr_storage *peer) noexcept nog
     return False
 
 
-# Buffers kept between calls (one engine per thread, the GIL held while they
-# are filled): no allocation per burst.  Pages of the data buffer that no
-# datagram reaches are never touched, so they cost address space, not memory.
+# The data buffer is kept between calls (no allocation per burst; pages of it
+# that no datagram reaches are never touched, so they cost address space, not
+# memory).  It is the process's, shared by every thread with an engine (a
+# multi-threaded Dask worker, trio's private asyncio loop, a loop per thread):
+# the GIL is held from filling it to copying the datagrams out (the calls use
+# MSG_DONTWAIT and never block, so releasing the GIL would buy nothing), and a
+# call that finds it in use - another thread that got the GIL while this one
+# was building bytes objects - gets a buffer of its own for that call.  The
+# message headers live on each call's stack.  (Version 0.1 kept the headers
+# in globals too and released the GIL around recvmmsg/sendmmsg: two threads
+# then overwrote or freed each other's buffers, a crash about one run in
+# three; tests/test_threads.py.)
 cdef char *_buf = NULL
 cdef size_t _buf_size = 0
-cdef mmsghdr _msgs[MAX_BATCH]
-cdef iovec _iov[MAX_BATCH]
-cdef sockaddr_storage _names[MAX_BATCH]
+cdef bint _buf_busy = False
 
 
 def recv_batch(sock, int count, int size):
@@ -97,51 +105,69 @@ def recv_batch(sock, int count, int size):
     :raises OSError: the socket's pending error (e.g. ECONNREFUSED after an
         ICMP port unreachable).
     """
-    global _buf, _buf_size
+    global _buf, _buf_size, _buf_busy
     cdef int fd = sock.fileno()
     cdef int n, i, wrong = 0
     cdef sockaddr_storage peer
     cdef socklen_t peerlen = sizeof(sockaddr_storage)
     cdef size_t need
     cdef char *grown
-    if count > MAX_BATCH:
-        count = MAX_BATCH
+    cdef char *buf
+    cdef bint own = False
+    cdef mmsghdr msgs[RECV_MAX]
+    cdef iovec iov[RECV_MAX]
+    cdef sockaddr_storage names[RECV_MAX]
+    if count > RECV_MAX:
+        count = RECV_MAX
     if count < 1 or size < 1:
         return [], 0
     need = <size_t>count * <size_t>size
-    if need > _buf_size:
-        grown = <char *>malloc(need)
-        if grown == NULL:
+    if _buf_busy:  # another thread is between its recvmmsg and its copies
+        buf = <char *>malloc(need)
+        if buf == NULL:
             raise MemoryError()
-        free(_buf)
-        _buf, _buf_size = grown, need
-    if getpeername(fd, <sockaddr *>&peer, &peerlen) != 0:
-        raise OSError(errno, _strerror(errno))
-    memset(_msgs, 0, count * sizeof(mmsghdr))
-    for i in range(count):
-        _iov[i].iov_base = _buf + <size_t>i * size
-        _iov[i].iov_len = size
-        _msgs[i].msg_hdr.msg_iov = &_iov[i]
-        _msgs[i].msg_hdr.msg_iovlen = 1
-        _msgs[i].msg_hdr.msg_name = &_names[i]
-        _msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage)
-    while True:
-        with nogil:
-            n = recvmmsg(fd, _msgs, count, MSG_DONTWAIT, NULL)
-        if n >= 0:
-            break
-        if errno == EINTR:
-            continue
-        if errno == EAGAIN:
-            raise BlockingIOError(errno, "no datagram waiting")
-        raise OSError(errno, _strerror(errno))
-    cdef list out = []
-    for i in range(n):
-        if not _same_source(&_names[i], &peer):
-            wrong += 1
-            continue
-        out.append(PyBytes_FromStringAndSize(_buf + <size_t>i * size, _msgs[i].msg_len))
-    return out, wrong
+        own = True
+    else:
+        if need > _buf_size:
+            grown = <char *>malloc(need)
+            if grown == NULL:
+                raise MemoryError()
+            free(_buf)
+            _buf, _buf_size = grown, need
+        buf = _buf
+        _buf_busy = True
+    try:
+        if getpeername(fd, <sockaddr *>&peer, &peerlen) != 0:
+            raise OSError(errno, _strerror(errno))
+        memset(msgs, 0, count * sizeof(mmsghdr))
+        for i in range(count):
+            iov[i].iov_base = buf + <size_t>i * size
+            iov[i].iov_len = size
+            msgs[i].msg_hdr.msg_iov = &iov[i]
+            msgs[i].msg_hdr.msg_iovlen = 1
+            msgs[i].msg_hdr.msg_name = &names[i]
+            msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage)
+        while True:
+            n = recvmmsg(fd, msgs, count, MSG_DONTWAIT, NULL)
+            if n >= 0:
+                break
+            if errno == EINTR:
+                continue
+            if errno == EAGAIN:
+                raise BlockingIOError(errno, "no datagram waiting")
+            raise OSError(errno, _strerror(errno))
+        out = []
+        for i in range(n):
+            if not _same_source(&names[i], &peer):
+                wrong += 1
+                continue
+            out.append(PyBytes_FromStringAndSize(buf + <size_t>i * size, msgs[i].msg_len))
+        return out, wrong
+    finally:
+        if own:
+            free(buf)
+        else:
+            _buf_busy = False
 
 
 def send_batch(sock, list packets):
@@ -159,31 +185,31 @@ def send_batch(sock, list packets):
     cdef bytes packet
     if total == 0:
         return 0
-    cdef mmsghdr *msgs = _msgs
-    cdef iovec *iov = _iov
-    if True:
-        while done < total:
-            chunk = MAX_BATCH if total - done > MAX_BATCH else <int>(total - done)
-            memset(msgs, 0, chunk * sizeof(mmsghdr))
-            for i in range(chunk):
-                packet = packets[done + i]
-                iov[i].iov_base = <char *>packet
-                iov[i].iov_len = len(packet)
-                msgs[i].msg_hdr.msg_iov = &iov[i]
-                msgs[i].msg_hdr.msg_iovlen = 1
-            with nogil:
-                n = sendmmsg(fd, msgs, chunk, MSG_DONTWAIT)
-            if n < 0:
-                if errno == EINTR:
-                    continue
-                if done:
-                    return done
-                if errno == EAGAIN:
-                    raise BlockingIOError(errno, "send buffer full")
-                raise OSError(errno, _strerror(errno))
-            done += n
-            if n < chunk:
+    cdef mmsghdr msgs[SEND_MAX]
+    cdef iovec iov[SEND_MAX]
+    while done < total:
+        chunk = SEND_MAX if total - done > SEND_MAX else <int>(total - done)
+        memset(msgs, 0, chunk * sizeof(mmsghdr))
+        for i in range(chunk):
+            packet = packets[done + i]
+            iov[i].iov_base = <char *>packet
+            iov[i].iov_len = len(packet)
+            msgs[i].msg_hdr.msg_iov = &iov[i]
+            msgs[i].msg_hdr.msg_iovlen = 1
+        # the GIL stays held: MSG_DONTWAIT never blocks, and the list keeps
+        # the packets alive only while no other thread can change it
+        n = sendmmsg(fd, msgs, chunk, MSG_DONTWAIT)
+        if n < 0:
+            if errno == EINTR:
+                continue
+            if done:
                 return done
+            if errno == EAGAIN:
+                raise BlockingIOError(errno, "send buffer full")
+            raise OSError(errno, _strerror(errno))
+        done += n
+        if n < chunk:
+            return done
     return done
 
 
