@@ -21,11 +21,11 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import dns.exception
-import dns.name
-import dns.rdata
-import dns.rdataclass
-import dns.rdatatype
-import dns.rdtypes.svcbbase
+import dns.rdatatype  # light; dns.name, dns.rdata and the rdtypes (~100 ms) are imported where used
+
+if TYPE_CHECKING:
+    import dns.name
+    import dns.rdata
 
 __all__ = [
     "AAAA",
@@ -258,6 +258,8 @@ def _name(value: Any) -> str:
 
 
 def _svcb_params(rdata: Any) -> dict[str, str]:
+    import dns.rdtypes.svcbbase
+
     params: dict[str, str] = {}
     for key, value in rdata.params.items():
         key_text = dns.rdtypes.svcbbase.ParamKey.to_text(key).lower().replace("_", "-")
@@ -276,6 +278,9 @@ def record_from_rdata(rdata: dns.rdata.Rdata, ttl: int) -> Record:
     NONE) or rdata dnspython keeps generic give :class:`Unknown` with the
     rdata's text, so a CH ``A`` never looks like an IPv4 address.
     """
+    import dns.rdata
+    import dns.rdataclass
+
     kind = dns.rdatatype.to_text(rdata.rdtype)
     if rdata.rdclass != dns.rdataclass.IN or isinstance(rdata, dns.rdata.GenericRdata):
         if rdata.rdclass != dns.rdataclass.IN:
@@ -317,6 +322,8 @@ def record_from_rdata(rdata: dns.rdata.Rdata, ttl: int) -> Record:
 
 
 def _abs(name: str) -> dns.name.Name:
+    import dns.name
+
     return dns.name.from_text(name)  # relative text is read as absolute (origin: root)
 
 
@@ -354,6 +361,9 @@ def _rdata_fields(record: Record) -> tuple[Any, ...]:
 
 def _rdata(record: Record) -> dns.rdata.Rdata:
     """The dnspython rdata of ``record`` (class IN)."""
+    import dns.rdata
+    import dns.rdataclass
+
     rdclass = dns.rdataclass.IN
     rdtype = dns.rdatatype.from_text(record.rtype)
     if isinstance(record, SVCB):  # HTTPS too; params are kept as presentation text

@@ -73,6 +73,19 @@ def test_import_loads_no_heavy_module() -> None:
     assert heavy == [], heavy
 
 
+def test_resolver_and_bulk_load_only_dnspythons_type_table() -> None:
+    # dnspython's names, rdata and rdtypes (about 100 ms of import) are loaded
+    # only where a record is read through dnspython (an odd type, record_text):
+    # a service's first Resolver and a bulk CLI run start without them.
+    loaded = _modules_after(
+        "import aioresolve, aioresolve.bulk, aioresolve._cli_bulk\n"
+        "aioresolve.Resolver; aioresolve.resolve_many; aioresolve.records.MX"
+    )
+    dns = {m for m in loaded if m == "dns" or m.startswith("dns.")}
+    assert dns <= {"dns", "dns.version", "dns.exception", "dns._text_util", "dns.enum",
+                   "dns.rdatatype"}, sorted(dns)
+
+
 def test_submodules_still_import_directly() -> None:
     loaded = _modules_after("import aioresolve.testing; from aioresolve import bulk")
     assert "aioresolve.testing" in loaded

@@ -45,10 +45,6 @@ import socket
 import struct
 from typing import NamedTuple
 
-import dns.rdata
-import dns.rdataclass
-import dns.rdatatype
-
 from .._records import AAAA, CNAME, SOA, A, Record, record_from_rdata
 
 __all__ = [
@@ -609,6 +605,10 @@ def rdata_record(data: bytes, rr: RR) -> Record:
             return AAAA(rr.ttl, rr.value)
         return CNAME(rr.ttl, rr.value)
     try:
+        import dns.rdata  # not at the top: most of dnspython's import time (issue 12's start-up)
+        import dns.rdataclass
+        import dns.rdatatype
+
         rdata = dns.rdata.from_wire(
             dns.rdataclass.RdataClass.make(rr.rclass),
             dns.rdatatype.RdataType.make(rr.rtype),
