@@ -86,6 +86,22 @@ def test_resolver_and_bulk_load_only_dnspythons_type_table() -> None:
                    "dns.rdatatype"}, sorted(dns)
 
 
+def test_bulk_cli_over_wire_loads_no_facade() -> None:
+    # A bulk run that makes its own wire backend feeds its engine directly:
+    # the facade (Resolver, cache, single-flight, trio bridge) is not imported
+    # by the CLI's modules nor by starting such a run.
+    loaded = _modules_after(
+        "import asyncio, aioresolve._cli, aioresolve._cli_bulk\n"
+        "from aioresolve.bulk import resolve_many\n"
+        "run = resolve_many(['a.invalid'], nameservers=['127.0.0.1:9'])\n"
+        "assert run.strategy == 'wire-stream', run.strategy\n"
+        "asyncio.run(run.aclose())"
+    )
+    facade = {"aioresolve._resolver", "aioresolve._lookup", "aioresolve.cache",
+              "aioresolve._coalesce", "aioresolve._bridge", "aioresolve._default"}
+    assert facade.isdisjoint(loaded), sorted(facade & set(loaded))
+
+
 def test_submodules_still_import_directly() -> None:
     loaded = _modules_after("import aioresolve.testing; from aioresolve import bulk")
     assert "aioresolve.testing" in loaded

@@ -21,14 +21,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
-from .. import _config, _errors
-from .._api import Resolver
-from .._backends import backend_class, create_backend
+from .. import _errors
 from .._dns.stream import Cancelled, QueryFunc, Stream, StreamResult, Submitter, TaskEngine
 from .._records import Answer, normalize_rtype
+from . import _plan
 from ._input import _input_text, _is_file, input_name, iter_inputs
+from ._plan import (
+    batch_query,
+    engine_retries,
+    own_wire_backend,
+    resolver_query_func,
+    resolvers_for,
+    wire_backend,
+    with_addr,
+)
 from ._result import (
     _STATUS_OF_TYPE,
     ADDR,
@@ -40,88 +48,17 @@ from ._result import (
     make_result,
 )
 
+if TYPE_CHECKING:
+    from .._resolver import Resolver
+
 __all__ = ["BulkRun", "QueryFunc", "resolve_all", "resolve_many"]
 
-#: What the wire engine retries by itself (on the next server): a TIMEOUT, a
-#: SERVFAIL (or an unknown rcode), REFUSED, and a network error such as ICMP
-#: port unreachable.  NXDOMAIN, NODATA, FORMERR and TRUNCATED are final.
-_ENGINE_RETRY_ON: frozenset[Status] = DEFAULT_RETRY_ON | {Status.NETWORK_ERROR}
 _CANCELLED_TEXT = "the run was stopped before this lookup finished"
 #: Results made and handed out in one piece at most: a stream batch can hold
 #: up to ``window`` results; in chunks, bulk's own work (~1 us a result on
 #: the shared 2-core box) and the consumer's (the CLI's writer: ~3 us) hold
 #: the event loop ~1 ms at most before timers and replies run again.
 _CHUNK = 256
-
-
-# -- the seam for backends: how one query is made -------------------------------
-
-
-def _resolver_query_func(resolvers: Sequence[Resolver]) -> QueryFunc:
-    """Rotate attempts over resolvers (one per server): attempt k of input i
-    goes to resolver ``(i + k) % n`` - the engine passes ``i + k``."""
-    count = len(resolvers)
-    if count == 1:
-        only = resolvers[0]
-
-        async def query_one(name: str, rtype: str, attempt: int) -> Answer:
-            return await only.query(name, rtype)
-
-        return query_one
-
-    async def query_rotating(name: str, rtype: str, attempt: int) -> Answer:
-        return await resolvers[attempt % count].query(name, rtype)
-
-    return query_rotating
-
-
-def _server_of(resolvers: Sequence[Resolver], attempt: int) -> str | None:
-    """The server attempt ``attempt`` goes to, where that is certain: one
-    resolver per server, or a batch engine that rotates by attempt."""
-    backend = resolvers[attempt % len(resolvers)].backend
-    servers = backend.nameservers
-    if not isinstance(servers, list) or not servers:
-        return None
-    if len(servers) == 1:
-        return str(servers[0])
-    if len(resolvers) == 1 and hasattr(backend, "bulk_query_func"):
-        return str(servers[attempt % len(servers)])
-    return None
-
-
-_ADDR_RANK = (_errors.NoData, _errors.NXDomain)
-
-
-async def _query_addr(query: QueryFunc, name: str, slot: int) -> Answer:
-    """A and AAAA at once: records of both; NODATA only if both are empty;
-    another error of either wins over NODATA/NXDOMAIN (it may be retried)."""
-    both = await asyncio.gather(query(name, "A", slot), query(name, "AAAA", slot),
-                                return_exceptions=True)
-    answers = [a for a in both if isinstance(a, Answer)]
-    errors = [e for e in both if isinstance(e, BaseException)]
-    for error in errors:
-        if not isinstance(error, Exception):
-            raise error  # CancelledError and friends
-    hard = [e for e in errors if not isinstance(e, _ADDR_RANK)]
-    if hard:
-        raise hard[0]
-    if answers:
-        records = tuple(r for a in answers for r in a.records)
-        ttl = min(a.ttl for a in answers)
-        return Answer(name, ADDR, records, answers[0].canonical_name, ttl, answers[0].server)
-    nx = [e for e in errors if isinstance(e, _errors.NXDomain)]
-    raise nx[0] if nx else errors[0]
-
-
-def _with_addr(query: QueryFunc) -> QueryFunc:
-    """``query``, with ``"ADDR"`` asked as A and AAAA at once."""
-
-    async def one(name: str, rtype: str, attempt: int) -> Answer:
-        if rtype == ADDR:
-            return await _query_addr(query, name, attempt)
-        return await query(name, rtype, attempt)
-
-    return one
 
 
 # -- input ------------------------------------------------------------------------
@@ -478,25 +415,6 @@ def _raises(exc: BaseException) -> Iterable[str]:
     yield  # pragma: no cover - makes this a generator: raised on the first read
 
 
-def _wire_backend(resolvers: Sequence[Resolver], rtypes: tuple[str, ...],
-                  retry_on: frozenset[Status], attempts: int) -> Any | None:
-    """The wire backend to feed directly, when the run allows it: one resolver
-    on a wire backend, no ``"ADDR"``, and a retry policy the engine has (any,
-    with one attempt)."""
-    if ADDR in rtypes or len(resolvers) != 1:
-        return None
-    try:
-        wire = backend_class("wire")
-    except (_errors.BackendUnavailable, ValueError):
-        return None
-    backend = resolvers[0].backend
-    if not isinstance(backend, wire):
-        return None
-    if attempts > 1 and retry_on not in (DEFAULT_RETRY_ON, _ENGINE_RETRY_ON):
-        return None
-    return backend
-
-
 # -- public entry points -----------------------------------------------------------
 
 
@@ -576,14 +494,20 @@ def resolve_many(
     cleanup: Callable[[], Awaitable[None]] | None = None
     server_of: Callable[[int], str | None] | None = None
     wire: Any = None
-    if query is None:
-        resolvers, owned = _resolvers(resolver, backend, nameservers, timeout, attempts,
+    if query is None and resolver is None and engine_retries(rtypes, retry, attempts):
+        # A wire backend of the run's own, fed directly: no Resolver around it
+        # (nor the facade's modules to import: ~20 ms of the CLI's start-up).
+        wire = own_wire_backend(backend, nameservers, timeout, attempts)
+        if wire is not None:
+            cleanup = wire.aclose
+    if query is None and wire is None:
+        resolvers, owned = resolvers_for(resolver, backend, nameservers, timeout, attempts,
                                       concurrency)
-        query = _batch_query(resolvers) or _resolver_query_func(resolvers)
-        wire = _wire_backend(resolvers, rtypes, retry, attempts)
+        query = batch_query(resolvers) or resolver_query_func(resolvers)
+        wire = wire_backend(resolvers, rtypes, retry, attempts)
 
         def server_of(slot: int) -> str | None:
-            return _server_of(resolvers, slot)
+            return _plan.server_of(resolvers, slot)
 
         if owned:
             async def cleanup() -> None:
@@ -593,8 +517,9 @@ def resolve_many(
     if wire is not None:
         make_engine: Callable[[], Submitter] = wire.stream_engine
     else:
+        assert query is not None  # no wire engine: a query function was made above
         task_engine = TaskEngine(
-            _with_addr(query), attempts=attempts, server_of=server_of,
+            with_addr(query), attempts=attempts, server_of=server_of,
             retryable=lambda exc: (isinstance(exc, _errors.ResolveError)
                                    and Status.from_exception(exc) in retry))
         engine = task_engine
@@ -608,60 +533,6 @@ def resolve_many(
         retry_on=retry, qps=qps, ordered=ordered, window=window, cleanup=cleanup, skip=skip,
         task_engine=task_engine,
     )
-
-
-def _batch_query(resolvers: Sequence[Resolver]) -> QueryFunc | None:
-    """The backend's own one-attempt function, when it has one (the plug-in seam)."""
-    if len(resolvers) == 1 and hasattr(resolvers[0].backend, "bulk_query_func"):
-        func: Callable[[], QueryFunc] = resolvers[0].backend.bulk_query_func
-        return func()
-    return None
-
-
-def _resolvers(
-    resolver: Resolver | None,
-    backend: str | None,
-    nameservers: Sequence[str] | None,
-    timeout: float | None,
-    attempts: int,
-    concurrency: int,
-) -> tuple[list[Resolver], bool]:
-    if resolver is not None:
-        return [resolver], False
-    if isinstance(nameservers, str):
-        raise TypeError("nameservers must be a list of strings, not a string")
-    name = backend or _config.default_backend_name(nameservers)
-    if name == "wire" and not nameservers:
-        nameservers = _config.system_nameservers()
-        if not nameservers:
-            raise ValueError(
-                f"the wire backend needs nameservers=; {_config.RESOLV_CONF} lists none"
-            )
-    # The run retries itself, so each attempt is a single try of the backend
-    # with a share of the per-host deadline.
-    per_try = (timeout / attempts) if timeout is not None else 2.0
-    options: dict[str, Any]
-    if name == "cares":
-        options = {"tries": 1, "try_timeout": per_try}
-    elif name == "system":
-        if nameservers:
-            raise ValueError("the system backend cannot be pointed at servers; "
-                             "use backend='cares' or 'wire'")
-        options = {"pool_size": min(concurrency, 64)}
-    else:
-        options = {}
-    if name == "wire" and nameservers:
-        # One backend for all servers: its engine rotates attempts over them
-        # itself.  Made here because Resolver(timeout=) is the facade's
-        # deadline, not the backend's per-attempt timeout.
-        wire = create_backend(name, nameservers=list(nameservers), timeout=per_try, attempts=1)
-        return [Resolver(wire, cache=False)], True
-    if not nameservers:
-        return [Resolver(name, cache=False, **options)], True
-    resolvers = [
-        Resolver(name, cache=False, nameservers=[server], **options) for server in nameservers
-    ]
-    return resolvers, True
 
 
 async def resolve_all(
