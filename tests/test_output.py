@@ -422,7 +422,7 @@ ints16 = st.integers(0, 65535)
 def test_fast_presentation_agrees_with_record_text(name: str, a: int, b: int, c: int,
                                                    serial: int) -> None:
     from aioresolve import _records as r
-    from aioresolve.bulk._result import _FAST_TEXT, record_text
+    from aioresolve.bulk._record_forms import _FAST_TEXT, record_text
 
     general = getattr(r, "record_text", None)
     if general is None:
