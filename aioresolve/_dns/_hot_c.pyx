@@ -35,6 +35,7 @@ from libc.string cimport memcmp, memcpy, strlen
 
 import collections
 import contextlib
+import time
 import heapq
 import os
 
@@ -92,7 +93,7 @@ cdef extern from "<math.h>" nogil:
     double ceil(double x)
     double fabs(double x)
 
-__all__ = ["Core", "Query", "Rtt"]
+__all__ = ["Core", "Query", "Rtt", "Sink", "is_hostname"]
 
 cdef enum:
     RECV_BATCH = 16
@@ -207,7 +208,8 @@ cdef class Query:
     cdef public bytes template, question, qsec
     cdef public long long qid, serial, tries, attempt, attempts, offset, ttl
     cdef public int qtype
-    cdef public double timeout, deadline, sent_at
+    cdef public long long index  # the stream's index of the input (a Sink's query)
+    cdef public double timeout, deadline, sent_at, born
     cdef public bint caps, edns, refused, miscased, queued, done
     cdef bint plain  # the name is plain text: its wire form decodes back to ``wanted``
 
@@ -247,6 +249,8 @@ cdef class Query:
         self.attempt = 0
         self.tries = 0
         self.offset = 0
+        self.index = -1
+        self.born = 0.0
         self.qid = -1
         self.sock = None
         self.serial = 0
@@ -420,6 +424,122 @@ cdef inline int _name_text(const unsigned char *d, Py_ssize_t n, Py_ssize_t pos,
     return 0
 
 
+cdef bint _MONO_C = _MONOTONIC_TIME is not None
+_monotonic = time.monotonic
+_new_tuple = tuple.__new__
+_deque = collections.deque
+
+
+cdef inline double _mono() except? -1.0:
+    """``time.monotonic()``, read in C where it is clock_gettime(CLOCK_MONOTONIC)."""
+    cdef timespec ts
+    if _MONO_C:
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return (<long long>ts.tv_sec * 1000000000 + ts.tv_nsec) / 1e9
+    return _monotonic()
+
+
+cdef bint _is_hostname(object text) noexcept:
+    cdef Py_ssize_t n, i, label = 0
+    cdef const unsigned char *p
+    cdef unsigned char c, prev = 46
+    if type(text) is not str or not PyUnicode_IS_COMPACT_ASCII(text):
+        return False
+    n = PyUnicode_GET_LENGTH(text)
+    if n < 1 or n > 253:
+        return False
+    p = <const unsigned char *>PyUnicode_DATA(text)
+    for i in range(n):
+        c = p[i]
+        if c == 46:  # "."
+            if label == 0 or prev == 45:  # an empty label, or one ending with "-"
+                return False
+            label = 0
+        else:
+            if c == 45:  # "-"
+                if label == 0:
+                    return False
+            elif not (97 <= c <= 122 or 48 <= c <= 57 or c == 95):
+                return False
+            label += 1
+            if label > 63:
+                return False
+        prev = c
+    return label > 0 and prev != 45
+
+
+def is_hostname(text):
+    """See :func:`aioresolve._dns._hot_py.is_hostname`."""
+    return _is_hostname(text)
+
+
+cdef class Sink:
+    """The C twin of :class:`aioresolve._dns._hot_py.Sink` (same attributes,
+    same results); the core calls :meth:`put` without a Python call."""
+
+    cdef public object result_type, wake, rtype, prepare, skip, attempts, timeout, lifetime
+    cdef public object order, alters, error
+    cdef public list results
+    cdef public dict active, texts
+    cdef public long long read, skipped
+    cdef public bint exhausted
+
+    def __init__(self, result_type, wake, rtype, prepare, skip, attempts, timeout, lifetime,
+                 order, alters):
+        self.result_type = result_type
+        self.wake = wake
+        self.rtype = rtype
+        self.prepare = prepare
+        self.skip = skip
+        self.attempts = attempts
+        self.timeout = timeout
+        self.lifetime = lifetime
+        self.order = order
+        self.alters = alters
+        self.results = []
+        self.active = {}
+        self.read = 0
+        self.exhausted = False
+        self.error = None
+        self.skipped = 0
+        self.texts = {}
+
+    def __call__(self, q):
+        self.put(<Query?>q)
+
+    cdef int put(self, Query q) except -1:
+        cdef list results = self.results
+        result = q.result
+        server = getattr(result, "server", None)
+        if server is None:
+            where = q.server
+            if type(where) is tuple:
+                server = self.texts.get(where)
+                if server is None:
+                    server = self.texts[where] = nameserver_text(*where)
+            else:
+                server = where
+        self.active.pop(q.index, None)
+        results.append(_new_tuple(self.result_type, (
+            q.index, q.tag, result, q.tries, server, q.rtype, q.name, _mono() - q.born)))
+        if len(results) == 1:
+            self.wake()
+        return 0
+
+    def not_asked(self, index, text, rtype, qname, exc):
+        """See :meth:`aioresolve._dns._hot_py.Sink.not_asked`."""
+        if not isinstance(exc, _errors.ResolveError):
+            exc = _errors.IllegalName(f"{type(exc).__name__}: {exc}", host=text, rtype=rtype)
+        self.results.append(self.result_type(
+            index, text, exc, 0, getattr(exc, "server", None), rtype,
+            None if isinstance(exc, _errors.IllegalName) else qname))
+
+    def describe(self, q):
+        """The input text of ``q`` and its submission time (``time.monotonic``)."""
+        cdef Query qq = <Query?>q
+        return qq.tag, qq.born
+
+
 cdef class Core:
     """The hot methods of the engine, typed (see the module docstring)."""
 
@@ -471,6 +591,16 @@ cdef class Core:
     def submit(self, name, rtype, callback, tag=None, *, attempts=None, timeout=None,
                lifetime=None, offset=0):
         """See :meth:`aioresolve._dns._hot_py.Core.submit`."""
+        return self._csubmit(name, rtype, callback, tag, attempts, timeout, lifetime, offset,
+                             0.0)
+
+    def _submit(self, name, rtype, callback, tag, attempts, timeout, lifetime, offset, born):
+        return self._csubmit(name, rtype, callback, tag, attempts, timeout, lifetime, offset,
+                             born)
+
+    cdef Query _csubmit(self, object name, object rtype, object callback, object tag,
+                        object attempts, object timeout, object lifetime, long long offset,
+                        double born):
         cdef Query q
         if self.closed:
             raise _errors.ResolverClosed(host=name, rtype=rtype, backend=self.backend)
@@ -483,6 +613,8 @@ cdef class Core:
         q = Query.__new__(Query)
         q._init(name, rtype, qtype, callback, tag, tries, tmo, deadline)
         q.offset = offset
+        q.index = offset
+        q.born = born
         self._cprepare(q)
         self._active.add(q)
         if self._sweeper is None:
@@ -494,6 +626,70 @@ cdef class Core:
             self.in_flight += 1
             self._csend(q, None)
         return q
+
+    # -- a stream's batches --------------------------------------------------------
+
+    def stream_sink(self, result_type, wake, *, rtype, prepare, skip, attempts, timeout,
+                    lifetime, order, alters):
+        """See :meth:`aioresolve._dns._hot_py.Core.stream_sink`."""
+        if type(self).submit is not Core.submit:
+            return None
+        return Sink(result_type, wake, rtype, prepare, skip, attempts, timeout, lifetime,
+                    order, alters)
+
+    def start_many(self, Sink sink, source, Py_ssize_t room, Py_ssize_t budget):
+        """See :meth:`aioresolve._dns._hot_py.Core.start_many` (and
+        :func:`~aioresolve._dns._hot_py.start_items`, which this is in C)."""
+        cdef Py_ssize_t spent = 0, started = 0
+        cdef long long index
+        cdef bint from_deque = type(source) is _deque
+        cdef dict active = sink.active
+        cdef Query q
+        prepare, skip, order, alters = sink.prepare, sink.skip, sink.order, sink.alters
+        rtype_default = sink.rtype
+        attempts, timeout, lifetime = sink.attempts, sink.timeout, sink.lifetime
+        while started < room and spent != budget:
+            if from_deque:
+                if not source:
+                    break
+                item = source.popleft()
+            else:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    sink.exhausted = True
+                    break
+                except Exception as exc:  # the input itself failed
+                    sink.exhausted = True
+                    sink.error = exc
+                    break
+            index = sink.read
+            sink.read = index + 1
+            if type(item) is tuple:
+                text, rtype = item
+            else:
+                text = item
+                rtype = rtype_default
+            if skip is not None and skip(index, text):
+                sink.skipped += 1
+                continue
+            if order is not None:
+                order.append(index)
+            qname = text
+            spent += 1
+            try:
+                if prepare is not None and (alters is None or rtype in alters
+                                            or not _is_hostname(text)):
+                    qname = prepare(text, rtype)
+                q = self._csubmit(qname, rtype, sink, text, attempts, timeout, lifetime, index,
+                                  _mono())
+            except Exception as exc:  # never asked: a result at once
+                sink.not_asked(index, text, rtype, qname, exc)
+                continue
+            started += 1
+            if not q.done:  # an immediate failure finishes it inside submit
+                active[index] = q
+        return spent
 
     def _prepare(self, q):
         """Build the query for ``q.wanted`` (raises IllegalName)."""
@@ -613,8 +809,12 @@ cdef class Core:
                 self._waiting.remove(q)
         else:
             self._crelease()
+        callback = q.callback
         try:
-            q.callback(q)
+            if type(callback) is Sink:
+                (<Sink>callback).put(q)
+            else:
+                callback(q)
         except Exception as exc:  # the caller's bug: report it, strand nobody
             self.loop.call_exception_handler({
                 "message": f"aioresolve: exception in the callback of {q.name!r} ({q.rtype})",

@@ -19,11 +19,14 @@ import collections
 import contextlib
 import heapq
 import os
+import re
 import struct
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import _errors
+from .._nameservers import nameserver_text
 from .._records import Answer
 from ._core import _DEBUG, EngineCore, log
 from ._query import _QTYPES, Query, qtype_of
@@ -36,7 +39,7 @@ from .codec import CLASS_IN, FLAG_QR, ParseError, encode_name
 if TYPE_CHECKING:
     from ._sockets import _Socket
 
-__all__ = ["Core", "Query", "Rtt"]
+__all__ = ["Core", "Query", "Rtt", "Sink", "is_hostname"]
 
 #: Datagrams read per readiness event of one socket before yielding to the
 #: loop (one ``recvmmsg``); the socket stays readable, the loop comes back to it.
@@ -48,6 +51,164 @@ _READ_BURST = 16
 _EXPIRE_BATCH = 64
 _ID = struct.Struct("!H")
 _QTAIL = struct.Struct("!HH")
+_HOST_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOSTNAME = re.compile(rf"(?:{_HOST_LABEL}\.)*{_HOST_LABEL}")
+_new_tuple = tuple.__new__
+
+
+def is_hostname(text: object) -> bool:
+    """Whether ``text`` is a ``str`` (exactly) holding a lower-case host name
+    without the trailing dot: labels of ``a-z0-9_-`` (not starting or ending
+    with ``-``) of at most 63 characters, 253 in all.  A :class:`Sink`'s
+    ``prepare`` returns such names unchanged (but for the rtypes of its
+    ``alters``), so :meth:`Core.start_many` does not call it for them."""
+    return (type(text) is str and len(text) <= 253
+            and _HOSTNAME.fullmatch(text) is not None)
+
+
+class Sink:
+    """A stream's end of the engine (:meth:`Core.start_many`): the callback of
+    the queries it starts, which turns each finished one into a result tuple
+    at once (``result_type(index, text, result, tries, server, rtype, qname,
+    elapsed)``, :class:`~aioresolve._dns.stream.StreamResult`) appended to
+    :attr:`results`, and calls ``wake()`` when that list stops being empty.
+
+    :ivar results: finished, not yet taken by the stream.
+    :ivar active: the queries in flight by input index.
+    :ivar read: inputs read so far (the next index).
+    :ivar exhausted: the input ended (``error``: what it raised, if it failed).
+    :ivar skipped: inputs skipped (``skip``) since the stream last reset it.
+    """
+
+    __slots__ = ("active", "alters", "attempts", "error", "exhausted", "lifetime", "order",
+                 "prepare", "read", "result_type", "results", "rtype", "skip", "skipped",
+                 "texts", "timeout", "wake")
+
+    def __init__(self, result_type: type, wake: Callable[[], None], rtype: str,
+                 prepare: Callable[[str, str], str] | None,
+                 skip: Callable[[int, str], bool] | None, attempts: int | None,
+                 timeout: float | None, lifetime: float | None,
+                 order: collections.deque[int] | None,
+                 alters: Collection[str] | None) -> None:
+        self.result_type = result_type
+        self.wake = wake
+        self.rtype = rtype
+        self.prepare = prepare
+        self.skip = skip
+        self.attempts = attempts
+        self.timeout = timeout
+        self.lifetime = lifetime
+        self.order = order
+        #: the rtypes for which ``prepare`` may change a host name (None: all)
+        self.alters = alters
+        self.results: list[Any] = []
+        self.active: dict[int, Query] = {}
+        self.read = 0
+        self.exhausted = False
+        self.error: BaseException | None = None
+        self.skipped = 0
+        self.texts: dict[tuple[str, int], str] = {}  # "ip:port" per server tuple
+
+    def __call__(self, q: Query) -> None:
+        self.put(q)
+
+    def put(self, q: Query) -> None:
+        """``q`` ended: its result tuple."""
+        result = q.result
+        server = getattr(result, "server", None)
+        if server is None:
+            where = q.server
+            if type(where) is tuple:
+                server = self.texts.get(where)
+                if server is None:
+                    server = self.texts[where] = nameserver_text(*where)
+            else:
+                server = where
+        self.active.pop(q.index, None)
+        results = self.results
+        results.append(_new_tuple(self.result_type, (
+            q.index, q.tag, result, q.tries, server, q.rtype, q.name,
+            time.monotonic() - q.born)))
+        if len(results) == 1:
+            self.wake()
+
+    def not_asked(self, index: int, text: str, rtype: str, qname: str,
+                exc: Exception) -> None:
+        """An input never asked (``prepare`` or ``submit`` raised): its result."""
+        if not isinstance(exc, _errors.ResolveError):
+            exc = _errors.IllegalName(f"{type(exc).__name__}: {exc}", host=text, rtype=rtype)
+        self.results.append(self.result_type(
+            index, text, exc, 0, getattr(exc, "server", None), rtype,
+            None if isinstance(exc, _errors.IllegalName) else qname))
+
+    def describe(self, q: Query) -> tuple[str, float]:
+        """The input text of ``q`` and its submission time (``time.monotonic``)."""
+        return q.tag, q.born
+
+
+def start_items(submit: Callable[..., Any], sink: Sink,
+                source: Iterator[Any] | collections.deque[Any], room: int, budget: int) -> int:
+    """Read inputs from ``source`` (an iterator, or a deque emptied from the
+    left) and start each by ``submit(qname, rtype, sink, text, attempts,
+    timeout, lifetime, index, born)``, until
+    ``room`` are started, ``budget`` are spent (started, or refused by
+    ``prepare``/``submit``: their results are in ``sink.results``; a
+    negative budget has no bound), or the source ends (``sink.exhausted``,
+    ``sink.error``: what the iterator raised).  Skipped inputs spend nothing
+    (``sink.skipped`` counts them).  Returns the inputs spent.
+
+    An item is a name (asked as ``sink.rtype``) or a ``(name, rtype)`` pair;
+    an exception of ``skip`` propagates, as an item that is a tuple of
+    another length does.
+    """
+    spent = started = 0
+    active = sink.active
+    prepare, skip, order, alters = sink.prepare, sink.skip, sink.order, sink.alters
+    rtype_default = sink.rtype
+    attempts, timeout, lifetime = sink.attempts, sink.timeout, sink.lifetime
+    from_deque = type(source) is collections.deque
+    monotonic = time.monotonic
+    while started < room and spent != budget:
+        if from_deque:
+            if not source:
+                break
+            item = source.popleft()  # type: ignore[union-attr]
+        else:
+            try:
+                item = next(source)  # type: ignore[arg-type]
+            except StopIteration:
+                sink.exhausted = True
+                break
+            except Exception as exc:  # the input itself failed
+                sink.exhausted = True
+                sink.error = exc
+                break
+        index = sink.read
+        sink.read = index + 1
+        if type(item) is tuple:
+            text, rtype = item
+        else:
+            text, rtype = item, rtype_default
+        if skip is not None and skip(index, text):
+            sink.skipped += 1
+            continue
+        if order is not None:
+            order.append(index)
+        qname = text
+        spent += 1
+        try:
+            if prepare is not None and (alters is None or rtype in alters
+                                        or not is_hostname(text)):
+                qname = prepare(text, rtype)
+            q = submit(qname, rtype, sink, text, attempts, timeout, lifetime, index,
+                       monotonic())
+        except Exception as exc:  # never asked: a result at once
+            sink.not_asked(index, text, rtype, qname, exc)
+            continue
+        started += 1
+        if not q.done:  # an immediate failure finishes it inside submit
+            active[index] = q
+    return spent
 
 
 class Core(EngineCore):
@@ -75,6 +236,12 @@ class Core(EngineCore):
         :raises ValueError: ``rtype`` is not a known record type.
         :raises ResolverClosed: the engine is closed.
         """
+        return self._submit(name, rtype, callback, tag, attempts, timeout, lifetime, offset,
+                            0.0)
+
+    def _submit(self, name: str, rtype: str, callback: Callable[[Query], Any], tag: Any,
+                attempts: int | None, timeout: float | None, lifetime: float | None,
+                offset: int, born: float) -> Query:
         if self.closed:
             raise _errors.ResolverClosed(host=name, rtype=rtype, backend=self.backend)
         qtype = _QTYPES.get(rtype) or qtype_of(rtype)
@@ -84,7 +251,8 @@ class Core(EngineCore):
         tries = attempts or self.attempts
         deadline = self.loop.time() + (lifetime if lifetime is not None else tmo * tries + tmo)
         q = Query(name, rtype, qtype, callback, tag, tries, tmo, deadline)
-        q.offset = offset
+        q.offset = q.index = offset
+        q.born = born
         self._prepare(q)
         self._active.add(q)
         if self._sweeper is None:
@@ -96,6 +264,28 @@ class Core(EngineCore):
             self.in_flight += 1
             self._send(q)
         return q
+
+    # -- a stream's batches --------------------------------------------------------
+
+    def stream_sink(self, result_type: type, wake: Callable[[], None], *, rtype: str,
+                    prepare: Callable[[str, str], str] | None,
+                    skip: Callable[[int, str], bool] | None, attempts: int | None,
+                    timeout: float | None, lifetime: float | None,
+                    order: collections.deque[int] | None,
+                    alters: Collection[str] | None) -> Sink | None:
+        """A :class:`Sink` for :meth:`start_many` (see :class:`Sink`), or None
+        where this engine's class replaces :meth:`submit` (the stream then
+        calls that, one name at a time)."""
+        if type(self).submit is not Core.submit:
+            return None
+        return Sink(result_type, wake, rtype, prepare, skip, attempts, timeout, lifetime,
+                    order, alters)
+
+    def start_many(self, sink: Sink, source: Iterator[Any] | collections.deque[Any],
+                   room: int, budget: int) -> int:
+        """Read inputs from ``source`` and start them: :func:`start_items` with
+        this engine's submission."""
+        return start_items(self._submit, sink, source, room, budget)
 
     def _prepare(self, q: Query) -> None:
         """Build the query for ``q.wanted`` (raises IllegalName)."""

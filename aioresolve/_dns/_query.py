@@ -53,11 +53,13 @@ class Query:
         "attempt",
         "attempts",
         "bad",
+        "born",
         "callback",
         "caps",
         "deadline",
         "done",
         "edns",
+        "index",
         "letters",
         "miscased",
         "name",
@@ -100,6 +102,8 @@ class Query:
         self.attempt = 0  # attempts used on the current question
         self.tries = 0  # attempts used in all
         self.offset = 0
+        self.index = -1  # the stream's index of the input (a stream Sink's query)
+        self.born = 0.0  # time.monotonic() at the submission (a stream Sink's query)
         self.qid = -1  # -1: no attempt on the wire
         self.sock: _Socket | None = None
         self.serial = 0

@@ -35,12 +35,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
-from typing import Any, NamedTuple, Protocol, TypeAlias
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar
 
 from .. import _compat, _errors
 from .._nameservers import nameserver_text
 from .._records import Answer
+from ._hot_py import Sink, start_items
 
 __all__ = [
     "Cancelled",
@@ -50,6 +51,7 @@ __all__ = [
     "StreamResult",
     "Submitter",
     "TaskEngine",
+    "keeps_hostnames",
 ]
 
 #: Names started, or results collected, in one step of the stream before it
@@ -59,6 +61,25 @@ _STEP = 32
 
 #: An input: a name (asked as the stream's ``rtype``) or ``(name, rtype)``.
 Item: TypeAlias = "str | tuple[str, str]"
+
+_F = TypeVar("_F", bound=Callable[[str, str], str])
+
+
+def keeps_hostnames(*alters: str) -> Callable[[_F], _F]:
+    """Mark a ``prepare`` function (see :class:`Stream`) as returning a
+    lower-case host name unchanged (labels of ``a-z0-9_-``, not starting or
+    ending with ``-``, 63 characters each at most, 253 in all, no trailing
+    dot; a ``str`` exactly) for every record type but ``alters``: the stream
+    then does not call it for such names (~1 µs a name for IDNA's checks).
+
+    :param alters: the record types for which it may change them (e.g. PTR,
+        for which an address stands for its reverse name).
+    """
+    def mark(func: _F) -> _F:
+        func.keeps_hostnames_but = frozenset(alters)  # type: ignore[attr-defined]
+        return func
+    return mark
+
 
 #: ``query(name, rtype, attempt) -> Answer``: one attempt at one name, raising
 #: an error on failure; ``attempt`` counts from the name's offset (for rotation).
@@ -430,39 +451,37 @@ class Stream:
     async def _run(self) -> AsyncIterator[list[StreamResult]]:
         loop = asyncio.get_running_loop()
         engine = self._engine
-        submit = engine.submit
-        ready: list[Any] = []  # engine handles finished since the last batch
-        out: list[StreamResult] = []  # results made here (illegal names)
-        active: dict[int, Any] = {}
+        out: list[StreamResult] = []  # results to hand out
         ordered = self.ordered
         order: collections.deque[int] = collections.deque()  # read, not yet handed out
         held: dict[int, StreamResult] = {}  # finished, waiting for their turn (ordered)
-        rtype_default = self.rtype
-        prepare, skip = self._prepare, self._skip
-        attempts, timeout, lifetime = self.attempts, self.timeout, self.lifetime
         concurrency, window = self.concurrency, self.window
         wake_up = self._wake_up
-        monotonic = time.monotonic
-        # tuple.__new__: StreamResult(...) through NamedTuple's __new__ costs ~0.3 us more
-        new_result = tuple.__new__
-        # "ip:port" per server tuple, formatted once (one f-string per result
-        # showed as ~2% of a 100k-name run's samples otherwise)
-        server_texts: dict[tuple[str, int], str] = {}
-
-        def done(q: Any) -> None:
-            ready.append(q)
-            if len(ready) == 1:
-                wake_up()
-
         items = self._items
-        sync_it: Iterator[Any] | None = None
-        feed: _AsyncFeed | None = None
         if isinstance(items, (str, bytes)):
             raise TypeError("items must be an iterable of names, not a single str/bytes")
+        # The engine's own sink and batch start (the wire engine: its core
+        # starts names and makes their results, compiled where built), or one
+        # here over any Submitter's submit.
+        options: dict[str, Any] = dict(
+            rtype=self.rtype, prepare=self._prepare, skip=self._skip, attempts=self.attempts,
+            timeout=self.timeout, lifetime=self.lifetime, order=order if ordered else None,
+            alters=getattr(self._prepare, "keeps_hostnames_but", None))
+        make_sink = getattr(engine, "stream_sink", None)
+        sink: Any = make_sink(StreamResult, wake_up, **options) if make_sink else None
+        if sink is None:
+            sink = _SubmitterSink(engine, StreamResult, wake_up, **options)
+            start: Callable[[Any, Any, int, int], int] = sink.start_many
+        else:
+            start = engine.start_many  # type: ignore[attr-defined]
+        active: dict[int, Any] = sink.active
+        source: Any = None
+        feed: _AsyncFeed | None = None
         if isinstance(items, AsyncIterable):
             feed = _AsyncFeed(aiter(items), window, wake_up)
+            source = feed.items
         else:
-            sync_it = iter(items)
+            source = iter(items)
         # pacing: a token bucket of names started
         rate = self.qps
         burst = max(1.0, rate / 20) if rate else 0.0
@@ -477,10 +496,12 @@ class Stream:
                     work = 0
                     await asyncio.sleep(0)
                 pace_at = 0.0
-                started = 0
                 # -- start names while there is room --------------------------------
-                while (not exhausted and not self._stopping and len(active) < concurrency
-                       and len(active) + len(held) < window and started < _STEP):
+                # (window: inputs read, not yet handed out: in flight, finished, held)
+                room = min(concurrency - len(active),
+                           window - len(active) - len(sink.results) - len(held), _STEP)
+                if room > 0 and not exhausted and not self._stopping:
+                    budget = -1
                     if rate:
                         if tokens < 1:
                             now = loop.time()
@@ -488,97 +509,46 @@ class Stream:
                             stamp = now
                             if tokens < 1:
                                 pace_at = now + (1 - tokens) / rate
-                                break
-                        tokens -= 1
-                    if sync_it is not None:
-                        try:
-                            item = next(sync_it)
-                        except StopIteration:
-                            exhausted = True
-                            break
-                        except Exception as exc:  # the input itself failed
-                            exhausted, input_error = True, exc
-                            break
-                    else:
-                        assert feed is not None
-                        if not feed.items:
-                            if feed.exhausted:
-                                exhausted, input_error = True, feed.error
-                            if rate:
-                                tokens += 1  # not spent
-                            break
-                        item = feed.items.popleft()
-                    index = self.read
-                    self.read = index + 1
-                    if type(item) is tuple:
-                        text, rtype = item
-                    else:
-                        text, rtype = item, rtype_default
-                    if skip is not None and skip(index, text):
-                        if feed is not None:
-                            feed.release(1)
-                        if rate:
-                            tokens += 1
-                        continue
-                    if ordered:
-                        order.append(index)
-                    qname = text
-                    try:
-                        if prepare is not None:
-                            qname = prepare(text, rtype)
-                        q = submit(qname, rtype, done, (index, text, monotonic()),
-                                   attempts=attempts, timeout=timeout, lifetime=lifetime,
-                                   offset=index)
-                    except Exception as exc:  # never asked: a result at once
-                        if not isinstance(exc, _errors.ResolveError):
-                            exc = _errors.IllegalName(f"{type(exc).__name__}: {exc}",
-                                                      host=text, rtype=rtype)
-                        out.append(StreamResult(
-                            index, text, exc, 0, getattr(exc, "server", None), rtype,
-                            None if isinstance(exc, _errors.IllegalName) else qname))
-                        continue
-                    started += 1
-                    if not q.done:  # an immediate send error finishes it inside submit
-                        active[index] = q
-                work += started
+                        budget = int(tokens)
+                    if feed is not None and not source and feed.exhausted:
+                        exhausted, input_error = True, feed.error
+                    elif budget:
+                        spent = start(sink, source, room, budget)
+                        tokens -= spent
+                        work += spent
+                        if sink.exhausted:
+                            exhausted, input_error = True, sink.error
+                        if sink.skipped:
+                            if feed is not None:
+                                feed.release(sink.skipped)
+                            sink.skipped = 0
                 # -- collect what finished -------------------------------------------
-                if ready:
-                    now = monotonic()
-                    if len(ready) > _STEP and not self._stopping:
-                        batch = ready[:_STEP]
-                        del ready[:_STEP]
+                results = sink.results
+                if results:
+                    if len(results) > _STEP and not self._stopping:
+                        work += _STEP
+                        out.extend(results[:_STEP])
+                        del results[:_STEP]
                     else:
-                        batch = ready[:]
-                        ready.clear()
-                    work += len(batch)
-                    for q in batch:
-                        index, text, started = q.tag
-                        active.pop(index, None)
-                        result = q.result
-                        server = getattr(result, "server", None)
-                        if server is None:
-                            where = q.server
-                            if type(where) is tuple:
-                                server = server_texts.get(where)
-                                if server is None:
-                                    server = server_texts[where] = nameserver_text(*where)
-                            else:
-                                server = where
-                        out.append(new_result(StreamResult, (index, text, result, q.tries,
-                                                             server, q.rtype, q.name,
-                                                             now - started)))
+                        work += len(results)
+                        if out:
+                            out.extend(results)
+                            results.clear()
+                        else:
+                            out = results
+                            sink.results = []
                 if self._stopping and active:
                     for q in active.values():
                         engine.cancel(q)
                     if self._report_cancelled:
-                        now = monotonic()
+                        now = time.monotonic()
                         for index, q in sorted(active.items()):
-                            _, text, started = q.tag
+                            text, born = sink.describe(q)
                             out.append(StreamResult(
                                 index, text,
                                 Cancelled("the run was stopped before this lookup finished",
                                           host=q.name, rtype=q.rtype),
-                                q.tries, None, q.rtype, q.name, now - started))
+                                q.tries, None, q.rtype, q.name, now - born))
                     elif ordered:
                         for index in active:
                             order.remove(index)
@@ -601,14 +571,15 @@ class Stream:
                         if feed is not None:  # the consumer is done with the batch
                             feed.release(len(batch_out))
                         continue  # room again: start more before waiting
-                if exhausted and not active and not ready:
+                if exhausted and not active and not sink.results:
                     if input_error is not None:
                         error, input_error = input_error, None
                         raise error
                     return
-                if ready or (not exhausted and not self._stopping and pace_at == 0.0
-                             and len(active) < concurrency and len(active) + len(held) < window
-                             and (feed is None or feed.items or feed.exhausted)):
+                if sink.results or (not exhausted and not self._stopping and pace_at == 0.0
+                                    and len(active) < concurrency
+                                    and len(active) + len(held) < window  # results: none
+                                    and (feed is None or source or feed.exhausted)):
                     continue
                 # -- wait: a result, a paced start, an item, or stop()
                 fut = self._wake = loop.create_future()
@@ -625,6 +596,56 @@ class Stream:
             active.clear()
             if feed is not None:
                 await feed.aclose()
+
+
+class _SubmitterSink(Sink):
+    """The :class:`~aioresolve._dns._hot_py.Sink` of an engine that has only
+    the :class:`Submitter` protocol: names go through its ``submit``, each
+    tagged ``(index, text, born)``."""
+
+    __slots__ = ("engine",)
+
+    def __init__(self, engine: Submitter, result_type: type, wake: Callable[[], None],
+                 **options: Any) -> None:
+        super().__init__(result_type, wake, **options)
+        self.engine = engine
+
+    def put(self, q: Any) -> None:
+        index, text, born = q.tag
+        self.active.pop(index, None)
+        result = q.result
+        server = getattr(result, "server", None)
+        if server is None:
+            where = q.server
+            if type(where) is tuple:
+                server = self.texts.get(where)
+                if server is None:
+                    server = self.texts[where] = nameserver_text(*where)
+            else:
+                server = where
+        results = self.results
+        results.append(_new_result(StreamResult, (index, text, result, q.tries, server,
+                                                  q.rtype, q.name, time.monotonic() - born)))
+        if len(results) == 1:
+            self.wake()
+
+    def describe(self, q: Any) -> tuple[str, float]:
+        _, text, born = q.tag
+        return text, born
+
+    def start_many(self, sink: Sink, source: Any, room: int, budget: int) -> int:
+        return start_items(self._submit, sink, source, room, budget)
+
+    def _submit(self, name: str, rtype: str, callback: Callable[[Any], Any], text: str,
+                attempts: int | None, timeout: float | None, lifetime: float | None,
+                index: int, born: float) -> Any:
+        return self.engine.submit(name, rtype, callback, (index, text, born),
+                                  attempts=attempts, timeout=timeout, lifetime=lifetime,
+                                  offset=index)
+
+
+# tuple.__new__: StreamResult(...) through NamedTuple's __new__ costs ~0.3 us more
+_new_result = tuple.__new__
 
 
 class _Closed:
