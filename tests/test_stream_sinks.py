@@ -181,9 +181,9 @@ async def test_start_many_bounds_and_input_errors(knot: KnotServer) -> None:
     for core in _cores():
         engine = _engine_class(core)(asyncio.get_running_loop(),
                                      [parse_nameserver(knot.address)])
+        woken = asyncio.Event()
         try:
-            woken: list[int] = []
-            sink = engine.stream_sink(StreamResult, lambda: woken.append(1), rtype="A",
+            sink = engine.stream_sink(StreamResult, woken.set, rtype="A",
                                       prepare=input_name, skip=None, attempts=None,
                                       timeout=None, lifetime=None, order=None,
                                       alters=frozenset({"PTR"}))
@@ -197,13 +197,17 @@ async def test_start_many_bounds_and_input_errors(knot: KnotServer) -> None:
             assert engine.start_many(sink, items, 10, -1) == 2 and not items
             assert sink.read == 7 and len(sink.active) == 6
             assert [r.index for r in sink.results] == [5]  # the illegal one, at once
-            assert sink.results[0].qname is None and not woken
+            assert sink.results[0].qname is None and not woken.is_set()
             taken, sink.results = sink.results, []
-            while len(taken) + len(sink.results) < 7:
-                await asyncio.sleep(0.01)
-            assert woken == [1] and not sink.active  # woken once: the list stopped being empty
-            assert sorted(r.index for r in taken + sink.results) == list(range(7))
-            assert all(type(r) is StreamResult and r.elapsed >= 0 for r in sink.results)
+            while len(taken) < 7:  # woken each time the list stops being empty
+                await asyncio.wait_for(woken.wait(), 10)
+                woken.clear()
+                assert sink.results
+                taken += sink.results
+                sink.results = []
+            assert not sink.active and not engine._active
+            assert sorted(r.index for r in taken) == list(range(7))
+            assert all(type(r) is StreamResult and r.elapsed >= 0 for r in taken)
         finally:
             engine.close()
 
