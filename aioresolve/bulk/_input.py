@@ -22,6 +22,7 @@ import ipaddress
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import cast
 
+from .._dns.stream import keeps_hostnames
 from .._errors import IllegalName
 from .._names import to_alabel
 
@@ -75,6 +76,7 @@ def reverse_name(text: str) -> str | None:
     return address.reverse_pointer
 
 
+@keeps_hostnames("PTR")  # a plain host name is asked as it is: no call per name
 def input_name(text: str, rtype: str) -> str:
     """The name a bulk lookup of ``text`` asks: :func:`~aioresolve._names.to_alabel`,
     except that an address is asked as its reverse name when ``rtype`` is PTR.
