@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from ._runtime import Waiter, new_waiter
 
-__all__ = ["SingleFlight"]
+__all__ = ["RUNNING", "SingleFlight"]
 
 T = TypeVar("T")
 
@@ -47,6 +47,9 @@ class _Running:
 
 
 _RUNNING = _Running()
+#: The value of :attr:`SingleFlight.flights` for a lookup with no follower yet:
+#: the cache claims and ends such lookups in that dict directly (its hot path).
+RUNNING = _RUNNING
 
 
 class _Flight:
@@ -68,6 +71,11 @@ class SingleFlight:
 
     def __init__(self) -> None:
         self._flights: dict[Hashable, _Flight | _Running] = {}
+        #: The running lookups by key: :data:`RUNNING`, or their followers.  A
+        #: caller may claim a key by setting it to :data:`RUNNING` where it is
+        #: absent, and end its lookup by deleting it where it is still
+        #: :data:`RUNNING` (else :meth:`done`/:meth:`failed`/:meth:`left`).
+        self.flights = self._flights
         #: how many calls joined a lookup that was already running
         self.joined = 0
 

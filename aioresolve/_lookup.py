@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._backends.base import Backend, Timed
 from ._bridge import AsyncioBridge
 from ._errors import IllegalName, ResolverClosed, Timeout
-from ._runtime import Deadlines, Expiry, ThreadLimiter, current_library
+from ._runtime import Deadlines, Expiry, ThreadLimiter, current_library, running_loop
 from .cache import LookupCache
 
 if TYPE_CHECKING:
@@ -177,6 +177,7 @@ class LookupRunner:
         plain: Callable[..., Awaitable[T]],
         timeout: float | None,
         what: tuple[str, tuple[object, ...]],
+        begun: bool = False,
     ) -> Awaitable[T]:
         """Run one backend lookup under the deadline.  Every lookup passes here.
 
@@ -189,14 +190,21 @@ class LookupRunner:
         returns the cache's coroutine itself, so a lookup in flight keeps one
         frame fewer alive (the cache raises :class:`ResolverClosed` for a
         lookup that ends after :meth:`close` began, see ``closed_error``).
+        ``begun``: a record query (``key`` is ``("query", name, rtype)``) of a
+        backend that :attr:`~aioresolve.Backend.begins_queries`, which the
+        cache then drives without a coroutine (:meth:`LookupCache.run_query`).
         """
         if self._closed:
             raise ResolverClosed(backend=backend.name)
-        if current_library() == "trio":
+        loop = running_loop()
+        if loop is None:
             return self._lookup_trio(backend, key, timed, plain, timeout, what)
         if timeout is None and self.timeout is None and self._cache_active:
+            if begun:
+                return self._lookups.run_query(  # type: ignore[return-value]
+                    key, backend, key[1], key[2], loop)
             return self._lookups.run_timed(key, timed, *key[1:])
-        return self._lookup_asyncio(backend, key, timed, plain, timeout, what)
+        return self._lookup_asyncio(backend, key, timed, plain, timeout, what, begun, loop)
 
     async def _lookup_asyncio(
         self,
@@ -206,18 +214,23 @@ class LookupRunner:
         plain: Callable[..., Awaitable[T]],
         timeout: float | None,
         what: tuple[str, tuple[object, ...]],
+        begun: bool,
+        loop: asyncio.AbstractEventLoop,
     ) -> T:
         """:meth:`_lookup` with a deadline or without the cache, under asyncio."""
         if timeout is None:
             timeout = self.timeout
         deadlines = deadline = None
         if timeout is not None:
-            deadlines, deadline = self._start_deadline(timeout)
+            deadlines, deadline = self._start_deadline(timeout, loop)
         try:
-            if self._cache_active:
-                result = await self._lookups.run_timed(key, timed, *key[1:])
-            else:
+            if not self._cache_active:
                 result = await plain(*key[1:])
+            elif begun:
+                result = await self._lookups.run_query(  # type: ignore[assignment]
+                    key, backend, key[1], key[2], loop)
+            else:
+                result = await self._lookups.run_timed(key, timed, *key[1:])
         except asyncio.CancelledError:
             if deadline is not None and deadline.fired and deadline.ours():
                 assert timeout is not None
@@ -238,16 +251,17 @@ class LookupRunner:
             raise ResolverClosed(backend=backend.name)
         return result
 
-    def _start_deadline(self, timeout: float) -> tuple[Deadlines, Expiry]:
+    def _start_deadline(
+        self, timeout: float, loop: asyncio.AbstractEventLoop
+    ) -> tuple[Deadlines, Expiry]:
         """A deadline ``timeout`` seconds from now for the running asyncio task.
 
         Lookups with the same timeout value share one timer (:class:`Deadlines`);
         a resolver that sees many different values (a budget computed per
         call) starts afresh beyond 32 of them, which stays correct.
         """
-        task = asyncio.current_task()
+        task = asyncio.current_task(loop)  # with the loop: no getpid() (see running_loop)
         assert task is not None
-        loop = asyncio.get_running_loop()
         deadlines = self._deadlines.get(timeout)
         if deadlines is None or deadlines.loop is not loop:
             if len(self._deadlines) >= 32:
@@ -360,7 +374,7 @@ class LookupRunner:
             raise timeout_error((func.__name__, args), timeout, self.backend.name)
         if timeout is None:
             return await self._run_nss(func, *args)
-        deadlines, deadline = self._start_deadline(timeout)
+        deadlines, deadline = self._start_deadline(timeout, asyncio.get_running_loop())
         try:
             return await self._run_nss(func, *args)
         except asyncio.CancelledError:

@@ -53,6 +53,7 @@ from ._records import (
     Answer,
     Record,
 )
+from ._runtime import running_loop
 from .cache import CacheConfig, CacheInfo, LookupCache
 
 __all__ = ["Resolver"]
@@ -127,6 +128,8 @@ class Resolver(LookupRunner):
             spawn=self._spawn, closed_error=self._closed_error,
         )
         self._cache_active = self._lookups.active
+        #: Record queries take LookupCache.run_query (see query).
+        self._begins = self._cache_active and self.backend.begins_queries
         self._init_runner()
 
     def __repr__(self) -> str:
@@ -380,9 +383,17 @@ class Resolver(LookupRunner):
         kind = check_rtype(rtype)
         qname = to_alabel(name)
         backend = self.backend
+        if self._begins and timeout is None and self.timeout is None and not self._closed:
+            # The common case (asyncio, the cache on, no deadline, a backend
+            # that begins queries) without _lookup's general plumbing: 34
+            # bytecodes, two bound methods and two tuples fewer per lookup.
+            loop = running_loop()
+            if loop is not None:
+                return await self._lookups.run_query(("query", qname, kind), backend, qname,
+                                                     kind, loop)
         return await self._lookup(
             backend, ("query", qname, kind), backend.query_with_ttl, backend.query, timeout,
-            ("query", (name, kind)),
+            ("query", (name, kind)), backend.begins_queries,
         )
 
     async def reverse(self, address: str, *, timeout: float | None = None) -> Answer[PTR]:

@@ -32,12 +32,20 @@ that the cache, bulk and the CLI never probe a backend with ``getattr``:
   ``"ip:port"`` text (empty where it does not choose them itself).
 - **Streams**: :meth:`Backend.stream_engine`, the wire engine that
   :mod:`aioresolve.bulk` and ``query_stream`` feed directly, or ``None``.
+- **Queries begun without a coroutine**: where :attr:`Backend.begins_queries`
+  is true, :meth:`Backend.begin_query` starts a record query and reports its
+  outcome to a callback, and :meth:`Backend.cancel_query` forgets it.  The
+  Resolver's cache then drives the query itself (its store runs in that
+  callback, the caller awaits one future), so an uncached query in flight keeps
+  one coroutine frame alive instead of three (the wire backend has it).
 """
 
 from __future__ import annotations
 
 import abc
+import asyncio
 import socket
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, TypeAlias, TypeVar
 
 from .._errors import BackendUnavailable
@@ -100,6 +108,11 @@ class Backend(abc.ABC):
     #: The async libraries (sniffio names) this backend runs under; the facade
     #: refuses others with :class:`~aioresolve.BackendUnavailable`.
     async_libraries: ClassVar[frozenset[str]] = frozenset({"asyncio"})
+
+    #: Whether :meth:`begin_query` and :meth:`cancel_query` are implemented
+    #: (then the Resolver's cache uses them for record queries under asyncio
+    #: instead of awaiting :meth:`query_with_ttl`).
+    begins_queries: ClassVar[bool] = False
 
     @property
     def nameservers(self) -> list[str]:
@@ -194,6 +207,34 @@ class Backend(abc.ABC):
         ``negative_ttl`` say how long they may be cached."""
         answer = await self.query(name, rtype)
         return answer, (answer.ttl if self.provides_ttl else None)
+
+    def begin_query(
+        self, name: str, rtype: str, done: Callable[[Answer | BaseException], object],
+        loop: asyncio.AbstractEventLoop,
+    ) -> object:
+        """Start the record query that :meth:`query` makes, without awaiting it
+        (only where :attr:`begins_queries` is true; the default raises
+        :class:`NotImplementedError`).
+
+        ``done(outcome)`` is called exactly once, on the running event loop's
+        thread, with the :class:`~aioresolve.Answer` or with the exception
+        :meth:`query` would raise (an ``NXDomain``/``NoData`` carrying its
+        ``soa``/``negative_ttl``; ``ResolverClosed`` when the backend closes
+        meanwhile), unless :meth:`cancel_query` was called first.  It may be
+        called before ``begin_query`` returns.  ``loop`` is the running
+        loop, the caller's (asking asyncio for it costs a system call on
+        CPython 3.11, see :func:`aioresolve._runtime.running_loop`).  What :meth:`query` raises
+        before asking (``IllegalName``, ``ResolverClosed``) is raised here,
+        and ``done`` is then not called.
+
+        :returns: a handle for :meth:`cancel_query`.
+        """
+        raise NotImplementedError(f"the {self.name!r} backend does not begin queries")
+
+    def cancel_query(self, handle: object) -> None:
+        """Forget the query :meth:`begin_query` returned ``handle`` for: its
+        ``done`` is not called (a cancelled caller; nothing more is sent for it)."""
+        raise NotImplementedError(f"the {self.name!r} backend does not begin queries")
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, not abstract
         """Release sockets and threads.  Lookups still running fail with

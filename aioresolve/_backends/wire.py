@@ -80,6 +80,7 @@ class WireBackend(TimedLookups):
 
     name: ClassVar[str] = "wire"
     provides_ttl: ClassVar[bool] = True
+    begins_queries: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -236,6 +237,23 @@ class WireBackend(TimedLookups):
             return result, result.ttl
         assert result is not None
         raise result
+
+    def begin_query(
+        self, name: str, rtype: str, done: Callable[[Answer | BaseException], object],
+        loop: asyncio.AbstractEventLoop,
+    ) -> Query:
+        """:meth:`query` without a coroutine (see :meth:`Backend.begin_query`):
+        the engine calls ``done`` with the query's result when it ends."""
+        engine = self._engine
+        if engine is None or engine.loop is not loop or engine.closed:
+            engine = self.engine()  # closed (raises), or a new loop
+        return engine.submit(name, rtype, _deliver, done)
+
+    def cancel_query(self, handle: object) -> None:
+        """Forget a query of :meth:`begin_query`: the engine sends nothing more for it."""
+        engine = self._engine
+        if engine is not None:
+            engine.cancel(cast(Query, handle))
 
     async def reverse(self, address: str) -> Answer:
         """PTR records of an IPv4 or IPv6 address."""
@@ -459,6 +477,11 @@ class WireBackend(TimedLookups):
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+
+
+def _deliver(q: Query) -> None:
+    """The engine's callback of :meth:`WireBackend.begin_query`: ``done(result)``."""
+    q.tag(q.result)
 
 
 def _set_future(q: Query) -> None:

@@ -1,0 +1,130 @@
+"""Record queries the cache drives itself (``Backend.begin_query``: the wire
+backend), against the rig's dnsdist, whose ``SLOW_NAME`` answers come 300 ms
+late, counting the queries that reach it.
+
+Under asyncio with the defaults, ``Resolver("wire").query`` awaits one future
+of the cache's (no coroutine of the cache or the backend in between); these
+tests pin that what the coroutine path did still holds on it: coalescing,
+the hand-over to a follower when the leader is cancelled, the engine
+forgetting a cancelled query, deadlines, closing, negative caching.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+
+from aioresolve import NXDomain, Resolver, ResolverClosed, Timeout
+from aioresolve._backends.wire import WireBackend
+from tests.rig import zone
+
+
+def _slow() -> str:
+    return f"{uuid.uuid4().hex}.{zone.SLOW_NAME}"
+
+
+def _engine_in_flight(resolver: Resolver) -> int:
+    backend = resolver.backend
+    assert isinstance(backend, WireBackend)
+    return backend.engine().in_flight
+
+
+async def test_wire_begins_queries(dnsdist: Any) -> None:
+    """The capability is on, and a begun query is answered and cached."""
+    async with Resolver("wire", nameservers=[dnsdist.address]) as resolver:
+        assert resolver.backend.begins_queries
+        name = _slow()
+        first = await resolver.query(name, "A")
+        second = await resolver.query(name, "A")
+        assert first.addresses and second.addresses == first.addresses
+        assert dnsdist.queries_for(name) == 1
+        info = resolver.cache_info()
+        assert (info.misses, info.hits, info.size, info.in_flight) == (1, 1, 1, 0)
+
+
+async def test_followers_share_a_begun_query(dnsdist: Any) -> None:
+    async with Resolver("wire", nameservers=[dnsdist.address]) as resolver:
+        name = _slow()
+        answers = await asyncio.gather(*(resolver.query(name, "A") for _ in range(5)))
+        assert all(a.records == answers[0].records for a in answers)
+        assert dnsdist.queries_for(name) == 1
+        assert resolver.cache_info().coalesced == 4
+
+
+async def test_cancelled_leader_hands_over_to_a_follower(dnsdist: Any) -> None:
+    """The leader leaves: its engine query is cancelled, the longest-waiting
+    follower asks again (one more query, as SingleFlight's rule says) and
+    every remaining follower gets that answer."""
+    async with Resolver("wire", nameservers=[dnsdist.address]) as resolver:
+        name = _slow()
+        leader = asyncio.ensure_future(resolver.query(name, "A"))
+        await asyncio.sleep(0)
+        followers = [asyncio.ensure_future(resolver.query(name, "A")) for _ in range(3)]
+        await asyncio.sleep(0.05)
+        leader.cancel()
+        answers = await asyncio.gather(*followers)
+        with pytest.raises(asyncio.CancelledError):
+            await leader
+        assert all(a.records for a in answers)
+        assert dnsdist.queries_for(name) == 2
+        assert _engine_in_flight(resolver) == 0
+        assert resolver.cache_info().in_flight == 0
+        await resolver.query(name, "A")  # cached by the follower that led
+        assert dnsdist.queries_for(name) == 2
+
+
+async def test_cancelled_lone_leader_forgets_its_query(dnsdist: Any) -> None:
+    async with Resolver("wire", nameservers=[dnsdist.address]) as resolver:
+        name = _slow()
+        task = asyncio.ensure_future(resolver.query(name, "A"))
+        await asyncio.sleep(0.05)
+        assert _engine_in_flight(resolver) == 1
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert _engine_in_flight(resolver) == 0  # at once, not when the answer comes
+        info = resolver.cache_info()
+        assert (info.size, info.in_flight) == (0, 0)
+        await asyncio.sleep(0.4)  # the late answer arrives for nobody
+        assert resolver.cache_info().size == 0
+
+
+async def test_deadline_on_a_begun_query(dnsdist: Any) -> None:
+    async with Resolver("wire", nameservers=[dnsdist.address], timeout=0.1) as resolver:
+        with pytest.raises(Timeout):
+            await resolver.query(_slow(), "A")
+        assert _engine_in_flight(resolver) == 0
+    async with Resolver("wire", nameservers=[dnsdist.address]) as resolver:
+        with pytest.raises(Timeout):
+            await resolver.query(_slow(), "A", timeout=0.1)
+        assert _engine_in_flight(resolver) == 0
+        name = _slow()
+        assert (await resolver.query(name, "A", timeout=5)).records  # through the deadline path
+        await resolver.query(name, "A")
+        assert dnsdist.queries_for(name) == 1
+
+
+async def test_close_fails_begun_queries_in_flight(dnsdist: Any) -> None:
+    resolver = Resolver("wire", nameservers=[dnsdist.address])
+    name = _slow()
+    tasks = [asyncio.ensure_future(resolver.query(n, "A")) for n in (name, name, _slow())]
+    await asyncio.sleep(0.05)
+    await resolver.close()
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    assert all(isinstance(o, ResolverClosed) for o in outcomes), outcomes
+    with pytest.raises(ResolverClosed):
+        await resolver.query(_slow(), "A")
+
+
+async def test_negative_answer_cached_from_a_begun_query(dnsdist: Any) -> None:
+    async with Resolver("wire", nameservers=[dnsdist.address]) as resolver:
+        name = f"{uuid.uuid4().hex}.nx.{zone.ZONE}"
+        for _ in range(3):
+            with pytest.raises(NXDomain) as caught:
+                await resolver.query(name, "A")
+            assert caught.value.host == name
+        assert dnsdist.queries_for(name) == 1
+        assert resolver.cache_info().negative_hits == 2
