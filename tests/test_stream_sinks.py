@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
+import pickle
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -190,12 +191,12 @@ async def test_start_many_bounds_and_input_errors(knot: KnotServer) -> None:
             source = failing()
             assert engine.start_many(sink, source, 2, -1) == 2  # room
             assert engine.start_many(sink, source, 10, 1) == 1  # budget
-            assert (sink.read, len(sink.active), sink.exhausted) == (3, 3, False)
+            assert (sink.read, sink.count, sink.exhausted) == (3, 3, False)
             assert engine.start_many(sink, source, 10, -1) == 2
             assert sink.exhausted and isinstance(sink.error, OSError) and sink.read == 5
             items: collections.deque[Any] = collections.deque(["a..b", z.bulk_name(7)])
             assert engine.start_many(sink, items, 10, -1) == 2 and not items
-            assert sink.read == 7 and len(sink.active) == 6
+            assert sink.read == 7 and sink.count == 6 and len(sink.in_flight()) == 6
             assert [r.index for r in sink.results] == [5]  # the illegal one, at once
             assert sink.results[0].qname is None and not woken.is_set()
             taken, sink.results = sink.results, []
@@ -205,9 +206,15 @@ async def test_start_many_bounds_and_input_errors(knot: KnotServer) -> None:
                 assert sink.results
                 taken += sink.results
                 sink.results = []
-            assert not sink.active and not engine._active
+            assert not sink.count and not sink.in_flight() and not engine._active
             assert sorted(r.index for r in taken) == list(range(7))
             assert all(type(r) is StreamResult and r.elapsed >= 0 for r in taken)
+            assert getattr(sink, "direct", True)  # the C sink fills its tuples itself
+            for r in taken:  # as StreamResult(...) makes them
+                same = StreamResult(*r)
+                assert r == same and hash(r) == hash(same) and repr(r) == repr(same)
+                assert _normal([pickle.loads(pickle.dumps(r))]) == _normal([r])
+                assert r._replace(attempts=9)[3] == 9
         finally:
             engine.close()
 

@@ -74,7 +74,8 @@ class Sink:
     :attr:`results`, and calls ``wake()`` when that list stops being empty.
 
     :ivar results: finished, not yet taken by the stream.
-    :ivar active: the queries in flight by input index.
+    :ivar active: the queries in flight by input index (the compiled twin
+        counts them instead, see :attr:`count` and :meth:`in_flight`).
     :ivar read: inputs read so far (the next index).
     :ivar exhausted: the input ended (``error``: what it raised, if it failed).
     :ivar skipped: inputs skipped (``skip``) since the stream last reset it.
@@ -144,6 +145,19 @@ class Sink:
     def describe(self, q: Query) -> tuple[str, float]:
         """The input text of ``q`` and its submission time (``time.monotonic``)."""
         return q.tag, q.born
+
+    @property
+    def count(self) -> int:
+        """Queries in flight."""
+        return len(self.active)
+
+    def in_flight(self) -> dict[int, Any]:
+        """The queries in flight, by input index."""
+        return self.active
+
+    def forget(self) -> None:
+        """The queries in flight were cancelled: none is in flight now."""
+        self.active = {}
 
 
 def start_items(submit: Callable[..., Any], sink: Sink,
@@ -262,7 +276,14 @@ class Core(EngineCore):
             self._waiting.append(q)
         else:
             self.in_flight += 1
-            self._send(q)
+            try:
+                self._send(q)
+            except BaseException:  # not started after all (a bug): leave no trace of it
+                q.done = True
+                self._active.discard(q)
+                self._unlink(q)
+                self.in_flight -= 1
+                raise
         return q
 
     # -- a stream's batches --------------------------------------------------------

@@ -474,7 +474,6 @@ class Stream:
             start: Callable[[Any, Any, int, int], int] = sink.start_many
         else:
             start = engine.start_many  # type: ignore[attr-defined]
-        active: dict[int, Any] = sink.active
         source: Any = None
         feed: _AsyncFeed | None = None
         if isinstance(items, AsyncIterable):
@@ -498,8 +497,9 @@ class Stream:
                 pace_at = 0.0
                 # -- start names while there is room --------------------------------
                 # (window: inputs read, not yet handed out: in flight, finished, held)
-                room = min(concurrency - len(active),
-                           window - len(active) - len(sink.results) - len(held), _STEP)
+                flying = sink.count
+                room = min(concurrency - flying,
+                           window - flying - len(sink.results) - len(held), _STEP)
                 if room > 0 and not exhausted and not self._stopping:
                     budget = -1
                     if rate:
@@ -537,9 +537,11 @@ class Stream:
                         else:
                             out = results
                             sink.results = []
-                if self._stopping and active:
+                if self._stopping and sink.count:
+                    active = sink.in_flight()
                     for q in active.values():
                         engine.cancel(q)
+                    sink.forget()
                     if self._report_cancelled:
                         now = time.monotonic()
                         for index, q in sorted(active.items()):
@@ -552,7 +554,6 @@ class Stream:
                     elif ordered:
                         for index in active:
                             order.remove(index)
-                    active.clear()
                 if self._stopping:
                     exhausted = True
                 if out:
@@ -562,7 +563,7 @@ class Stream:
                         out = []
                         while order and order[0] in held:
                             out.append(held.pop(order.popleft()))
-                        if self._stopping and not active:  # gaps never fill now
+                        if self._stopping and not sink.count:  # gaps never fill now
                             out.extend(held.pop(i) for i in sorted(held))
                             order.clear()
                     if out:
@@ -571,14 +572,14 @@ class Stream:
                         if feed is not None:  # the consumer is done with the batch
                             feed.release(len(batch_out))
                         continue  # room again: start more before waiting
-                if exhausted and not active and not sink.results:
+                if exhausted and not sink.count and not sink.results:
                     if input_error is not None:
                         error, input_error = input_error, None
                         raise error
                     return
                 if sink.results or (not exhausted and not self._stopping and pace_at == 0.0
-                                    and len(active) < concurrency
-                                    and len(active) + len(held) < window  # results: none
+                                    and sink.count < concurrency
+                                    and sink.count + len(held) < window  # results: none
                                     and (feed is None or source or feed.exhausted)):
                     continue
                 # -- wait: a result, a paced start, an item, or stop()
@@ -591,9 +592,10 @@ class Stream:
                     if handle is not None:
                         handle.cancel()
         finally:
-            for q in active.values():
-                engine.cancel(q)
-            active.clear()
+            if sink.count:
+                for q in sink.in_flight().values():
+                    engine.cancel(q)
+                sink.forget()
             if feed is not None:
                 await feed.aclose()
 
