@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import dataclasses
 import functools
 import time
@@ -228,6 +229,12 @@ class LookupCache:
         #: run_query claims and ends inline (two Python calls fewer per lookup).
         self._flights: dict[Hashable, Any] | None = (
             self._flight.flights if isinstance(self._flight, SingleFlight) else None)
+        # What the store of a begun query reads (run_query), copied out of the config.
+        self._plain_ttls = (config is not None and backend_provides_ttl
+                            and config.serve_stale == 0)
+        self._min_ttl = config.min_ttl if config is not None else 0.0
+        self._max_ttl = config.max_ttl if config is not None else 0.0
+        self._max_size = config.max_size if config is not None else 0
         self._spawn = spawn
         self._refreshing: dict[Hashable, asyncio.Task[Any] | None] = {}
         self._hits = self._misses = self._negative_hits = self._stale_hits = 0
@@ -406,7 +413,7 @@ class LookupCache:
         lookup to a follower (as :class:`~aioresolve._coalesce.SingleFlight`
         does for a leader that leaves).
         """
-        if self.config is not None and key in self._entries:
+        if key in self._entries:  # (always empty without a cache)
             return self.run_timed(key, backend.query_with_ttl, name, rtype)
         flights = self._flights
         if flights is not None:  # SingleFlight.claim, inline
@@ -427,6 +434,15 @@ class LookupCache:
                 self._flight.failed(key, exc)
             raise
         return future
+
+    def _begun_store(self, key: Hashable, answer: Answer) -> None:
+        """Cache the answer of a begun query (TTL clamped, serve-stale, fixed TTL)."""
+        config = self.config
+        assert config is not None
+        ttl = answer.ttl if self._provides_ttl else config.fixed_ttl
+        if ttl is not None:
+            self._put(key, Entry(answer, None, 0.0, 0.0),
+                      min(max(ttl, config.min_ttl), config.max_ttl))
 
     def _begun_failed(self, future: _BegunQuery, error: BaseException) -> None:
         """A begun query failed: cache a negative answer, hand out, resolve."""
@@ -587,7 +603,8 @@ class _BegunQuery(asyncio.Future[Answer]):
 
     def __call__(self, outcome: Answer | BaseException) -> None:
         """The backend's callback: cache ``outcome``, hand it to the followers,
-        resolve.  The positive store written out (run_timed's, inline)."""
+        resolve.  The common store (a TTL within the bounds, no serve-stale)
+        written out; anything else goes through :meth:`LookupCache._begun_store`."""
         self.handle = None  # no cycle through the backend's query object
         cache = self.cache
         if isinstance(outcome, BaseException):
@@ -599,34 +616,31 @@ class _BegunQuery(asyncio.Future[Answer]):
             del flights[key]  # SingleFlight.done, inline: nobody joined
         elif cache._flight is not None:
             cache._flight.done(key, outcome)
-        config = cache.config
-        if config is not None:
-            ttl: float | None = outcome.ttl if cache._provides_ttl else config.fixed_ttl
-            if ttl is not None:
-                if ttl > config.max_ttl:
-                    ttl = config.max_ttl
-                elif ttl < config.min_ttl:
-                    ttl = config.min_ttl
-                if ttl > 0:
-                    expires = cache._clock() + ttl
-                    stale = config.serve_stale
-                    entries = cache._entries
-                    size = len(entries)
-                    entries[key] = Entry(outcome, None, expires,
-                                         expires + stale if stale else expires)
-                    if len(entries) == size:  # it replaced one: now the most recent
-                        entries.move_to_end(key)
-                    elif size >= config.max_size:
-                        entries.popitem(last=False)
-                        cache._evictions += 1
-                else:
-                    cache._entries.pop(key, None)  # TTL 0: never cached (RFC 1035 §3.2.1)
-        if self.done():
-            return
+        if cache._plain_ttls:  # a cache, TTLs from the answers, no serve-stale
+            ttl = outcome.ttl
+            if 0 < ttl <= cache._max_ttl and ttl >= cache._min_ttl:
+                expires = cache._clock() + ttl
+                entries = cache._entries
+                size = len(entries)
+                entries[key] = Entry(outcome, None, expires, expires)
+                if len(entries) == size:  # it replaced one: now the most recent
+                    entries.move_to_end(key)
+                elif size >= cache._max_size:
+                    entries.popitem(last=False)
+                    cache._evictions += 1
+            else:
+                cache._begun_store(key, outcome)
+        elif cache.config is not None:
+            cache._begun_store(key, outcome)
         if cache.closed and cache.closed_error is not None:
-            self.set_exception(cache.closed_error())  # answered after the owner closed
-        else:
+            with contextlib.suppress(asyncio.InvalidStateError):
+                self.set_exception(cache.closed_error())  # answered after the owner closed
+            return
+        # Not contextlib.suppress: a context manager costs two calls per lookup.
+        try:  # noqa: SIM105
             self.set_result(outcome)
+        except asyncio.InvalidStateError:  # cancelled, and the backend called back anyway
+            pass
 
     def cancel(self, msg: Any = None) -> bool:
         if not self.done():
