@@ -1,12 +1,14 @@
 """Record queries the cache drives itself (``Backend.begin_query``: the wire
-backend), against the rig's dnsdist, whose ``SLOW_NAME`` answers come 300 ms
+and c-ares backends), against the rig's dnsdist, whose ``SLOW_NAME`` answers come 300 ms
 late, counting the queries that reach it.
 
-Under asyncio with the defaults, ``Resolver("wire").query`` awaits one future
+Under asyncio with the defaults, ``Resolver(kind).query`` awaits one future
 of the cache's (no coroutine of the cache or the backend in between); these
 tests pin that what the coroutine path did still holds on it: coalescing,
-the hand-over to a follower when the leader is cancelled, the engine
-forgetting a cancelled query, deadlines, closing, negative caching.
+the hand-over to a follower when the leader is cancelled, the backend
+forgetting a cancelled query (the wire engine stops asking; c-ares, which
+cannot cancel one request, drops its late answer), deadlines, closing,
+negative caching.
 """
 
 from __future__ import annotations
@@ -18,8 +20,18 @@ from typing import Any
 import pytest
 
 from aioresolve import NXDomain, Resolver, ResolverClosed, Timeout
+from aioresolve._backends.cares import CaresBackend
 from aioresolve._backends.wire import WireBackend
 from tests.rig import zone
+
+BACKENDS = ["wire", "cares"]
+pytestmark = pytest.mark.parametrize("kind", BACKENDS)
+
+
+def _resolver(kind: str, dnsdist: Any, **options: Any) -> Resolver:
+    if kind == "cares":
+        options.update(domains=[], hosts_file=False)
+    return Resolver(kind, nameservers=[dnsdist.address], **options)
 
 
 def _slow() -> str:
@@ -27,14 +39,18 @@ def _slow() -> str:
 
 
 def _engine_in_flight(resolver: Resolver) -> int:
+    """Requests the backend still tracks (the engine's, or the c-ares driver's)."""
     backend = resolver.backend
+    if isinstance(backend, CaresBackend):
+        driver = backend._driver
+        return len(driver.pending) if driver is not None else 0
     assert isinstance(backend, WireBackend)
     return backend.engine().in_flight
 
 
-async def test_wire_begins_queries(dnsdist: Any) -> None:
+async def test_wire_begins_queries(kind: str, dnsdist: Any) -> None:
     """The capability is on, and a begun query is answered and cached."""
-    async with Resolver("wire", nameservers=[dnsdist.address]) as resolver:
+    async with _resolver(kind, dnsdist) as resolver:
         assert resolver.backend.begins_queries
         name = _slow()
         first = await resolver.query(name, "A")
@@ -45,8 +61,8 @@ async def test_wire_begins_queries(dnsdist: Any) -> None:
         assert (info.misses, info.hits, info.size, info.in_flight) == (1, 1, 1, 0)
 
 
-async def test_followers_share_a_begun_query(dnsdist: Any) -> None:
-    async with Resolver("wire", nameservers=[dnsdist.address]) as resolver:
+async def test_followers_share_a_begun_query(kind: str, dnsdist: Any) -> None:
+    async with _resolver(kind, dnsdist) as resolver:
         name = _slow()
         answers = await asyncio.gather(*(resolver.query(name, "A") for _ in range(5)))
         assert all(a.records == answers[0].records for a in answers)
@@ -54,11 +70,11 @@ async def test_followers_share_a_begun_query(dnsdist: Any) -> None:
         assert resolver.cache_info().coalesced == 4
 
 
-async def test_cancelled_leader_hands_over_to_a_follower(dnsdist: Any) -> None:
+async def test_cancelled_leader_hands_over_to_a_follower(kind: str, dnsdist: Any) -> None:
     """The leader leaves: its engine query is cancelled, the longest-waiting
     follower asks again (one more query, as SingleFlight's rule says) and
     every remaining follower gets that answer."""
-    async with Resolver("wire", nameservers=[dnsdist.address]) as resolver:
+    async with _resolver(kind, dnsdist) as resolver:
         name = _slow()
         leader = asyncio.ensure_future(resolver.query(name, "A"))
         await asyncio.sleep(0)
@@ -76,8 +92,8 @@ async def test_cancelled_leader_hands_over_to_a_follower(dnsdist: Any) -> None:
         assert dnsdist.queries_for(name) == 2
 
 
-async def test_cancelled_lone_leader_forgets_its_query(dnsdist: Any) -> None:
-    async with Resolver("wire", nameservers=[dnsdist.address]) as resolver:
+async def test_cancelled_lone_leader_forgets_its_query(kind: str, dnsdist: Any) -> None:
+    async with _resolver(kind, dnsdist) as resolver:
         name = _slow()
         task = asyncio.ensure_future(resolver.query(name, "A"))
         await asyncio.sleep(0.05)
@@ -92,12 +108,12 @@ async def test_cancelled_lone_leader_forgets_its_query(dnsdist: Any) -> None:
         assert resolver.cache_info().size == 0
 
 
-async def test_deadline_on_a_begun_query(dnsdist: Any) -> None:
-    async with Resolver("wire", nameservers=[dnsdist.address], timeout=0.1) as resolver:
+async def test_deadline_on_a_begun_query(kind: str, dnsdist: Any) -> None:
+    async with _resolver(kind, dnsdist, timeout=0.1) as resolver:
         with pytest.raises(Timeout):
             await resolver.query(_slow(), "A")
         assert _engine_in_flight(resolver) == 0
-    async with Resolver("wire", nameservers=[dnsdist.address]) as resolver:
+    async with _resolver(kind, dnsdist) as resolver:
         with pytest.raises(Timeout):
             await resolver.query(_slow(), "A", timeout=0.1)
         assert _engine_in_flight(resolver) == 0
@@ -107,8 +123,8 @@ async def test_deadline_on_a_begun_query(dnsdist: Any) -> None:
         assert dnsdist.queries_for(name) == 1
 
 
-async def test_close_fails_begun_queries_in_flight(dnsdist: Any) -> None:
-    resolver = Resolver("wire", nameservers=[dnsdist.address])
+async def test_close_fails_begun_queries_in_flight(kind: str, dnsdist: Any) -> None:
+    resolver = _resolver(kind, dnsdist)
     name = _slow()
     tasks = [asyncio.ensure_future(resolver.query(n, "A")) for n in (name, name, _slow())]
     await asyncio.sleep(0.05)
@@ -119,8 +135,8 @@ async def test_close_fails_begun_queries_in_flight(dnsdist: Any) -> None:
         await resolver.query(_slow(), "A")
 
 
-async def test_negative_answer_cached_from_a_begun_query(dnsdist: Any) -> None:
-    async with Resolver("wire", nameservers=[dnsdist.address]) as resolver:
+async def test_negative_answer_cached_from_a_begun_query(kind: str, dnsdist: Any) -> None:
+    async with _resolver(kind, dnsdist) as resolver:
         name = f"{uuid.uuid4().hex}.nx.{zone.ZONE}"
         for _ in range(3):
             with pytest.raises(NXDomain) as caught:

@@ -94,6 +94,26 @@ def _keep_option_strings() -> Iterator[list[Any]]:
             pycares._ffi, pycares._lib = real, real_lib  # type: ignore[attr-defined]
 
 
+class Request:
+    """A request whose outcome goes to a callback instead of a future
+    (:meth:`Loop.begin`); in :attr:`Loop.pending` it answers ``done()`` and
+    ``set_result()`` as a future would."""
+
+    __slots__ = ("finish", "live")
+
+    def __init__(self, finish: Callable[[tuple[Any, int | None]], object]) -> None:
+        self.finish = finish
+        self.live = True
+
+    def done(self) -> bool:
+        return not self.live
+
+    def set_result(self, outcome: tuple[Any, int | None]) -> None:
+        if self.live:
+            self.live = False
+            self.finish(outcome)
+
+
 class Loop:
     """One pycares channel driven by one asyncio loop (see the module docstring)."""
 
@@ -103,9 +123,9 @@ class Loop:
         self.loop = loop
         self.readers: set[int] = set()
         self.writers: set[int] = set()
-        #: future -> its last-resort deadline (loop time); insertion order is
-        #: deadline order, since every lookup gets the same ``deadline``.
-        self.pending: dict[asyncio.Future[Any], float] = {}
+        #: future (or Request) -> its last-resort deadline (loop time); insertion
+        #: order is deadline order, since every lookup gets the same ``deadline``.
+        self.pending: dict[asyncio.Future[Any] | Request, float] = {}
         self.deadline = deadline
         self.timer: asyncio.TimerHandle | None = None
         self.sweeper: asyncio.TimerHandle | None = None
@@ -169,6 +189,27 @@ class Loop:
         if self.closed:
             raise ResolverClosed(backend="cares")
         fut: asyncio.Future[Any] = self.loop.create_future()
+        self._start(fut, submit)
+        return fut
+
+    def begin(
+        self, submit: Callable[[Done], None], finish: Callable[[tuple[Any, int | None]], object]
+    ) -> Request:
+        """Start one c-ares request; ``finish((result, status))`` is called once
+        when it ends, unless :meth:`forget` was called first."""
+        if self.closed:
+            raise ResolverClosed(backend="cares")
+        request = Request(finish)
+        self._start(request, submit)
+        return request
+
+    def forget(self, request: Request) -> None:
+        """Drop a request of :meth:`begin`: c-ares has no per-request cancel, so
+        its answer (or its own timeout) still comes, and is dropped."""
+        request.live = False
+        self.pending.pop(request, None)
+
+    def _start(self, fut: asyncio.Future[Any] | Request, submit: Callable[[Done], None]) -> None:
         self.pending[fut] = self.loop.time() + self.deadline
 
         def done(result: Any, status: int | None) -> None:
@@ -188,7 +229,6 @@ class Loop:
         self.burst += 1
         if self.burst % _DRAIN_EVERY == 0:
             self._drain()
-        return fut
 
     def _sweep_every(self) -> float:
         return max(self.deadline / 4, 0.05)

@@ -37,7 +37,8 @@ that the cache, bulk and the CLI never probe a backend with ``getattr``:
   outcome to a callback, and :meth:`Backend.cancel_query` forgets it.  The
   Resolver's cache then drives the query itself (its store runs in that
   callback, the caller awaits one future), so an uncached query in flight keeps
-  one coroutine frame alive instead of three (the wire backend has it).
+  one coroutine frame alive instead of three (the wire and c-ares backends
+  have it).
 """
 
 from __future__ import annotations
@@ -166,7 +167,11 @@ class Backend(abc.ABC):
 
         :raises BackendUnavailable: the backend cannot make record queries.
         """
-        raise BackendUnavailable(
+        raise self.unavailable(name, rtype)
+
+    def unavailable(self, name: str, rtype: str) -> BackendUnavailable:
+        """The error of a record query of type ``rtype`` this backend cannot make."""
+        return BackendUnavailable(
             f"the {self.name!r} backend cannot make {rtype} record queries; "
             "use backend='cares' or backend='wire'",
             host=name,

@@ -30,7 +30,7 @@ from .._errors import IllegalName, ResolveError, ResolverClosed
 from .._nameservers import nameserver_text, parse_nameserver
 from .._records import Answer
 from . import _cares_ffi, _glibc
-from ._cares_loop import Loop
+from ._cares_loop import Loop, Request
 from ._cares_records import (
     QUERY_TYPES,
     answer_from_result,
@@ -92,6 +92,7 @@ class CaresBackend(TimedLookups):
 
     name: ClassVar[str] = "cares"
     provides_ttl: ClassVar[bool] = True
+    begins_queries: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -366,6 +367,41 @@ class CaresBackend(TimedLookups):
         fut = self._submit_query(name, rtype)
         answer = self._answer(name, rtype, await fut)
         return answer, answer.ttl
+
+    def begin_query(
+        self, name: str, rtype: str, done: Callable[[Answer | BaseException], object],
+        loop: asyncio.AbstractEventLoop,
+    ) -> Request:
+        """:meth:`query` without a coroutine (see :meth:`Backend.begin_query`)."""
+        if rtype not in QUERY_TYPES:
+            raise self.unavailable(name, rtype)
+        if len(name) > 253 or any(not 0 < len(label) < 64 for label in name.split(".")):
+            raise IllegalName(host=name, rtype=rtype, backend=self.name)
+        code = QUERY_TYPES[rtype]
+        driver = self._driver
+        if driver is None or driver.loop is not loop:
+            driver = self._loop_driver()  # closed (raises), or a new loop
+        channel = driver.channel
+        answer = self._answer
+
+        def finish(outcome: tuple[Any, int | None]) -> None:
+            try:
+                result: Answer | BaseException = answer(name, rtype, outcome)
+            except Exception as exc:
+                result = exc
+            done(result)
+
+        return driver.begin(lambda cb: _cares_ffi.query(channel, name, code, cb), finish)
+
+    def cancel_query(self, handle: object) -> None:
+        """Drop a query of :meth:`begin_query`: c-ares has no per-request
+        cancel, so its late answer is dropped (its own timeout ends it)."""
+        request = cast(Request, handle)
+        driver = self._driver
+        if driver is not None:
+            driver.forget(request)
+        else:
+            request.live = False
 
     def _submit_query(self, name: str, rtype: str) -> asyncio.Future[Any]:
         """Start the c-ares query; the future gets ``(DNSResult, status)``."""
