@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python benchmarks/bench_resolver_overhead.py [--quick] [--backend wire|cares|both]
+        [--no-network]
 
 Starts knotd on loopback (tests.rig.servers.start_knot with a 20,000-name bulk
 zone) and looks up every bulk name once (A records, so no cache hit and no
@@ -30,6 +31,12 @@ Between the two, ``Resolver(kind)`` with the defaults under asyncio and under
 trio, where the wire and c-ares backends run on a private asyncio loop in a
 thread of the resolver's (the price of the bridge, two thread hand-offs per
 lookup).
+A network-free table drives the same rows over a backend that answers each
+query on the next loop iteration (a future, no socket; 50,000 unique names,
+500 in flight, a fresh process per row, at least 5 rounds interleaved): the
+facade's cost under a running loop without the server's share of the
+machine, the steadiest figure on a shared box (``--no-network`` runs only
+the tables without a server).
 Rows are interleaved over ``--rounds`` rounds and the best round of each row is
 reported (names/s and the ratio to the backend-direct row).  Figures depend on
 the machine: on a 2-core box, client and server share it.
@@ -235,12 +242,31 @@ class _NextTick(Backend):
     async def gethostbyaddr(self, *args: Any) -> Any:
         raise NotImplementedError
 
+    #: Like the wire and c-ares backends, it begins queries without a
+    #: coroutine (Backend.begin_query), so the Resolver rows take the path
+    #: they take there.
+    begins_queries = True
+
     async def query(self, name: str, rtype: str) -> Answer[Any]:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         loop.call_soon(future.set_result, None)
         await future
         return Answer(name, rtype, (A(300, "192.0.2.1"),), name, 300)
+
+    def begin_query(
+        self, name: str, rtype: str, done: Callable[[Any], object],
+        loop: asyncio.AbstractEventLoop,
+    ) -> asyncio.Handle:
+        return loop.call_soon(_next_tick_answer, name, rtype, done)
+
+    def cancel_query(self, handle: object) -> None:
+        assert isinstance(handle, asyncio.Handle)
+        handle.cancel()
+
+
+def _next_tick_answer(name: str, rtype: str, done: Callable[[Any], object]) -> None:
+    done(Answer(name, rtype, (A(300, "192.0.2.1"),), name, 300))
 
 
 async def _calls(count: int = 2000, in_flight: int = 100) -> None:
@@ -285,6 +311,12 @@ class _Instant(_NextTick):
     async def query_with_ttl(self, name: str, rtype: str) -> tuple[Answer[Any], float | None]:
         return _ANSWER, 300.0
 
+    def begin_query(
+        self, name: str, rtype: str, done: Callable[[Any], object],
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        done(_ANSWER)  # at once, inside begin_query (the contract allows it)
+
 
 _ANSWER: Answer[Any] = Answer("x.test", "A", (A(300, "192.0.2.1"),), "x.test", 300)
 
@@ -324,6 +356,50 @@ async def _layers(count: int = 100_000, rounds: int = 7) -> None:
         print(f"| {label:32s} | {best[label]:9.2f} | {best[label] - base:8.2f} |")
 
 
+async def _lab_one(label: str, count: int, in_flight: int) -> float:
+    """Client CPU µs per name of one row over :class:`_NextTick` (this process)."""
+    backend = _NextTick()
+    if label == "backend direct":
+        call: Call = functools.partial(backend.query, rtype="A")
+    else:
+        resolver = aioresolve.Resolver(backend, **_VARIANTS_BY_LABEL[label])
+        call = functools.partial(resolver.query, rtype="A")
+    await _drive([f"w{i}.lab.test" for i in range(2000)], call, in_flight)  # warm up
+    _, us = await _drive([f"h{i}.lab.test" for i in range(count)], call, in_flight)
+    return us
+
+
+def _lab_rows(rounds: int, count: int, in_flight: int) -> None:
+    """The network-free table: every row over a backend that answers each
+    query on the next loop iteration (:class:`_NextTick`: a future, no
+    socket), ``in_flight`` lookups at once, unique names, each row in a fresh
+    process (the heap and the garbage collector's generations start alike),
+    rows interleaved over ``rounds``; the client's CPU per name, best and
+    worst round.  What the facade costs under a running loop, without the
+    server's share of the machine."""
+    import subprocess
+
+    cpu: dict[str, list[float]] = {label: [] for label in ROWS}
+    for _ in range(rounds):
+        for label in ROWS:
+            out = subprocess.run(
+                [sys.executable, __file__, "--lab-row", label, "--count", str(count),
+                 "--in-flight", str(in_flight)],
+                check=True, capture_output=True, text=True,
+            ).stdout
+            cpu[label].append(float(out.split()[-1]))
+    base = min(cpu["backend direct"])
+    print(f"\nA backend answering on the next loop iteration ({count} unique names, "
+          f"{in_flight} in flight, a fresh process per row, {rounds} rounds interleaved; "
+          "client CPU µs per name)")
+    print(f"| {'path':30s} | {'best':>6s} | {'worst':>6s} | {'layer µs':>8s} | {'CPU ratio':>9s} |")
+    print(f"|{'-' * 32}|{'-' * 7}:|{'-' * 7}:|{'-' * 9}:|{'-' * 10}:|")
+    for label in ROWS:
+        best, worst = min(cpu[label]), max(cpu[label])
+        print(f"| {label:30s} | {best:6.1f} | {worst:6.1f} | {best - base:8.1f} "
+              f"| {base / best:9.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5,000 names, 1 round")
@@ -331,13 +407,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--in-flight", type=int, default=500)
     parser.add_argument("--backend", choices=["wire", "cares", "both"], default="both")
+    parser.add_argument("--no-network", action="store_true",
+                        help="only the tables without a server (next-tick backend, "
+                             "calls, no-loop layers)")
+    parser.add_argument("--lab-count", type=int, default=50_000,
+                        help="names per row of the next-tick table")
+    parser.add_argument("--lab-row", help=argparse.SUPPRESS)  # one row of that table
     args = parser.parse_args()
+    if args.lab_row:
+        print(asyncio.run(_lab_one(args.lab_row, args.count, args.in_flight)))
+        return
     count, rounds = (5_000, 1) if args.quick else (args.count, args.rounds)
     kinds = ["wire", "cares"] if args.backend == "both" else [args.backend]
-    with servers.start_knot(bulk_count=max(count, 20_000)) as knot:
-        for kind in kinds:
-            asyncio.run(_main(kind, knot.address, count, rounds, args.in_flight))
-        _trio_rows(kinds, knot.address, count, rounds, args.in_flight)
+    if not args.no_network:
+        with servers.start_knot(bulk_count=max(count, 20_000)) as knot:
+            for kind in kinds:
+                asyncio.run(_main(kind, knot.address, count, rounds, args.in_flight))
+            _trio_rows(kinds, knot.address, count, rounds, args.in_flight)
+    _lab_rows(max(rounds, 5), 10_000 if args.quick else args.lab_count, args.in_flight)
     asyncio.run(_calls())
     asyncio.run(_layers())
 
