@@ -9,7 +9,7 @@ names, NXDOMAIN and NODATA, ``(name, rtype)`` pairs, upper case and IDNA
 names, illegal names and items, skipped items) goes through all three
 against the rig's knot, ordered and not, with a ``prepare`` marked
 :func:`keeps_hostnames` and without: every run must give the same results
-(all fields but ``elapsed``), and the marked ``prepare`` is not called for
+(all fields but ``elapsed``, and ``attempts`` only as asked or not), and the marked ``prepare`` is not called for
 plain host names.  The core's host-name check is compared with its pure twin
 and with what bulk's ``input_name`` keeps unchanged.
 """
@@ -96,7 +96,9 @@ def _normal(results: list[StreamResult]) -> list[tuple[Any, ...]]:
     for r in results:
         res: Any = r.result
         what = res if isinstance(res, Answer) else (type(res).__name__, str(res))
-        out.append((r.index, r.name, what, r.attempts, r.server, r.rtype, r.qname))
+        # attempts: 0 for an input never asked; a retry after a datagram lost
+        # on a busy box is not a difference
+        out.append((r.index, r.name, what, r.attempts > 0, r.server, r.rtype, r.qname))
         assert r.elapsed >= 0.0
     return out
 
@@ -150,7 +152,7 @@ async def test_every_way_in_gives_the_same_results(knot: KnotServer, ordered: bo
     assert by_index[3][6] == "h3.bulk.test" and isinstance(by_index[3][2], Answer)
     illegal = {r[0]: r for r in by_index if r[6] is None}
     assert set(illegal) == {11, 12, 17, 19, 29}
-    assert all(r[2][0] == "IllegalName" and r[3] == 0 for r in illegal.values())
+    assert all(r[2][0] == "IllegalName" and not r[3] for r in illegal.values())
     for key, got in runs.items():
         assert sorted(got) == by_index, key
         if ordered:
