@@ -9,9 +9,10 @@ names, NXDOMAIN and NODATA, ``(name, rtype)`` pairs, upper case and IDNA
 names, illegal names and items, skipped items) goes through all three
 against the rig's knot, ordered and not, with a ``prepare`` marked
 :func:`keeps_hostnames` and without: every run must give the same results
-(all fields but ``elapsed``, and ``attempts`` only as asked or not), and the marked ``prepare`` is not called for
-plain host names.  The core's host-name check is compared with its pure twin
-and with what bulk's ``input_name`` keeps unchanged.
+(all fields but ``elapsed``, and ``attempts`` only as asked or not), and
+the marked ``prepare`` is not called for plain host names.  The core's
+host-name check is compared with its pure twin and with what bulk's
+``input_name`` keeps unchanged.
 """
 
 from __future__ import annotations
