@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._backends.base import Backend, Timed
 from ._bridge import AsyncioBridge
 from ._errors import IllegalName, ResolverClosed, Timeout
+from ._records import Answer
 from ._runtime import Deadlines, Expiry, ThreadLimiter, current_library, running_loop
 from .cache import LookupCache
 
@@ -201,10 +202,16 @@ class LookupRunner:
             return self._lookup_trio(backend, key, timed, plain, timeout, what)
         if timeout is None and self.timeout is None and self._cache_active:
             if begun:
-                return self._lookups.run_query(  # type: ignore[return-value]
-                    key, backend, key[1], key[2], loop)
+                return self._query(key, backend, loop)  # type: ignore[return-value]
             return self._lookups.run_timed(key, timed, *key[1:])
         return self._lookup_asyncio(backend, key, timed, plain, timeout, what, begun, loop)
+
+    async def _query(
+        self, key: tuple[Any, ...], backend: Backend, loop: asyncio.AbstractEventLoop
+    ) -> Answer:
+        """A record query through :meth:`LookupCache.run_query` (asyncio)."""
+        found = self._lookups.run_query(key, backend, key[1], key[2], loop)
+        return found if isinstance(found, Answer) else await found
 
     async def _lookup_asyncio(
         self,
@@ -227,8 +234,8 @@ class LookupRunner:
             if not self._cache_active:
                 result = await plain(*key[1:])
             elif begun:
-                result = await self._lookups.run_query(  # type: ignore[assignment]
-                    key, backend, key[1], key[2], loop)
+                found = self._lookups.run_query(key, backend, key[1], key[2], loop)
+                result = found if isinstance(found, Answer) else await found  # type: ignore[assignment]
             else:
                 result = await self._lookups.run_timed(key, timed, *key[1:])
         except asyncio.CancelledError:

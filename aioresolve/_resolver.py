@@ -389,8 +389,9 @@ class Resolver(LookupRunner):
             # bytecodes, two bound methods and two tuples fewer per lookup.
             loop = running_loop()
             if loop is not None:
-                return await self._lookups.run_query(("query", qname, kind), backend, qname,
-                                                     kind, loop)
+                found = self._lookups.run_query(("query", qname, kind), backend, qname,
+                                                kind, loop)
+                return found if isinstance(found, Answer) else await found
         return await self._lookup(
             backend, ("query", qname, kind), backend.query_with_ttl, backend.query, timeout,
             ("query", (name, kind)), backend.begins_queries,

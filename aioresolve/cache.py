@@ -395,13 +395,15 @@ class LookupCache:
     def run_query(
         self, key: Hashable, backend: Backend, name: str, rtype: str,
         loop: asyncio.AbstractEventLoop,
-    ) -> Awaitable[Answer]:
+    ) -> Answer | Awaitable[Answer]:
         """:meth:`run_timed` of ``backend.query_with_ttl(name, rtype)`` for a
         backend that :attr:`~aioresolve.Backend.begins_queries`, under asyncio
-        (``loop``: the running one).
+        (``loop``: the running one): the cached :class:`~aioresolve.Answer`
+        itself, or an awaitable of it.
 
-        Not a coroutine.  Hits, stale entries and followers of a running
-        lookup take :meth:`run_timed`; the leader of an uncached query gets a
+        Not a coroutine.  A hit is returned (or its cached error raised) at
+        once; followers of a running lookup take :meth:`run_timed`; the
+        leader of an uncached query gets a
         :class:`_BegunQuery`, a future that the backend's callback stores and
         resolves, so no coroutine of the cache's or the backend's stays alive
         while the query runs.  With 500 queries in flight every object alive
@@ -413,8 +415,11 @@ class LookupCache:
         lookup to a follower (as :class:`~aioresolve._coalesce.SingleFlight`
         does for a leader that leaves).
         """
-        if key in self._entries:  # (always empty without a cache)
-            return self.run_timed(key, backend.query_with_ttl, name, rtype)
+        entry = self._entries.get(key)  # (always empty without a cache)
+        if entry is not None:
+            served = self._serve(key, entry, backend.query_with_ttl, (name, rtype))
+            if served is not None:
+                return served[0]  # type: ignore[no-any-return]
         flights = self._flights
         if flights is not None:  # SingleFlight.claim, inline
             if key in flights:

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from aioresolve import NXDomain, Resolver, ResolverClosed, Timeout
+from aioresolve.cache import CacheConfig
 from aioresolve._backends.cares import CaresBackend
 from aioresolve._backends.wire import WireBackend
 from tests.rig import zone
@@ -144,3 +145,48 @@ async def test_negative_answer_cached_from_a_begun_query(kind: str, dnsdist: Any
             assert caught.value.host == name
         assert dnsdist.queries_for(name) == 1
         assert resolver.cache_info().negative_hits == 2
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_ttl_bounds_on_a_begun_query(kind: str, dnsdist: Any) -> None:
+    """max_ttl lowers the answer's TTL (300 s here) on the begun path's store."""
+    clock = _Clock()
+    async with _resolver(kind, dnsdist, cache=CacheConfig(max_ttl=10, clock=clock)) as resolver:
+        name = _slow()
+        await resolver.query(name, "A")
+        clock.now += 9
+        assert (await resolver.query(name, "A")).ttl == 1
+        clock.now += 2
+        await resolver.query(name, "A")
+        assert dnsdist.queries_for(name) == 2
+        assert resolver.cache_info().expirations == 1
+
+
+async def test_serve_stale_on_a_begun_query(kind: str, dnsdist: Any) -> None:
+    """Past its TTL an entry is served at once while one refresh asks again;
+    past the stale window it is a miss."""
+    clock = _Clock()
+    config = CacheConfig(max_ttl=10, serve_stale=60, clock=clock)
+    async with _resolver(kind, dnsdist, cache=config) as resolver:
+        name = _slow()
+        first = await resolver.query(name, "A")
+        clock.now += 11
+        stale = await resolver.query(name, "A")  # at once, from the cache
+        assert stale.addresses == first.addresses
+        assert resolver.cache_info().stale_hits == 1
+        for _ in range(50):  # the refresh waits for the slow answer
+            if dnsdist.queries_for(name) == 2 and not resolver.cache_info().in_flight:
+                break
+            await asyncio.sleep(0.05)
+        assert dnsdist.queries_for(name) == 2
+        assert (await resolver.query(name, "A")).ttl == 10  # refreshed
+        clock.now += 100
+        await resolver.query(name, "A")
+        assert dnsdist.queries_for(name) == 3
