@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from aioresolve import NXDomain, Resolver, ResolverClosed, Timeout
-from aioresolve.cache import CacheConfig
 from aioresolve._backends.cares import CaresBackend
 from aioresolve._backends.wire import WireBackend
+from aioresolve.cache import CacheConfig
 from tests.rig import zone
 
 BACKENDS = ["wire", "cares"]
