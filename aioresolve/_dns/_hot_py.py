@@ -110,9 +110,6 @@ class Sink:
         self.skipped = 0
         self.texts: dict[tuple[str, int], str] = {}  # "ip:port" per server tuple
 
-    def __call__(self, q: Query) -> None:
-        self.put(q)
-
     def put(self, q: Query) -> None:
         """``q`` ended: its result tuple."""
         result = q.result
@@ -132,6 +129,9 @@ class Sink:
             time.monotonic() - q.born)))
         if len(results) == 1:
             self.wake()
+
+    #: the queries' callback (one Python call per query, not two)
+    __call__ = put
 
     def not_asked(self, index: int, text: str, rtype: str, qname: str,
                 exc: Exception) -> None:

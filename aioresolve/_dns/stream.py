@@ -631,6 +631,8 @@ class _SubmitterSink(Sink):
         if len(results) == 1:
             self.wake()
 
+    __call__ = put
+
     def describe(self, q: Any) -> tuple[str, float]:
         _, text, born = q.tag
         return text, born
