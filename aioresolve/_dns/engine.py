@@ -78,7 +78,10 @@ answers and errors.
 
 Results are delivered by calling the query's ``callback(query)`` on the loop;
 :attr:`Query.result` holds an :class:`~aioresolve.Answer` or a
-:class:`~aioresolve.ResolveError`.  No task per query.
+:class:`~aioresolve.ResolveError`.  No task per query.  A stream
+(:class:`~aioresolve._dns.stream.Stream`) starts names in batches with
+``Core.start_many`` and gets its results from a ``Sink``, the callback the
+compiled core calls in C, which makes each stream result as its query ends.
 """
 
 from __future__ import annotations

@@ -26,7 +26,14 @@ the stream's ``rtype``) or a ``(name, rtype)`` pair, so one stream can mix
 record types.
 
 The engine is anything with ``submit``/``cancel`` as the wire engine
-(:class:`aioresolve._dns.engine.Engine`) has them (:class:`Submitter`).  This
+(:class:`aioresolve._dns.engine.Engine`) has them (:class:`Submitter`).  Where
+the engine also has ``stream_sink``/``start_many`` (the wire engine's core,
+:mod:`aioresolve._dns._hot_c` or its pure twin :mod:`aioresolve._dns._hot_py`),
+the per-name work runs there: ``start_many`` reads, skips, prepares and submits
+a step of inputs in one call, and the :class:`~aioresolve._dns._hot_py.Sink`
+(the queries' callback) makes each :class:`StreamResult` as its query ends;
+this loop only moves lists, paces and waits.  Other engines get the same loop
+through their ``submit`` (:func:`~aioresolve._dns._hot_py.start_items`).  This
 module knows nothing of bulk results, files or output formats.
 """
 
