@@ -310,3 +310,22 @@ def test_a_cname_chain_in_the_answer_is_decoded_in_c(twins: tuple[type, type]) -
             assert answer.ttl == 30 and answer.protocol == "udp" and answer.flags == 0x8180
     finally:
         pair.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.floats(0.0, 5.0)),
+                          st.sampled_from([0.5, 2.0, 3.0, 30.0]), st.integers(1, 12)),
+                max_size=40))
+def test_rtt_twins_agree(steps: list[tuple[float | None, float, int]]) -> None:
+    """The RTO of the pure twin (which keeps the first attempts' timeout until
+    the next sample) and of the compiled one, after the same samples."""
+    if _hot_c is None:
+        pytest.skip(f"the compiled core is not built here ({_MISSING})")
+    from aioresolve._dns._timeouts import _Rtt
+
+    pure, compiled = _Rtt(), _hot_c.Rtt()
+    for rtt, ceiling, attempt in steps:
+        if rtt is not None:
+            pure.sample(rtt)
+            compiled.sample(rtt)
+        assert pure.rto(ceiling, attempt) == compiled.rto(ceiling, attempt)

@@ -32,13 +32,18 @@ class _Rtt:
     (Karn), never below :data:`MIN_RTO`.  Rounded up to 50 ms steps so that
     attempts share a few FIFO timeout queues."""
 
-    __slots__ = ("srtt", "var")
+    __slots__ = ("_ceiling", "_first", "srtt", "var")
 
     def __init__(self) -> None:
         self.srtt = -1.0
         self.var = 0.0
+        # the first attempts' timeout for the last ceiling asked, until the next
+        # sample (1 answer in 8 is sampled: ~1 us a send saved, pure twin)
+        self._ceiling: float | None = None
+        self._first = 0.0
 
     def sample(self, rtt: float) -> None:
+        self._ceiling = None
         if self.srtt < 0:
             self.srtt, self.var = rtt, rtt / 2
         else:
@@ -49,8 +54,13 @@ class _Rtt:
         """Timeout of the ``attempt``-th try (1-based): doubled on each retry."""
         if self.srtt < 0:
             return ceiling
+        if attempt == 1 and ceiling == self._ceiling:
+            return self._first
         base = max(MIN_RTO, self.srtt + 4 * self.var) * (1 << min(attempt - 1, 8))
-        return min(ceiling, math.ceil(base * 20) / 20)
+        value = min(ceiling, math.ceil(base * 20) / 20)
+        if attempt == 1:
+            self._ceiling, self._first = ceiling, value
+        return value
 
 
 

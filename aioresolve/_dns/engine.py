@@ -307,7 +307,11 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
         answers = r.answers
         records: list[Record] = []
         ttl = q.ttl
-        server = nameserver_text(*q.server) if q.server else None
+        server = None
+        if q.server:  # "ip:port", cached (formatting it was ~0.6 us an answer, pure twin)
+            server = _TEXTS.get(q.server)
+            if server is None:
+                server = _TEXTS[q.server] = nameserver_text(*q.server)
         try:
             while True:
                 cname = None
@@ -410,6 +414,8 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
 
 
 _ON_RESPONSE = Engine._on_response
+#: "ip:port" of the servers answers came from (a few per process)
+_TEXTS: dict[tuple[str, int], str] = {}
 
 
 def _negative(r: Response) -> dict[str, Any]:
