@@ -190,3 +190,29 @@ async def test_serve_stale_on_a_begun_query(kind: str, dnsdist: Any) -> None:
         clock.now += 100
         await resolver.query(name, "A")
         assert dnsdist.queries_for(name) == 3
+
+
+async def test_deadlines_of_leader_and_follower(kind: str, dnsdist: Any) -> None:
+    """The future holds the leader's deadline: when it passes, the leader
+    raises Timeout and a follower without one takes the lookup over (one more
+    query); a follower's own deadline leaves the leader alone."""
+    async with _resolver(kind, dnsdist) as resolver:
+        name = _slow()
+        leader = asyncio.ensure_future(resolver.query(name, "A", timeout=0.1))
+        await asyncio.sleep(0)
+        follower = asyncio.ensure_future(resolver.query(name, "A"))
+        with pytest.raises(Timeout):
+            await leader
+        assert (await follower).addresses
+        assert dnsdist.queries_for(name) == 2
+        assert _engine_in_flight(resolver) == 0
+
+        name = _slow()
+        leader = asyncio.ensure_future(resolver.query(name, "A"))
+        await asyncio.sleep(0)
+        with pytest.raises(Timeout):
+            await resolver.query(name, "A", timeout=0.1)
+        assert (await leader).addresses
+        assert dnsdist.queries_for(name) == 1
+        info = resolver.cache_info()
+        assert (info.in_flight, info.size) == (0, 2)
