@@ -213,45 +213,6 @@ class LookupRunner:
         found = self._lookups.run_query(key, backend, key[1], key[2], loop)
         return found if isinstance(found, Answer) else await found
 
-    def _bounded(
-        self, found: Awaitable[T], timeout: float, loop: asyncio.AbstractEventLoop,
-        what: tuple[str, tuple[object, ...]],
-    ) -> Awaitable[T]:
-        """``found`` (a miss of :meth:`LookupCache.run_query`) under a deadline
-        of ``timeout`` seconds: a begun query takes it itself (no coroutine
-        frame for the deadline), anything else is awaited under one."""
-        deadlines = self._deadlines_of(timeout, loop)
-        error = functools.partial(timeout_error, what, timeout, self.backend.name)
-        if LookupCache.bind_deadline(found, deadlines, error):
-            return found
-        return self._await_bounded(found, deadlines, timeout, what)
-
-    async def _await_bounded(
-        self, found: Awaitable[T], deadlines: Deadlines, timeout: float,
-        what: tuple[str, tuple[object, ...]],
-    ) -> T:
-        task = asyncio.current_task(deadlines.loop)
-        assert task is not None
-        deadline = deadlines.start(task)
-        try:
-            result = await found
-        except asyncio.CancelledError:
-            if deadline.fired and deadline.ours():
-                raise timeout_error(what, timeout, self.backend.name) from None
-            raise
-        except Exception as exc:
-            if self._closed and not isinstance(exc, ResolverClosed):
-                raise ResolverClosed(backend=self.backend.name) from exc
-            raise
-        finally:
-            deadlines.finish(deadline)
-        if deadline.fired:  # the lookup swallowed the cancellation
-            deadline.ours()
-            raise timeout_error(what, timeout, self.backend.name)
-        if self._closed:
-            raise ResolverClosed(backend=self.backend.name)
-        return result
-
     async def _lookup_asyncio(
         self,
         backend: Backend,
@@ -308,17 +269,12 @@ class LookupRunner:
         """
         task = asyncio.current_task(loop)  # with the loop: no getpid() (see running_loop)
         assert task is not None
-        deadlines = self._deadlines_of(timeout, loop)
-        return deadlines, deadlines.start(task)
-
-    def _deadlines_of(self, timeout: float, loop: asyncio.AbstractEventLoop) -> Deadlines:
-        """The shared deadlines of ``timeout`` (see :meth:`_start_deadline`)."""
         deadlines = self._deadlines.get(timeout)
         if deadlines is None or deadlines.loop is not loop:
             if len(self._deadlines) >= 32:
                 self._deadlines.clear()
             deadlines = self._deadlines[timeout] = Deadlines(loop, timeout)
-        return deadlines
+        return deadlines, deadlines.start(task)
 
     async def _lookup_trio(
         self,

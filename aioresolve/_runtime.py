@@ -225,24 +225,17 @@ class Expiry:
     :ivar fired: the deadline passed and the task was cancelled for it.
     """
 
-    __slots__ = ("callback", "cancelling", "done", "fired", "task", "when")
+    __slots__ = ("cancelling", "done", "fired", "task", "when")
 
-    def __init__(self, when: float, task: asyncio.Task[Any] | None,
-                 callback: Callable[[], object] | None = None) -> None:
+    def __init__(self, when: float, task: asyncio.Task[Any]) -> None:
         self.when = when
         self.task = task
         self.fired = False
         self.done = False
         self.cancelling = 0
-        #: called instead of cancelling a task (:meth:`Deadlines.start_callback`)
-        self.callback = callback
 
     def expire(self) -> None:
         self.fired = self.done = True
-        if self.callback is not None:
-            self.callback()
-            return
-        assert self.task is not None
         if sys.version_info >= (3, 11):
             self.cancelling = self.task.cancelling()
         self.task.cancel()
@@ -251,7 +244,6 @@ class Expiry:
         """After :attr:`fired`: whether the deadline's cancellation was the only
         one (else someone else cancelled the task too, and that one wins)."""
         if sys.version_info >= (3, 11):
-            assert self.task is not None
             return self.task.uncancel() <= self.cancelling
         return True  # pragma: no cover - Python 3.10 cannot tell
 
@@ -281,17 +273,6 @@ class Deadlines:
 
     def start(self, task: asyncio.Task[Any]) -> Expiry:
         entry = Expiry(self.loop.time() + self.timeout, task)
-        self._queue.append(entry)
-        self._live += 1
-        if self._handle is None:
-            self._handle = self.loop.call_at(entry.when, self._fire)
-        return entry
-
-    def start_callback(self, callback: Callable[[], object]) -> Expiry:
-        """A deadline that calls ``callback()`` when it passes, instead of
-        cancelling a task (a lookup awaited as one future: the cache's begun
-        queries resolve it with the timeout themselves)."""
-        entry = Expiry(self.loop.time() + self.timeout, None, callback)
         self._queue.append(entry)
         self._live += 1
         if self._handle is None:

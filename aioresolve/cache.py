@@ -59,7 +59,6 @@ from ._cache_values import (
 from ._coalesce import RUNNING, SingleFlight
 from ._errors import ResolverClosed
 from ._records import Answer
-from ._runtime import Deadlines, Expiry
 
 __all__ = [
     "CacheConfig", "CacheInfo", "LookupCache", "is_negative", "negative_ttl_of", "timed_lookup",
@@ -433,7 +432,6 @@ class LookupCache:
         future.cache = self
         future.key = key
         future.backend = backend
-        future.deadline = None
         try:
             future.handle = backend.begin_query(name, rtype, future, loop)
         except BaseException as exc:  # refused before asking (IllegalName, closed)
@@ -441,19 +439,6 @@ class LookupCache:
                 self._flight.failed(key, exc)
             raise
         return future
-
-    @staticmethod
-    def bind_deadline(
-        found: Awaitable[Any], deadlines: Deadlines, timeout_error: Callable[[], BaseException]
-    ) -> bool:
-        """Give what :meth:`run_query` returned the caller's deadline, if it is
-        a query begun and still running (its future then raises
-        ``timeout_error()`` when the deadline passes first); ``False`` for
-        anything else (a follower's coroutine), which the caller bounds itself."""
-        if type(found) is _BegunQuery and not found.done():
-            found.expire_at(deadlines, timeout_error)
-            return True
-        return False
 
     def _begun_store(self, key: Hashable, answer: Answer) -> None:
         """Cache the answer of a begun query (TTL clamped, serve-stale, fixed TTL)."""
@@ -614,42 +599,12 @@ class _BegunQuery(asyncio.Future[Answer]):
     backend's coroutines.  :meth:`cancel` (the caller was cancelled, or its
     deadline expired) cancels the backend's query and lets a follower lead."""
 
-    __slots__ = ("backend", "cache", "deadline", "handle", "key", "timeout_error")
+    __slots__ = ("backend", "cache", "handle", "key")
 
     cache: LookupCache
     key: Hashable
     backend: Backend
     handle: object
-    #: the caller's deadline (:meth:`expire_at`), ended with the lookup
-    deadline: tuple[Deadlines, Expiry] | None
-    timeout_error: Callable[[], BaseException]
-
-    def expire_at(
-        self, deadlines: Deadlines, timeout_error: Callable[[], BaseException]
-    ) -> None:
-        """Bound the caller's wait by a deadline of ``deadlines``: when it
-        passes first, the query is cancelled (a follower takes it over, as
-        for a cancelled leader) and the future raises ``timeout_error()``.
-        No coroutine frame holds the deadline."""
-        self.timeout_error = timeout_error
-        self.deadline = (deadlines, deadlines.start_callback(self._expired))
-
-    def _expired(self) -> None:
-        if self.done():
-            return
-        self.deadline = None
-        self._leave()
-        self.set_exception(self.timeout_error())
-
-    def _leave(self) -> None:
-        """The caller leaves before the outcome: forget the query, hand over."""
-        handle = self.handle
-        if handle is not None:
-            self.handle = None
-            self.backend.cancel_query(handle)
-        flight = self.cache._flight
-        if flight is not None:
-            flight.left(self.key)
 
     def __call__(self, outcome: Answer | BaseException) -> None:
         """The backend's callback: cache ``outcome``, hand it to the followers,
@@ -657,10 +612,6 @@ class _BegunQuery(asyncio.Future[Answer]):
         written out; anything else goes through :meth:`LookupCache._begun_store`."""
         self.handle = None  # no cycle through the backend's query object
         cache = self.cache
-        deadline = self.deadline
-        if deadline is not None:
-            self.deadline = None
-            deadline[0].finish(deadline[1])
         if isinstance(outcome, BaseException):
             cache._begun_failed(self, outcome)
             return
@@ -698,9 +649,11 @@ class _BegunQuery(asyncio.Future[Answer]):
 
     def cancel(self, msg: Any = None) -> bool:
         if not self.done():
-            deadline = self.deadline
-            if deadline is not None:
-                self.deadline = None
-                deadline[0].finish(deadline[1])
-            self._leave()
+            handle = self.handle
+            if handle is not None:
+                self.handle = None
+                self.backend.cancel_query(handle)
+            flight = self.cache._flight
+            if flight is not None:
+                flight.left(self.key)
         return super().cancel(msg)
