@@ -176,9 +176,16 @@ class DnsdistServer(Server):
             import base64
 
             cred = base64.b64encode(f"rig:{self.web_password}".encode()).decode()
-            conn.request("GET", path, headers={"Authorization": f"Basic {cred}"})
-            resp = conn.getresponse()
-            body = resp.read().decode()
+            try:
+                conn.request("GET", path, headers={"Authorization": f"Basic {cred}"})
+                resp = conn.getresponse()
+                body = resp.read().decode()
+            except (OSError, http.client.HTTPException) as exc:
+                code = self.proc.poll()
+                if code is not None:  # say so, with what it printed: not a bare disconnect
+                    raise RuntimeError(f"dnsdist exited with code {code}; its log ends:\n"
+                                       f"{self.log()[-2000:]}") from exc
+                raise
             if resp.status != 200:
                 raise RuntimeError(f"dnsdist web {path}: HTTP {resp.status} {body[:200]}")
             return body
