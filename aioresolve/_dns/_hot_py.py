@@ -110,18 +110,23 @@ class Sink:
         self.skipped = 0
         self.texts: dict[tuple[str, int], str] = {}  # "ip:port" per server tuple
 
-    def put(self, q: Query) -> None:
-        """``q`` ended: its result tuple."""
-        result = q.result
-        server = getattr(result, "server", None)
+    def server_text(self, result: object, where: object) -> str | None:
+        """The ``"ip:port"`` of a result: the answer's own, else the query's
+        server (a ``(host, port)`` tuple formatted once per server)."""
+        server: str | None = getattr(result, "server", None)
         if server is None:
-            where = q.server
             if type(where) is tuple:
                 server = self.texts.get(where)
                 if server is None:
                     server = self.texts[where] = nameserver_text(*where)
             else:
-                server = where
+                server = where  # type: ignore[assignment]
+        return server
+
+    def put(self, q: Query) -> None:
+        """``q`` ended: its result tuple."""
+        result = q.result
+        server = self.server_text(result, q.server)
         self.active.pop(q.index, None)
         results = self.results
         results.append(_new_tuple(self.result_type, (

@@ -46,7 +46,6 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar
 
 from .. import _compat, _errors
-from .._nameservers import nameserver_text
 from .._records import Answer
 from ._hot_py import Sink, start_items
 
@@ -623,15 +622,7 @@ class _SubmitterSink(Sink):
         index, text, born = q.tag
         self.active.pop(index, None)
         result = q.result
-        server = getattr(result, "server", None)
-        if server is None:
-            where = q.server
-            if type(where) is tuple:
-                server = self.texts.get(where)
-                if server is None:
-                    server = self.texts[where] = nameserver_text(*where)
-            else:
-                server = where
+        server = self.server_text(result, q.server)
         results = self.results
         results.append(_new_result(StreamResult, (index, text, result, q.tries, server,
                                                   q.rtype, q.name, time.monotonic() - born)))
