@@ -238,15 +238,32 @@ def _reply(draw: st.DrawFn, qid: int, question: bytes) -> bytes:
     return bytes(data)
 
 
+def _recase(got: bytes, sent_py: bytes, sent_c: bytes) -> bytes:
+    """The question section ``got`` of a reply to ``sent_py``, as the same
+    reply to ``sent_c`` (the same question in another 0x20 letter case): a
+    byte equal to the one sent becomes the other engine's byte, a letter in the
+    other case becomes the other engine's letter in the other case, anything
+    else stays.  Each engine then sees the same relation to what it sent
+    (an upper-cased echo is not the exact echo for one engine only, because
+    its random case happened to be all upper)."""
+    out = bytearray(got)
+    for i, (g, p, c) in enumerate(zip(got, sent_py, sent_c, strict=False)):  # got may be cut short
+        if g == p:
+            out[i] = c
+        elif g == p ^ 0x20 and (p | 0x20) == (c | 0x20) and 97 <= (p | 0x20) <= 122:
+            out[i] = c ^ 0x20
+    return bytes(out)
+
+
 def _run_pair(pair: _Pair, name: str, rtype: str, data: st.DataObject) -> None:
     asked = pair.ask(name, rtype)
     (q_py, sent_py), (q_c, sent_c) = asked
     assert sent_py[2:] == sent_c[2:] or pair.engines[0].case_randomization
     reply_py = data.draw(_reply(q_py.qid, q_py.question))
     # the compiled engine gets the same reply with its own ID and question
-    reply_c = struct.pack("!H", q_c.qid) + reply_py[2:]
-    if q_py.question != q_c.question and reply_py[12 : 12 + len(q_py.question)] == q_py.question:
-        reply_c = reply_c[:12] + q_c.question + reply_c[12 + len(q_c.question):]
+    reply_c = struct.pack("!H", q_c.qid) + reply_py[2:12] + _recase(
+        reply_py[12 : 12 + len(q_py.question)], q_py.question, q_c.question
+    ) + reply_py[12 + len(q_py.question):]
     pair.feed(pair.engines[0], q_py, reply_py)
     pair.feed(pair.engines[1], q_c, reply_c)
     try:
