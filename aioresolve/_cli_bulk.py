@@ -33,8 +33,10 @@ from ._cli_inputs import (
     parse_types,
     read_resolvers,
 )
-from ._cli_output import Done, Writer, cut_partial_line, read_done
+from ._cli_output import Writer, is_failed, is_ok
+from ._cli_resume import Done, cut_partial_line, read_done
 from ._config import default_backend_name
+from ._dns.stream import StreamResult
 from ._errors import ResolveError
 from ._progress import BulkProgress, summary_lines
 from .bulk import DEFAULT_RETRY_ON, BulkRun, Result, Status, tuned_gc
@@ -163,6 +165,15 @@ class _Runs:
         except (OSError, ValueError, UnicodeError) as exc:  # the input failed
             self.input_errors.append(exc)
 
+    async def raw_batches(self) -> AsyncIterator[list[StreamResult]]:
+        """:meth:`batches` as the stream's own results (``Writer.write_raw``
+        counts their statuses)."""
+        try:
+            async for batch in self.run._raw_batches():
+                yield batch
+        except (OSError, ValueError, UnicodeError) as exc:  # the input failed
+            self.input_errors.append(exc)
+
 
 def _open_runs(args: argparse.Namespace, source: Any, done: Done) -> _Runs:
     from .bulk import resolve_many
@@ -202,9 +213,9 @@ async def _bulk(args: argparse.Namespace, done: Done, header: bool, total: int |
 
     keep: Callable[[Result], bool] | None = None
     if args.only_ok:
-        keep = _is_ok
+        keep = is_ok
     elif args.only_failed:
-        keep = _is_failed
+        keep = is_failed
     if done and len(args.types) > 1:
         # An input resumed with some of its types done: those are looked up
         # again (skip works per input) and dropped here, so each stays once.
@@ -247,14 +258,6 @@ def _shows_progress(args: argparse.Namespace) -> bool:
     return _isatty(sys.stderr) if args.progress is None else bool(args.progress)
 
 
-def _is_ok(result: Result) -> bool:
-    return result.ok
-
-
-def _is_failed(result: Result) -> bool:
-    return not result.ok
-
-
 def _isatty(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
@@ -284,13 +287,20 @@ async def _drive(runs: _Runs, writer: Writer, bar: BulkProgress, *,
             writer.flush()
 
     ticker = asyncio.create_task(flush_now_and_then())
-    write_batch = writer.write_batch
     try:
         with bar:
-            async for batch in runs.batches():
-                write_batch(batch)
-                if bar.due():
-                    bar.update(runs.done, runs.counts, force=True)
+            if writer.takes_raw:  # the JSONL lines straight from the stream's results
+                run, write_raw = runs.run, writer.write_raw
+                async for raw in runs.raw_batches():
+                    write_raw(raw, run)
+                    if bar.due():
+                        bar.update(runs.done, runs.counts, force=True)
+            else:
+                write_batch = writer.write_batch
+                async for batch in runs.batches():
+                    write_batch(batch)
+                    if bar.due():
+                        bar.update(runs.done, runs.counts, force=True)
             writer.flush()
             bar.update(runs.done, runs.counts, force=True)
     finally:

@@ -1,17 +1,18 @@
-"""``aioresolve bulk`` output: the line writer (jsonl, csv, text) and ``--resume``.
+"""``aioresolve bulk`` output: the line writer (jsonl, csv, text).
 
 JSON lines are encoded with orjson when it is installed (the ``fast`` extra),
 byte for byte what :meth:`Result.to_json <aioresolve.bulk.Result.to_json>`
 gives (stdlib :mod:`json`, the fallback); see ``benchmarks/bench_output.py``
 for what it buys.  The text format escapes what would break its columns
 (``\\``, TAB, newline, other control characters), so ``--resume`` reads back
-exactly the inputs it wrote.
+exactly the inputs it wrote (:mod:`aioresolve._cli_resume`).  The JSONL
+lines of the common results are written straight from the stream's results
+(:meth:`Writer.write_raw`, :mod:`aioresolve.bulk._lines`).
 """
 
 from __future__ import annotations
 
 import codecs
-import collections
 import csv
 import io
 import json
@@ -19,10 +20,14 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .bulk import CSV_FIELDS, Result, Status
+from .bulk import CSV_FIELDS, BulkRun, Result, Status
+from .bulk._lines import ONLY_ALL, ONLY_FAILED, ONLY_OK, jsonl_batch
 from .bulk._result import _STATUS_TEXT
+
+if TYPE_CHECKING:
+    from ._dns.stream import StreamResult
 
 try:
     import orjson
@@ -31,12 +36,11 @@ except ImportError:  # the ``fast`` extra is not installed: stdlib json
 
 __all__ = [
     "FORMATS",
-    "Done",
     "Writer",
-    "cut_partial_line",
     "escape_text",
+    "is_failed",
+    "is_ok",
     "json_line",
-    "read_done",
     "unescape_text",
 ]
 
@@ -134,6 +138,20 @@ def _csv_line_with_nul(row: list[str]) -> str:
     return buffer.getvalue().replace(mark, "\0")
 
 
+def is_ok(result: Result) -> bool:
+    """``keep`` of ``--only-ok`` (the writer's JSONL lines recognise it)."""
+    return result.status is _NOERROR
+
+
+def is_failed(result: Result) -> bool:
+    """``keep`` of ``--only-failed`` (the writer's JSONL lines recognise it)."""
+    return result.status is not _NOERROR
+
+
+_ONLY: dict[Callable[[Result], bool] | None, int] = {
+    None: ONLY_ALL, is_ok: ONLY_OK, is_failed: ONLY_FAILED}
+
+
 class Writer:
     """Formats results and writes whole lines with ``os.write``, in batches.
 
@@ -188,6 +206,12 @@ class Writer:
         self._format_batch: Callable[[Sequence[Result]], None] = {
             "jsonl": self._jsonl_batch, "csv": self._csv_batch, "text": self._text_batch,
         }[fmt]
+        only = _ONLY.get(keep)
+        self._only = ONLY_ALL if only is None else only
+        #: :meth:`write_raw` writes this writer's lines (jsonl without
+        #: ``--detail``, ``keep`` one of None, :func:`is_ok`, :func:`is_failed`)
+        self.takes_raw = fmt == "jsonl" and not detail and only is not None
+        self._run: BulkRun | None = None
 
     def _take_csv(self) -> None:
         data = self._csv_buffer.getvalue()
@@ -321,6 +345,38 @@ class Writer:
                 time.monotonic() - self._since > self.batch_seconds):
             self.flush()
 
+    def write_raw(self, raw: Sequence[StreamResult], run: BulkRun) -> None:
+        """:meth:`write_batch` for the stream's own results of ``run`` (what
+        ``BulkRun._raw_batches`` hands out), counting each one's status in
+        ``run.counts``: the common results' lines are written straight from
+        them (:func:`aioresolve.bulk._lines.jsonl_batch`, the same bytes),
+        the others through a :class:`Result`.  Only where :attr:`takes_raw`."""
+        # (bench_bulk_stages --offline-repeat 3, shared box: Result objects +
+        # counting + write_batch 4.5 us a name -> this 1.6; callgrind of the
+        # CLI, see docs/output.md)
+        if not self.takes_raw:
+            raise ValueError("write_raw: this writer formats Result objects only")
+        self._run = run
+        data, written = jsonl_batch(raw, len(run.rtypes), run.counts, self._only, self._slow)
+        if written:
+            self._parts.append(data)
+            self._size += len(data)
+            self.written += written
+        if self._size >= self.batch_bytes or (
+                time.monotonic() - self._since > self.batch_seconds):
+            self.flush()
+
+    def _slow(self, raw: StreamResult) -> bytes | None:
+        """The line of one stream result through the reference path (counted)."""
+        run = self._run
+        assert run is not None
+        result = run._results([raw])[0]
+        run.counts[result.status] += 1
+        keep = self.keep
+        if keep is not None and not keep(result):
+            return None
+        return json_line(result.to_dict())
+
     def flush(self) -> None:
         """Write what is pending.  A closed pipe (``| head``) sets
         :attr:`broken` and calls :attr:`on_broken` instead of raising."""
@@ -367,137 +423,3 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
-
-
-# -- resume ---------------------------------------------------------------------------
-
-
-def cut_partial_line(path: str) -> None:
-    """Drop a last line without its newline (a run killed mid-write)."""
-    with open(path, "rb+") as f:
-        f.seek(0, os.SEEK_END)
-        size = f.tell()
-        if size == 0:
-            return
-        f.seek(size - 1)
-        if f.read(1) == b"\n":
-            return
-        # Walk back in blocks to the last newline.
-        pos = size
-        while pos > 0:
-            start = max(0, pos - 65536)
-            f.seek(start)
-            block = f.read(pos - start)
-            newline = block.rfind(b"\n")
-            if newline >= 0:
-                f.truncate(start + newline + 1)
-                return
-            pos = start
-        f.truncate(0)
-
-
-class Done:
-    """What an output file already holds, per record type: the indices
-    (jsonl, csv) or, for the text format, how many times each input appears
-    (the text format has no index: each occurrence of an input counts once).
-
-    With a single record type the type is not compared (``key_type=None``).
-    """
-
-    def __init__(self, multi_type: bool = False) -> None:
-        self.multi_type = multi_type
-        self.indices: set[tuple[int, str | None]] = set()
-        self.inputs: collections.Counter[tuple[str, str | None]] = collections.Counter()
-        self.count = 0
-
-    def __len__(self) -> int:
-        return len(self.indices) + sum(self.inputs.values())
-
-    def __bool__(self) -> bool:
-        return bool(self.indices or self.inputs)
-
-    def skipper(self, types: Sequence[str]) -> Callable[[int, str], bool]:
-        """The ``skip(index, input)`` of a run asking ``types``: true when every
-        type of that input is already in the file.  It may be called once per
-        type for the same input (the answer of the first call is kept)."""
-        indices, inputs = self.indices, self.inputs
-        keys: Sequence[str | None] = list(types) if self.multi_type else [None]
-        last: list[Any] = [-1, False]
-
-        def skip(index: int, text: str) -> bool:
-            if index == last[0]:
-                return bool(last[1])
-            if indices:
-                found = [(index, t) for t in keys]
-                answer = all(key in indices for key in found)
-                if answer:
-                    indices.difference_update(found)
-            else:
-                pairs = [(text, t) for t in keys]
-                answer = all(inputs.get(pair) for pair in pairs)
-                if answer:
-                    for pair in pairs:
-                        inputs[pair] -= 1
-            if answer:
-                self.count += len(keys)
-            last[0], last[1] = index, answer
-            return answer
-
-        return skip
-
-    def already_written(self) -> Callable[[Result], bool]:
-        """``written(result)``: the result's input and type is in the file
-        (each occurrence counts once): an input that was only partly done."""
-        indices, inputs = self.indices, self.inputs
-
-        def written(result: Result) -> bool:
-            if indices:
-                key = (result.index, result.rtype)
-                if key in indices:
-                    indices.discard(key)
-                    self.count += 1
-                    return True
-                return False
-            pair = (result.input, result.rtype)
-            if inputs.get(pair):
-                inputs[pair] -= 1
-                self.count += 1
-                return True
-            return False
-
-        return written
-
-
-def _loads(line: bytes) -> Any:
-    if orjson is not None:
-        try:
-            return orjson.loads(line)
-        except ValueError:  # e.g. an input that is not UTF-8: stdlib below
-            pass
-    return json.loads(line.decode("utf-8", "surrogateescape"))
-
-
-def read_done(path: str, fmt: str, *, multi_type: bool = False) -> Done:
-    """Read what ``path`` (an output of the same format) already holds."""
-    done = Done(multi_type)
-    if fmt == "jsonl":
-        with open(path, "rb") as fb:
-            for line in fb:
-                try:
-                    obj = _loads(line)
-                    done.indices.add((int(obj["index"]), obj["type"] if multi_type else None))
-                except (ValueError, KeyError, TypeError):
-                    continue  # not one of our records
-        return done
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
-        if fmt == "csv":
-            for row in csv.reader(f):
-                if row and row[0].isdigit():
-                    rtype = row[3] if multi_type and len(row) > 3 else None
-                    done.indices.add((int(row[0]), rtype))
-        else:
-            for text_line in f:
-                fields = text_line.rstrip("\n").split("\t", 2)
-                rtype = fields[1] if multi_type and len(fields) > 1 else None
-                done.inputs[(unescape_text(fields[0]), rtype)] += 1
-    return done

@@ -17,15 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aioresolve import _cli_output, _errors
-from aioresolve._cli_output import (
-    Done,
-    Writer,
-    cut_partial_line,
-    escape_text,
-    json_line,
-    read_done,
-    unescape_text,
-)
+from aioresolve._cli_output import Writer, escape_text, json_line, unescape_text
+from aioresolve._cli_resume import Done, cut_partial_line, read_done
 from aioresolve._records import AAAA, CAA, CNAME, MX, SOA, SRV, TXT, A, Answer
 from aioresolve.bulk import CSV_FIELDS, Result, Status
 from aioresolve.bulk._result import answer_result, error_result

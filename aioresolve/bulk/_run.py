@@ -280,6 +280,30 @@ class BulkRun:
         neither making them nor the consumer's work on them holds the event
         loop long; the rest of a bigger stream batch comes on the next call,
         after one turn of the loop (timers and replies run in between)."""
+        raw = await self._next_raw()
+        return None if raw is None else self._results(raw)
+
+    async def _raw_batches(self) -> AsyncIterator[list[StreamResult]]:
+        """The stream's own results, in the chunks :meth:`batches` makes
+        results of, for a consumer that formats them itself (the CLI's JSONL
+        lines, :mod:`aioresolve.bulk._lines`): :attr:`done` counts them as
+        they are handed out; the consumer adds each one's status to
+        :attr:`counts` (``_results`` makes the results it does not format)."""
+        try:
+            if self._pos < len(self._batch):  # __anext__ made these already
+                raise RuntimeError("_raw_batches after results were taken one by one")
+            while True:
+                raw = await self._next_raw()
+                if raw is None:
+                    return
+                self.done += len(raw)
+                yield raw
+        finally:
+            await self.aclose()
+
+    async def _next_raw(self) -> list[StreamResult] | None:
+        """The next chunk of stream results (at most :data:`_CHUNK`), as
+        :meth:`_next_batch` describes."""
         if self._closed or self._stopped_early:
             return None
         raw, start = self._raw, self._raw_pos
@@ -306,9 +330,9 @@ class BulkRun:
         end = start + _CHUNK
         if end < len(raw):
             self._raw, self._raw_pos = raw, end
-            return self._results(raw[start:end])
+            return raw[start:end]
         self._raw, self._raw_pos = [], 0
-        return self._results(raw[start:] if start else raw)
+        return raw[start:] if start else raw
 
     def _results(self, raw: list[StreamResult]) -> list[Result]:
         """The bulk results of a batch: answers built inline (the common case,

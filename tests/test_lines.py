@@ -1,0 +1,191 @@
+"""The CLI's JSONL lines straight from the stream's results
+(:mod:`aioresolve.bulk._lines`, ``Writer.write_raw``) against the reference
+path (``BulkRun._results`` + ``Writer.write_batch``): the same bytes (the
+golden files), the same counts per status, with every filter, in order."""
+
+from __future__ import annotations
+
+import collections
+import tempfile
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aioresolve import _errors
+from aioresolve._cli_output import Writer, is_failed, is_ok
+from aioresolve._dns.stream import Cancelled, StreamResult
+from aioresolve._records import AAAA, A, Answer
+from aioresolve.bulk import BulkRun, Result, Status, _lines
+from tests.test_output import GOLDEN, golden_results, sample_results
+
+_ERRORS: dict[Status, type[BaseException]] = {
+    Status.NXDOMAIN: _errors.NXDomain, Status.NODATA: _errors.NoData,
+    Status.SERVFAIL: _errors.ServFail, Status.REFUSED: _errors.Refused,
+    Status.FORMERR: _errors.FormErr, Status.TIMEOUT: _errors.Timeout,
+    Status.TRUNCATED: _errors.Truncated, Status.NETWORK_ERROR: _errors.NetworkError,
+}
+
+
+def make_run(rtypes: tuple[str, ...] = ("A",)) -> BulkRun:
+    """A run that is never started: what write_raw reads of it."""
+    return BulkRun([], engine=lambda: None, strategy="workers",  # type: ignore[arg-type, return-value]
+                   rtypes=rtypes, concurrency=1, timeout=None, attempts=1,
+                   retry_on=frozenset(), qps=None, ordered=False, window=1, cleanup=None)
+
+
+def raw_of(result: Result, per: int = 1, slot: int = 0) -> StreamResult:
+    """The stream result that ``BulkRun._results`` turns into ``result``."""
+    res: Any
+    index = result.index * per + slot
+    if result.status is Status.NOERROR:
+        assert result.name is not None and result.canonical_name is not None
+        res = Answer(result.name, result.rtype, result.records, result.canonical_name,
+                     result.ttl or 0, server=result.server, aliases=result.aliases,
+                     flags=result.flags, protocol=result.protocol,
+                     alias_ttls=result.alias_ttls)
+        return StreamResult(index, result.input, res, result.attempts, None, result.rtype,
+                            result.name, result.elapsed)
+    if result.status is Status.CANCELLED:
+        return StreamResult(index, result.input, Cancelled(), 0, None, result.rtype, None,
+                            0.0)
+    if result.status is Status.ILLEGAL_INPUT:
+        return StreamResult(index, result.input, _errors.IllegalName(result.error), 0, None,
+                            result.rtype, None, 0.0)
+    if result.status is Status.ERROR:
+        assert result.error is not None
+        kind, _, message = result.error.partition(": ")
+        res = {"RuntimeError": RuntimeError}[kind](message)
+    else:
+        res = _ERRORS[result.status](result.error, server=result.server, soa=result.soa,
+                                     negative_ttl=result.ttl, soa_owner=result.soa_owner,
+                                     flags=result.flags, protocol=result.protocol)
+    return StreamResult(index, result.input, res, result.attempts, None, result.rtype,
+                        result.name, result.elapsed)
+
+
+def raw_written(raw: list[StreamResult], run: BulkRun, *, batch: int, keep: Any = None
+                ) -> bytes:
+    with tempfile.TemporaryFile() as f:
+        writer = Writer(f.fileno(), "jsonl", header=True, keep=keep)
+        assert writer.takes_raw
+        for start in range(0, len(raw), batch):
+            writer.write_raw(raw[start:start + batch], run)
+        writer.flush()
+        f.seek(0)
+        return f.read()
+
+
+def reference_written(raw: list[StreamResult], run: BulkRun, *, keep: Any = None) -> bytes:
+    with tempfile.TemporaryFile() as f:
+        writer = Writer(f.fileno(), "jsonl", header=True, keep=keep)
+        writer.write_batch(run._results(raw))
+        writer.flush()
+        f.seek(0)
+        return f.read()
+
+
+def test_raw_of_is_the_inverse_of_results() -> None:
+    """The test's own premise: each golden result comes back from its raw form."""
+    run = make_run()
+    results = golden_results()
+    assert run._results([raw_of(r) for r in results]) == results
+
+
+@pytest.mark.parametrize("batch", [1, 3, 64, 1000])
+def test_golden_bytes_from_raw(batch: int) -> None:
+    """The golden JSONL bytes, whatever the batches, and every status counted once."""
+    run = make_run()
+    results = golden_results()
+    raw = [raw_of(r) for r in results]
+    assert raw_written(raw, run, batch=batch) == (GOLDEN / "results.jsonl").read_bytes()
+    assert run.counts == {**dict.fromkeys(Status, 0),
+                          **collections.Counter(r.status for r in results)}
+
+
+@pytest.mark.parametrize("keep", [None, is_ok, is_failed])
+def test_filters_from_raw(keep: Any) -> None:
+    run, reference = make_run(), make_run()
+    raw = [raw_of(r) for r in golden_results()]
+    assert raw_written(raw, run, batch=7, keep=keep) == reference_written(raw, reference,
+                                                                           keep=keep)
+    counted = collections.Counter(r.status for r in reference._results(raw))
+    assert run.counts == {**dict.fromkeys(Status, 0), **counted}
+
+
+def test_only_the_common_results_take_the_fast_path() -> None:
+    """A/AAAA answers and failed lookups of plain names are written without
+    the reference; the rest (other types, a quote in the input...) with it."""
+    slow: list[StreamResult] = []
+
+    def reference(r: StreamResult) -> bytes:
+        slow.append(r)
+        return b"-\n"
+
+    counts = dict.fromkeys(Status, 0)
+    raw = [raw_of(r) for r in golden_results()[:18]]  # the first input, plain
+    _lines.jsonl_batch(raw, 1, counts, _lines.ONLY_ALL, reference)
+    # 4-9: TXT MX CAA SOA CNAME SRV; 11: a newline in the error; 12, 16: not
+    # asked; 15: not a ResolveError; 17: no records
+    assert [r.index for r in slow] == [4, 5, 6, 7, 8, 9, 11, 12, 15, 16, 17]
+
+
+def test_template_quotes() -> None:
+    """The quote counts the batch check expects are the templates' own."""
+    assert raw_written([raw_of(golden_results()[0])], make_run(),
+                                        batch=1).count(b'"') == _lines._Q_ONE
+    two = golden_results()[2]  # an A and an AAAA record
+    assert len(two.records) == 2 and two.server is not None
+    assert (raw_written([raw_of(two)], make_run(), batch=1).count(b'"')
+            == _lines._Q_MANY_BASE + 2 * _lines._Q_PER_RECORD)
+    nx = golden_results()[10]
+    assert nx.server is not None and "'" in (nx.error or "")
+    assert raw_written([raw_of(nx)], make_run(), batch=1).count(b'"') == _lines._Q_ERROR
+
+
+any_texts = st.text(st.characters(exclude_categories=()), max_size=20)
+names = st.one_of(st.sampled_from(["x.test", "h0.bulk.test", "xn--caf-dma.test"]), any_texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=any_texts, name=names, server=st.one_of(st.none(), any_texts),
+       elapsed=st.floats(0, 1e6), ttl=st.integers(0, 2**31 - 1),
+       address=st.one_of(st.sampled_from(["192.0.2.1", "2001:db8::1"]), any_texts),
+       keep=st.sampled_from([None, is_ok, is_failed]), batch=st.integers(1, 9),
+       two_types=st.booleans())
+def test_raw_lines_equal_reference_lines(text: str, name: str, server: str | None,
+                                         elapsed: float, ttl: int, address: str,
+                                         keep: Any, batch: int, two_types: bool) -> None:
+    """Any input, name, server, address (quotes, backslashes, control
+    characters, lone surrogates, non-ASCII), TTL and elapsed time, with every
+    filter and batch size, several types: the bytes and counts of the reference."""
+    results = [
+        *sample_results(text),
+        Result(8, text, name, "A", Status.NOERROR, (A(ttl, address),), name, ttl,
+               attempts=2, elapsed=elapsed, server=server),
+        Result(9, text, name, "AAAA", Status.NOERROR,
+               (AAAA(ttl, address), AAAA(ttl, "2001:db8::2")), name, ttl, attempts=1,
+               elapsed=elapsed, server=server),
+        Result(10, text, name, "A", Status.NXDOMAIN, ttl=ttl, error=f"no {name!r} {text}",
+               attempts=1, elapsed=elapsed, server=server),
+        Result(11, text, name, "A", Status.NODATA, error=text, attempts=1, elapsed=elapsed),
+    ]
+    rtypes = ("A", "MX") if two_types else ("A",)
+    per = len(rtypes)
+    raw = [raw_of(r, per, i % per) for i, r in enumerate(results)]
+    run, reference = make_run(rtypes), make_run(rtypes)
+    assert (raw_written(raw, run, batch=batch, keep=keep)
+            == reference_written(raw, reference, keep=keep))
+    counted = collections.Counter(r.status for r in reference._results(raw))
+    assert run.counts == {**dict.fromkeys(Status, 0), **counted}
+
+
+def test_write_raw_needs_a_plain_jsonl_writer() -> None:
+    with tempfile.TemporaryFile() as f:
+        for writer in (Writer(f.fileno(), "jsonl", header=True, detail=True),
+                       Writer(f.fileno(), "csv", header=True),
+                       Writer(f.fileno(), "jsonl", header=True, keep=lambda r: True)):
+            assert not writer.takes_raw
+            with pytest.raises(ValueError):
+                writer.write_raw([], make_run())
