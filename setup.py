@@ -10,7 +10,10 @@ adds the C extensions, built with Cython where a C compiler is present:
   decoder has the reference's semantics by construction;
 - ``aioresolve._dns._hot_c`` (``_hot_c.pyx``): the engine's hot path, typed
   Cython (the twin of ``_hot_py.py``: submitting, sending, matching, the
-  common answers decoded in C, timeout queues).
+  common answers decoded in C, timeout queues);
+- ``aioresolve.bulk._lines_c`` (``_lines_c.pyx``): the CLI's JSONL lines
+  written in C straight from the stream's results (the twin of
+  ``bulk/_lines_py.py``).
 
 Where Cython, a compiler or Linux is missing, or ``AIORESOLVE_NO_EXTENSIONS``
 is set, the build prints one line saying so and installs the pure-Python
@@ -86,6 +89,7 @@ def _extensions() -> list[Extension]:
         Extension("aioresolve._dns._udp_c", ["aioresolve/_dns/_udp_c.pyx"]),
         Extension("aioresolve._dns._codec_c", [_codec_copy()]),
         Extension("aioresolve._dns._hot_c", ["aioresolve/_dns/_hot_c.pyx"]),
+        Extension("aioresolve.bulk._lines_c", ["aioresolve/bulk/_lines_c.pyx"]),
     ]
     return list(cythonize(
         extensions, language_level=3, build_dir=str(Path("build") / "cython"), quiet=True,

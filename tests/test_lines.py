@@ -1,24 +1,54 @@
 """The CLI's JSONL lines straight from the stream's results
 (:mod:`aioresolve.bulk._lines`, ``Writer.write_raw``) against the reference
 path (``BulkRun._results`` + ``Writer.write_batch``): the same bytes (the
-golden files), the same counts per status, with every filter, in order."""
+golden files), the same counts per status, with every filter, in order;
+each test runs with both twins, the pure ``_lines_py`` and the compiled
+``_lines_c`` (which must be built under ``CI=true``)."""
 
 from __future__ import annotations
 
 import collections
+import os
+import random
 import tempfile
+from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aioresolve import _errors
-from aioresolve._cli_output import Writer, is_failed, is_ok
+from aioresolve import _cli_output, _errors
+from aioresolve._cli_output import Writer, is_failed, is_ok, json_line
 from aioresolve._dns.stream import Cancelled, StreamResult
 from aioresolve._records import AAAA, A, Answer
-from aioresolve.bulk import BulkRun, Result, Status, _lines
+from aioresolve.bulk import BulkRun, Result, Status, _lines_py
 from tests.test_output import GOLDEN, golden_results, sample_results
+
+_lines_c: ModuleType | None
+try:
+    from aioresolve.bulk import _lines_c
+except ImportError as exc:  # not built here
+    _lines_c, _MISSING = None, str(exc)
+
+TWINS = ["py", "c"]
+
+
+@pytest.fixture(params=TWINS, autouse=True)
+def twin(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+         ) -> Iterator[ModuleType]:
+    """The twin every Writer.write_raw of the test uses."""
+    module: ModuleType | None = _lines_py
+    if request.param == "c":
+        module = _lines_c
+        if module is None:
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"CI must build the compiled lines: {_MISSING}")
+            pytest.skip(f"the compiled lines are not built here ({_MISSING})")
+    assert module is not None
+    monkeypatch.setattr(_cli_output, "jsonl_batch", module.jsonl_batch)
+    yield module
 
 _ERRORS: dict[Status, type[BaseException]] = {
     Status.NXDOMAIN: _errors.NXDomain, Status.NODATA: _errors.NoData,
@@ -114,7 +144,7 @@ def test_filters_from_raw(keep: Any) -> None:
     assert run.counts == {**dict.fromkeys(Status, 0), **counted}
 
 
-def test_only_the_common_results_take_the_fast_path() -> None:
+def test_only_the_common_results_take_the_fast_path(twin: ModuleType) -> None:
     """A/AAAA answers and failed lookups of plain names are written without
     the reference; the rest (other types, a quote in the input...) with it."""
     slow: list[StreamResult] = []
@@ -125,7 +155,7 @@ def test_only_the_common_results_take_the_fast_path() -> None:
 
     counts = dict.fromkeys(Status, 0)
     raw = [raw_of(r) for r in golden_results()[:18]]  # the first input, plain
-    _lines.jsonl_batch(raw, 1, counts, _lines.ONLY_ALL, reference)
+    twin.jsonl_batch(raw, 1, counts, _lines_py.ONLY_ALL, reference)
     # 4-9: TXT MX CAA SOA CNAME SRV; 11: a newline in the error; 12, 16: not
     # asked; 15: not a ResolveError; 17: no records
     assert [r.index for r in slow] == [4, 5, 6, 7, 8, 9, 11, 12, 15, 16, 17]
@@ -134,21 +164,22 @@ def test_only_the_common_results_take_the_fast_path() -> None:
 def test_template_quotes() -> None:
     """The quote counts the batch check expects are the templates' own."""
     assert raw_written([raw_of(golden_results()[0])], make_run(),
-                                        batch=1).count(b'"') == _lines._Q_ONE
+                                        batch=1).count(b'"') == _lines_py._Q_ONE
     two = golden_results()[2]  # an A and an AAAA record
     assert len(two.records) == 2 and two.server is not None
     assert (raw_written([raw_of(two)], make_run(), batch=1).count(b'"')
-            == _lines._Q_MANY_BASE + 2 * _lines._Q_PER_RECORD)
+            == _lines_py._Q_MANY_BASE + 2 * _lines_py._Q_PER_RECORD)
     nx = golden_results()[10]
     assert nx.server is not None and "'" in (nx.error or "")
-    assert raw_written([raw_of(nx)], make_run(), batch=1).count(b'"') == _lines._Q_ERROR
+    assert raw_written([raw_of(nx)], make_run(), batch=1).count(b'"') == _lines_py._Q_ERROR
 
 
 any_texts = st.text(st.characters(exclude_categories=()), max_size=20)
 names = st.one_of(st.sampled_from(["x.test", "h0.bulk.test", "xn--caf-dma.test"]), any_texts)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=any_texts, name=names, server=st.one_of(st.none(), any_texts),
        elapsed=st.floats(0, 1e6), ttl=st.integers(0, 2**31 - 1),
        address=st.one_of(st.sampled_from(["192.0.2.1", "2001:db8::1"]), any_texts),
@@ -189,3 +220,41 @@ def test_write_raw_needs_a_plain_jsonl_writer() -> None:
             assert not writer.takes_raw
             with pytest.raises(ValueError):
                 writer.write_raw([], make_run())
+
+
+def test_twins_agree_on_a_live_shaped_batch() -> None:
+    """Both twins, on the same stream results (answers, NXDOMAIN, NODATA,
+    awkward inputs), give the same bytes, line count and counts."""
+    if _lines_c is None:
+        pytest.skip(f"the compiled lines are not built here ({_MISSING})")
+    raw = [raw_of(r) for r in golden_results()]
+    rnd = random.Random(5)
+    for i in range(300):
+        elapsed = rnd.random() * 10 ** rnd.uniform(-7, 4)
+        raw.append(StreamResult(1000 + i, f"h{i}.bulk.test", Answer(
+            f"h{i}.bulk.test", "A", (A(300, f"198.18.{i // 256}.{i % 256}"),),
+            f"h{i}.bulk.test", 300, server="127.0.0.1:5353"), 1, None, "A", f"h{i}.bulk.test",
+            elapsed))
+    rnd.shuffle(raw)
+    run = make_run()
+    for only in (0, 1, 2):
+        out, slows = [], []
+        for module in (_lines_py, _lines_c):
+            counts = dict.fromkeys(Status, 0)
+            slow: list[int] = []
+
+            def reference(r: StreamResult, slow: list[int] = slow,
+                          counts: dict[Status, int] = counts, only: int = only) -> bytes | None:
+                slow.append(r.index)
+                result = run._results([r])[0]
+                counts[result.status] += 1
+                if (only == 1 and not result.ok) or (only == 2 and result.ok):
+                    return None
+                return json_line(result.to_dict())
+
+            out.append((module.jsonl_batch(raw, 1, counts, only, reference), counts))
+            slows.append(slow)
+        assert out[0] == out[1]
+        # the compiled twin declines what the pure one declines (and non-ASCII lines)
+        assert set(slows[0]) <= set(slows[1])
+        assert len(slows[0]) < len(raw) // 2

@@ -1,0 +1,11 @@
+from collections.abc import Callable, Sequence
+
+from .._dns.stream import StreamResult
+from ._result import Status
+
+ONLY_ALL: int
+ONLY_OK: int
+ONLY_FAILED: int
+
+def jsonl_batch(raw: Sequence[StreamResult], per: int, counts: dict[Status, int], only: int,
+                slow: Callable[[StreamResult], bytes | None]) -> tuple[bytes, int]: ...

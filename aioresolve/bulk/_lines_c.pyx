@@ -1,0 +1,328 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The CLI's JSON lines written straight from the stream's results: the
+compiled twin of :mod:`aioresolve.bulk._lines_py` (same function, same
+bytes; :mod:`aioresolve.bulk._lines` picks one).
+
+Hand-written, typed: each line is written into one C buffer for the whole
+batch, every string copied byte by byte as it is checked (ASCII, no ``"``,
+``\\`` or control character: then JSON writes it as it is), integers and
+the elapsed time formatted in C (the milliseconds by CPython's own
+correctly rounded ``%.3f``, ``PyOS_double_to_string``, less the trailing
+zeros: what ``repr(round(ms, 3))`` gives below 1e9 ms).  A result whose
+line cannot be written so (a string that needs an escape or is not ASCII,
+an attribute of another type, another record type, ...) has its partial
+line dropped and goes to ``slow``, the reference, in its place: this twin
+writes a line only where the pure one does or where both equal the
+reference (``tests/test_lines.py`` runs both against it).
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.long cimport PyLong_AsLongLong
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
+from libc.string cimport memcpy, strlen
+
+from .._dns.stream import Cancelled
+from .._records import AAAA, A, Answer
+from ._result import _STATUS_OF_TYPE, _STATUS_TEXT, Status
+
+
+cdef extern from "Python.h":
+    bint PyUnicode_CheckExact(object)
+    bint PyUnicode_IS_ASCII(object)
+    void* PyUnicode_DATA(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    bint PyLong_CheckExact(object)
+    bint PyFloat_CheckExact(object)
+    bint PyTuple_CheckExact(object)
+    bint PyBytes_CheckExact(object)
+    char* PyOS_double_to_string(double, char, int, int, int*) except NULL
+    object PyErr_Occurred()
+    void PyErr_Clear()
+
+
+ONLY_ALL, ONLY_OK, ONLY_FAILED = 0, 1, 2  # as in _lines_py
+
+cdef object _Answer = Answer
+cdef object _A = A
+cdef object _AAAA = AAAA
+cdef object _Cancelled = Cancelled
+cdef object _NOERROR = Status.NOERROR
+cdef dict _status_of = _STATUS_OF_TYPE
+cdef dict _status_text = _STATUS_TEXT
+
+
+cdef struct Buf:
+    char* data
+    Py_ssize_t size
+    Py_ssize_t room
+
+
+cdef int _grow(Buf* b, Py_ssize_t need) except -1:
+    cdef Py_ssize_t room = b.room * 2
+    cdef char* data
+    if room < b.size + need:
+        room = b.size + need + 4096
+    data = <char*>PyMem_Realloc(b.data, room)
+    if data == NULL:
+        raise MemoryError()
+    b.data, b.room = data, room
+    return 0
+
+
+cdef inline int _put(Buf* b, const char* text, Py_ssize_t n) except -1:
+    if b.size + n > b.room:
+        _grow(b, n)
+    memcpy(b.data + b.size, text, n)
+    b.size += n
+    return 0
+
+
+cdef int _put_str(Buf* b, object s) except -1:
+    """Copy ``s``: 1, or 0 when JSON would not write it as it is (then
+    the line goes to the reference)."""
+    cdef Py_ssize_t i, n
+    cdef const unsigned char* src
+    cdef unsigned char c
+    cdef char* dst
+    if not PyUnicode_CheckExact(s) or not PyUnicode_IS_ASCII(s):
+        return 0
+    n = PyUnicode_GET_LENGTH(s)
+    if b.size + n > b.room:
+        _grow(b, n)
+    src = <const unsigned char*>PyUnicode_DATA(s)
+    dst = b.data + b.size
+    for i in range(n):
+        c = src[i]
+        if c < 0x20 or c == 0x22 or c == 0x5c:
+            return 0
+        dst[i] = <char>c
+    b.size += n
+    return 1
+
+
+cdef int _put_int(Buf* b, object value) except -1:
+    """Write the decimal of an exact ``int``: 1, or 0 (another type, too big)."""
+    cdef long long v
+    cdef unsigned long long u
+    cdef char digits[24]
+    cdef int pos = 24
+    if not PyLong_CheckExact(value):
+        return 0
+    v = PyLong_AsLongLong(value)
+    if v == -1 and PyErr_Occurred() is not None:
+        PyErr_Clear()  # OverflowError: the reference writes it
+        return 0
+    if v < 0:
+        u = <unsigned long long>(-(v + 1)) + 1
+    else:
+        u = <unsigned long long>v
+    while True:
+        pos -= 1
+        digits[pos] = <char>(48 + u % 10)
+        u //= 10
+        if u == 0:
+            break
+    if v < 0:
+        pos -= 1
+        digits[pos] = b'-'
+    _put(b, digits + pos, 24 - pos)
+    return 1
+
+
+cdef int _put_elapsed(Buf* b, object elapsed) except -1:
+    """``repr(round(elapsed * 1000, 3))``, as :func:`_lines_py.elapsed_text`."""
+    cdef double ms
+    cdef char* text
+    cdef Py_ssize_t n
+    if PyFloat_CheckExact(elapsed):
+        ms = PyFloat_AS_DOUBLE(elapsed) * 1000
+        if 0.0 <= ms < 1e9:
+            text = PyOS_double_to_string(ms, b'f', 3, 0, NULL)
+            try:
+                n = strlen(text)
+                while text[n - 1] == b'0':
+                    n -= 1
+                if text[n - 1] == b'.':
+                    n += 1  # "2." -> "2.0" (the zero is still there)
+                _put(b, text, n)
+            finally:
+                PyMem_Free(text)
+            return 1
+    return _put_str(b, repr(round(elapsed * 1000, 3)))
+
+
+cdef int _put_server(Buf* b, object where) except -1:
+    if where is None:
+        _put(b, b'null}\n', 6)
+        return 1
+    _put(b, b'"', 1)
+    if not _put_str(b, where):
+        return 0
+    _put(b, b'"}\n', 3)
+    return 1
+
+
+cdef int _head(Buf* b, object index, object text, object qname, object rtype) except -1:
+    _put(b, b'{"index":', 9)
+    if not _put_int(b, index):
+        return 0
+    _put(b, b',"input":"', 10)
+    if not _put_str(b, text):
+        return 0
+    _put(b, b'","name":"', 10)
+    if not _put_str(b, qname):
+        return 0
+    _put(b, b'","type":"', 10)
+    if not _put_str(b, rtype):
+        return 0
+    return 1
+
+
+cdef int _answer(Buf* b, object index, object text, object qname, object rtype, object res,
+                 object attempts, object elapsed, object where) except -1:
+    cdef object records = res.records
+    cdef object canonical = res.canonical_name
+    cdef object ttl = res.ttl
+    cdef object record, kind
+    cdef Py_ssize_t i, count
+    if not PyTuple_CheckExact(records):
+        return 0
+    count = PyTuple_GET_SIZE(records)
+    if count == 0:
+        return 0
+    if not _head(b, index, text, qname, rtype):
+        return 0
+    _put(b, b'","status":"NOERROR","addresses":[', 34)
+    for i in range(count):
+        record = <object>PyTuple_GET_ITEM(records, i)
+        kind = type(record)
+        if kind is not _A and kind is not _AAAA:
+            return 0
+        if i:
+            _put(b, b',"', 2)
+        else:
+            _put(b, b'"', 1)
+        if not _put_str(b, record.address):
+            return 0
+        _put(b, b'"', 1)
+    _put(b, b'],"records":[', 13)
+    for i in range(count):
+        record = <object>PyTuple_GET_ITEM(records, i)
+        if i:
+            _put(b, b',', 1)
+        if type(record) is _A:
+            _put(b, b'{"type":"A","ttl":', 18)
+        else:
+            _put(b, b'{"type":"AAAA","ttl":', 21)
+        if not _put_int(b, record.ttl):
+            return 0
+        _put(b, b',"address":"', 12)
+        _put_str(b, record.address)  # checked above
+        _put(b, b'"}', 2)
+    _put(b, b'],"ttl":', 8)
+    if not _put_int(b, ttl):
+        return 0
+    _put(b, b',"canonical_name":"', 19)
+    if not _put_str(b, canonical):
+        return 0
+    _put(b, b'","error":null,"attempts":', 26)
+    if not _put_int(b, attempts):
+        return 0
+    _put(b, b',"elapsed_ms":', 14)
+    if not _put_elapsed(b, elapsed):
+        return 0
+    _put(b, b',"server":', 10)
+    return _put_server(b, where)
+
+
+cdef int _error(Buf* b, object index, object text, object qname, object rtype, object status,
+                object ttl, object message, object attempts, object elapsed,
+                object where) except -1:
+    if not _head(b, index, text, qname, rtype):
+        return 0
+    _put(b, b'","status":"', 12)
+    if not _put_str(b, _status_text[status]):
+        return 0
+    _put(b, b'","addresses":[],"records":[],"ttl":', 36)
+    if ttl is None:
+        _put(b, b'null', 4)
+    elif not _put_int(b, ttl):
+        return 0
+    _put(b, b',"canonical_name":null,"error":"', 32)
+    if not _put_str(b, message):
+        return 0
+    _put(b, b'","attempts":', 13)
+    if not _put_int(b, attempts):
+        return 0
+    _put(b, b',"elapsed_ms":', 14)
+    if not _put_elapsed(b, elapsed):
+        return 0
+    _put(b, b',"server":', 10)
+    return _put_server(b, where)
+
+
+def jsonl_batch(raw, Py_ssize_t per, dict counts, int only, slow):
+    """The JSONL bytes of ``raw`` (in order) and how many lines they hold;
+    see :func:`aioresolve.bulk._lines_py.jsonl_batch`."""
+    cdef Buf b
+    cdef Py_ssize_t mark, written = 0, ok = 0
+    cdef object r, index, text, res, attempts, server, rtype, qname, elapsed
+    cdef object klass, status, ttl, where, message, data
+    cdef int done
+    b.data = <char*>PyMem_Malloc(16384)
+    if b.data == NULL:
+        raise MemoryError()
+    b.size, b.room = 0, 16384
+    try:
+        for r in raw:
+            mark = b.size
+            done = 0
+            if isinstance(r, tuple) and PyTuple_GET_SIZE(r) == 8:  # a StreamResult
+                (index, text, res, attempts, server, rtype, qname, elapsed) = r
+                if qname is not None:
+                    if per > 1:
+                        index = index // per
+                    if type(res) is _Answer:
+                        if only == 2:  # ONLY_FAILED
+                            ok += 1
+                            continue
+                        where = res.server or server
+                        done = _answer(&b, index, text, qname, rtype, res, attempts, elapsed,
+                                       where)
+                        if done:
+                            ok += 1
+                    else:
+                        klass = type(res)
+                        status = _status_of.get(klass)
+                        if status is not None and klass is not _Cancelled:
+                            if only == 1:  # ONLY_OK
+                                counts[status] += 1
+                                continue
+                            try:
+                                ttl = res.negative_ttl
+                                where = res.server or server
+                            except AttributeError:  # not a ResolveError after all
+                                pass
+                            else:
+                                message = str(res) or klass.__name__
+                                done = _error(&b, index, text, qname, rtype, status, ttl,
+                                              message, attempts, elapsed, where)
+                                if done:
+                                    counts[status] += 1
+            if done:
+                written += 1
+                continue
+            b.size = mark  # the reference writes this one
+            data = slow(r)
+            if data is not None:
+                if not PyBytes_CheckExact(data):
+                    raise TypeError("slow() must return bytes or None")
+                _put(&b, PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+                written += 1
+        if ok:
+            counts[_NOERROR] += ok
+        return PyBytes_FromStringAndSize(b.data, b.size), written
+    finally:
+        PyMem_Free(b.data)
