@@ -94,7 +94,8 @@ from typing import Any
 
 from .. import _errors
 from .._nameservers import nameserver_text, parse_nameserver
-from .._records import Answer, Record
+from .._records import AAAA, A, Record
+from ._build import new_address, new_answer
 from ._core import _DEBUG, log
 from ._query import qtype_of
 from ._sockets import _RECV_SIZE, Sockets, _Socket
@@ -320,7 +321,10 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
                         if rr.rtype == qtype:
                             if rr.rclass != CLASS_IN:
                                 continue  # another class: not an answer to our question
-                            records.append(rdata_record(data, rr))
+                            if rr.value is not None and qtype in _ADDRESS:  # decoded
+                                records.append(new_address(_ADDRESS[qtype], rr.ttl, rr.value))
+                            else:
+                                records.append(rdata_record(data, rr))
                             if rr.ttl < ttl:
                                 ttl = rr.ttl
                         elif rr.rtype == TYPE_CNAME and cname is None and rr.value is not None:
@@ -347,9 +351,9 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
             return
         q.ttl = ttl
         if records:
-            self._finish(q, Answer(q.name, q.rtype, tuple(records), current, ttl, server,
-                                   tuple(q.aliases), r.flags, protocol,
-                                   tuple(q.alias_ttls)))
+            self._finish(q, new_answer(q.name, q.rtype, tuple(records), current, ttl, server,
+                                       tuple(q.aliases), r.flags, protocol,
+                                       tuple(q.alias_ttls)))
             return
         if current != q.wanted:  # the answer stops at a CNAME: ask for its target
             q.wanted = current
@@ -416,6 +420,7 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
 _ON_RESPONSE = Engine._on_response
 #: "ip:port" of the servers answers came from (a few per process)
 _TEXTS: dict[tuple[str, int], str] = {}
+_ADDRESS: dict[int, type[A] | type[AAAA]] = {1: A, 28: AAAA}  # record class by type
 
 
 def _negative(r: Response) -> dict[str, Any]:
