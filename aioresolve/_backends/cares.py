@@ -18,18 +18,18 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import os
 import socket
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, cast
 
 import pycares
 
-from .. import _compat, _config
+from .. import _compat
 from .._errors import IllegalName, ResolveError, ResolverClosed
 from .._nameservers import nameserver_text, parse_nameserver
 from .._records import Answer
 from . import _cares_ffi, _glibc
+from . import _cares_glibc as _shape
 from ._cares_loop import Loop, Request
 from ._cares_records import (
     QUERY_TYPES,
@@ -143,7 +143,7 @@ class CaresBackend(TimedLookups):
         # A negative answer's SOA is asked for the name itself, which is only
         # what c-ares asked when no search domain can have been appended.
         self._searchless = (domains is not None and not list(domains)) or (
-            domains is None and _no_system_search(resolvconf_path))
+            domains is None and _shape.no_system_search(resolvconf_path))
         self._driver: Loop | None = None
         self._closed = False
 
@@ -212,7 +212,7 @@ class CaresBackend(TimedLookups):
             return code, None
         if probe is None or status not in (None, _E.ARES_ENOTFOUND, _E.ARES_ENODATA):
             return code, None
-        if family != socket.AF_INET and _cname_loop(name, probe.answer):
+        if family != socket.AF_INET and _shape.cname_loop(name, probe.answer):
             code = socket.EAI_NONAME  # glibc's, except for AF_INET (EAI_NODATA there)
         return code, negative_ttl_from_result(probe)
 
@@ -239,7 +239,7 @@ class CaresBackend(TimedLookups):
         if status is not None:
             return None
         plain = address.partition("%")[0]
-        return result.name, _line_aliases(plain, result.name, list(result.aliases)), [plain]
+        return result.name, _shape.line_aliases(plain, result.name, list(result.aliases)), [plain]
 
     async def _query_raw(self, name: str, rtype: str) -> tuple[Any, int | None]:
         """``(DNSResult, status)``: the response also for NXDOMAIN / no data
@@ -274,8 +274,8 @@ class CaresBackend(TimedLookups):
         mapped = family == socket.AF_INET6 and flags & socket.AI_V4MAPPED
         ares_family = socket.AF_UNSPEC if mapped else family
         result = await self._addresses(host, ares_family)
-        addrs = _select(result.nodes, family, flags)
-        ttl = _ttl(result)
+        addrs = _shape.select(result.nodes, family, flags)
+        ttl = _shape.ttl_of(result)
         if not addrs:
             error = _glibc.gaierror(_glibc.EAI_NODATA)
             if ttl is None:
@@ -283,7 +283,7 @@ class CaresBackend(TimedLookups):
             raise NegativeAnswer(error, ttl)
         canon = ""
         if flags & socket.AI_CANONNAME:
-            canon = _canonical(host.decode("ascii").rstrip("."), result.cnames).rstrip(".")
+            canon = _shape.canonical(host.decode("ascii").rstrip("."), result.cnames).rstrip(".")
         return template.expand(addrs, canon), ttl
 
     async def gethostbyname_with_ttl(self, host: bytes) -> tuple[str, float | None]:
@@ -296,14 +296,14 @@ class CaresBackend(TimedLookups):
             raise socket.herror(_glibc.NO_RECOVERY, "Unknown server error")
         result = await self._addresses(host, socket.AF_INET, _ARES_AI_NOSORT)
         name = host.decode("ascii").rstrip(".")
-        canonical = _canonical(name, result.cnames)
-        if _from_hosts_file(result):  # c-ares shows hosts-file aliases as CNAMEs
-            aliases = _unique(c.alias for c in result.cnames
+        canonical = _shape.canonical(name, result.cnames)
+        if _shape.from_hosts_file(result):  # c-ares shows hosts-file aliases as CNAMEs
+            aliases = _shape.unique(c.alias for c in result.cnames
                               if c.name == canonical and c.alias and c.alias != canonical)
         else:
-            aliases = [a.rstrip(".") for a in _alias_chain(name, result.cnames)]
-        addrs = _unique(_text(n.addr[0]) for n in result.nodes)
-        return (canonical.rstrip("."), aliases, addrs), _ttl(result)
+            aliases = [a.rstrip(".") for a in _shape.alias_chain(name, result.cnames)]
+        addrs = _shape.unique(_shape.text(n.addr[0]) for n in result.nodes)
+        return (canonical.rstrip("."), aliases, addrs), _shape.ttl_of(result)
 
     async def gethostbyaddr(self, host: bytes) -> HostEntry:
         text = host.decode("ascii")
@@ -456,113 +456,3 @@ class CaresBackend(TimedLookups):
         if self._driver is not None:
             self._driver.close()
             self._driver = None
-
-
-# -- glibc-shaped results ---------------------------------------------------------
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode("ascii") if isinstance(value, bytes) else value
-
-
-def _unique(items: Any) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-def _from_hosts_file(result: Any) -> bool:
-    """c-ares gives hosts-file answers TTL 0 (a DNS answer with TTL 0 everywhere
-    is read the same way; its aliases then come out in hosts-file style)."""
-    return bool(result.cnames) and all(
-        item.ttl == 0 for item in [*result.cnames, *result.nodes]
-    )
-
-
-def _ttl(result: Any) -> float | None:
-    """The smallest TTL of the addresses and CNAMEs; ``None`` when every one
-    is 0, as c-ares reports hosts-file answers (a DNS answer of TTL 0 then
-    counts as unknown too: cached only under a configured ``fixed_ttl``)."""
-    ttls = [item.ttl for item in [*result.cnames, *result.nodes]]
-    if not ttls or not any(ttls):
-        return None
-    return float(min(ttls))
-
-
-def _cname_loop(name: str, answer: Sequence[Any]) -> bool:
-    """Whether the CNAME records of an answer section lead from ``name`` back to itself."""
-    hops = {r.name.lower().rstrip("."): r.data.cname.lower().rstrip(".")
-            for r in answer if r.type == pycares.QUERY_TYPE_CNAME}
-    current, seen = name.lower().rstrip("."), set()
-    while current in hops:
-        if current in seen:
-            return True
-        seen.add(current)
-        current = hops[current]
-    return False
-
-
-def _line_aliases(address: str, name: str, merged: list[str]) -> list[str]:
-    """The aliases of the hosts-file line of ``address`` (glibc's), where c-ares
-    merges those of every line of the name: ``gethostbyaddr("127.0.0.1")`` is
-    ``("localhost", [], ...)`` in glibc although ``::1`` has aliases too."""
-    try:
-        wanted = ipaddress.ip_address(address)
-    except ValueError:
-        return merged
-    for text, canonical, aliases in _config.hosts_entries():
-        try:
-            same = ipaddress.ip_address(text.partition("%")[0]) == wanted
-        except ValueError:
-            continue
-        if same and canonical == name:
-            return aliases
-    return merged
-
-
-def _no_system_search(resolvconf_path: str | None) -> bool:
-    """Whether c-ares, reading the system configuration, has no search domain
-    to append: none in resolv.conf (``search``/``domain``), none in
-    ``LOCALDOMAIN``, and a host name without a domain (c-ares' fallback)."""
-    if os.environ.get("LOCALDOMAIN", "").strip():
-        return False
-    if _config.search_domains(resolvconf_path):
-        return False
-    return "." not in socket.gethostname()
-
-
-def _alias_chain(name: str, cnames: Sequence[Any]) -> list[str]:
-    """The names of the CNAME chain from ``name`` (glibc's ``h_aliases``)."""
-    hops = {c.alias.lower(): c.name for c in cnames}
-    chain, current = [], name
-    while current.lower() in hops and current not in chain:
-        chain.append(current)
-        current = hops[current.lower()]
-    return chain
-
-
-def _canonical(name: str, cnames: Sequence[Any]) -> str:
-    hops = {c.alias.lower(): c.name for c in cnames}
-    current, seen = name, set()
-    while current.lower() in hops and current.lower() not in seen:
-        seen.add(current.lower())
-        current = hops[current.lower()]
-    return current
-
-
-def _select(nodes: Sequence[Any], family: int, flags: int) -> list[_glibc.Addr]:
-    """(family, address parts) of each address in c-ares' order, v4-mapped as glibc does."""
-    found: list[_glibc.Addr] = list(dict.fromkeys(
-        (socket.AF_INET, (_text(n.addr[0]),)) if n.family == socket.AF_INET
-        else (socket.AF_INET6, (_text(n.addr[0]), n.addr[2], n.addr[3]))
-        for n in nodes
-    ))
-    if family == socket.AF_UNSPEC:
-        return found
-    v6 = [a for a in found if a[0] == socket.AF_INET6]
-    if family == socket.AF_INET:
-        return [a for a in found if a[0] == socket.AF_INET]
-    if not flags & socket.AI_V4MAPPED or (v6 and not flags & socket.AI_ALL):
-        return v6
-    mapped: list[_glibc.Addr] = [(socket.AF_INET6, (f"::ffff:{a[1][0]}", 0, 0))
-              for a in found if a[0] == socket.AF_INET]
-    return mapped + v6
-
