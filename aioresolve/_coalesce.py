@@ -22,13 +22,34 @@ Leaving early:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ._runtime import Waiter, new_waiter
 
-__all__ = ["RUNNING", "SingleFlight"]
+__all__ = ["RUNNING", "Flight", "SingleFlight"]
 
 T = TypeVar("T")
+
+
+class Flight(Protocol):
+    """What :class:`~aioresolve.cache.LookupCache` needs of a single-flight implementation
+    (:class:`SingleFlight`): a leader claims a key and
+    reports how its lookup ended; other callers join with ``run``."""
+
+    joined: int
+
+    def __len__(self) -> int: ...
+
+    async def run(self, key: Hashable, start: Callable[[], Awaitable[T]]) -> T: ...
+
+    def claim(self, key: Hashable) -> bool: ...
+
+    def done(self, key: Hashable, result: object) -> None: ...
+
+    def failed(self, key: Hashable, error: BaseException) -> None: ...
+
+    def left(self, key: Hashable) -> None: ...
+
 
 
 class _Lead:

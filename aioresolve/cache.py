@@ -40,14 +40,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import dataclasses
 import functools
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from ._backends.base import Backend, NegativeAnswer, Timed
+from ._begun import BegunQuery
 from ._cache_values import (
     Entry,
     age_answer,
@@ -56,12 +56,13 @@ from ._cache_values import (
     is_negative,
     negative_ttl_of,
 )
-from ._coalesce import RUNNING, SingleFlight
+from ._coalesce import RUNNING, Flight, SingleFlight
 from ._errors import ResolverClosed
 from ._records import Answer
 
 __all__ = [
-    "CacheConfig", "CacheInfo", "LookupCache", "is_negative", "negative_ttl_of", "timed_lookup",
+    "CacheConfig", "CacheInfo", "Flight", "LookupCache", "is_negative", "negative_ttl_of",
+    "timed_lookup",
 ]
 
 T = TypeVar("T")
@@ -92,26 +93,6 @@ def timed_lookup(backend: Backend, key: tuple[Any, ...]) -> Callable[[], Awaitab
 
 async def _untimed(method: Callable[..., Awaitable[T]], *args: Any) -> Timed[T]:
     return await method(*args), None
-
-
-class Flight(Protocol):
-    """What :class:`LookupCache` needs of a single-flight implementation
-    (:class:`~aioresolve._coalesce.SingleFlight`): a leader claims a key and
-    reports how its lookup ended; other callers join with ``run``."""
-
-    joined: int
-
-    def __len__(self) -> int: ...
-
-    async def run(self, key: Hashable, start: Callable[[], Awaitable[T]]) -> T: ...
-
-    def claim(self, key: Hashable) -> bool: ...
-
-    def done(self, key: Hashable, result: object) -> None: ...
-
-    def failed(self, key: Hashable, error: BaseException) -> None: ...
-
-    def left(self, key: Hashable) -> None: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -364,29 +345,8 @@ class LookupCache:
             raise
         if flight is not None:
             flight.done(key, result)
-        config = self.config
-        if config is not None:
-            if ttl is None:
-                ttl = config.fixed_ttl
-            if ttl is not None:
-                # _put() inline, for the common store (a new key): 0.5 µs of
-                # the miss path on the shared box (bench_resolver_overhead).
-                if ttl > config.max_ttl:
-                    ttl = config.max_ttl
-                elif ttl < config.min_ttl:
-                    ttl = config.min_ttl
-                if ttl > 0:
-                    expires = self._clock() + ttl
-                    entries = self._entries
-                    size = len(entries)
-                    entries[key] = Entry(result, None, expires, expires + config.serve_stale)
-                    if len(entries) == size:  # it replaced one: now the most recent
-                        entries.move_to_end(key)
-                    elif size >= config.max_size:
-                        entries.popitem(last=False)
-                        self._evictions += 1
-                else:
-                    self._entries.pop(key, None)  # TTL 0: never cached (RFC 1035 §3.2.1)
+        if self.config is not None:
+            self._store(key, result, ttl)
         if self.closed and self.closed_error is not None:
             raise self.closed_error()  # answered after the owner closed: as promised
         # The cache keeps the original, the caller gets a copy it may mutate.
@@ -404,16 +364,8 @@ class LookupCache:
         Not a coroutine.  A hit is returned (or its cached error raised) at
         once; followers of a running lookup take :meth:`run_timed`; the
         leader of an uncached query gets a
-        :class:`_BegunQuery`, a future that the backend's callback stores and
-        resolves, so no coroutine of the cache's or the backend's stays alive
-        while the query runs.  With 500 queries in flight every object alive
-        per lookup is walked by the garbage collector's young passes, and
-        each Python call costs ~0.1 µs on the test VM: this path halved the
-        defaults' cost over the wire backend (see
-        ``benchmarks/bench_resolver_overhead.py``).  Cancelling the caller
-        cancels that future, which cancels the backend's query and hands the
-        lookup to a follower (as :class:`~aioresolve._coalesce.SingleFlight`
-        does for a leader that leaves).
+        :class:`~aioresolve._begun.BegunQuery` (see there), the future that
+        the backend's callback stores and resolves.
         """
         entry = self._entries.get(key)  # (always empty without a cache)
         if entry is not None:
@@ -428,7 +380,7 @@ class LookupCache:
         elif self._flight is not None and not self._flight.claim(key):
             return self.run_timed(key, backend.query_with_ttl, name, rtype)
         self._misses += 1
-        future = _BegunQuery(loop=loop)
+        future = BegunQuery(loop=loop)
         future.cache = self
         future.key = key
         future.backend = backend
@@ -439,32 +391,6 @@ class LookupCache:
                 self._flight.failed(key, exc)
             raise
         return future
-
-    def _begun_store(self, key: Hashable, answer: Answer) -> None:
-        """Cache the answer of a begun query (TTL clamped, serve-stale, fixed TTL)."""
-        config = self.config
-        assert config is not None
-        ttl = answer.ttl if self._provides_ttl else config.fixed_ttl
-        if ttl is not None:
-            self._put(key, Entry(answer, None, 0.0, 0.0),
-                      min(max(ttl, config.min_ttl), config.max_ttl))
-
-    def _begun_failed(self, future: _BegunQuery, error: BaseException) -> None:
-        """A begun query failed: cache a negative answer, hand out, resolve."""
-        key = future.key
-        if self.config is not None and is_negative(error):
-            self._store_error(key, error, negative_ttl_of(error))
-        if self._flight is not None:
-            self._flight.failed(key, error)
-        if future.done():
-            return
-        if self.closed and self.closed_error is not None and not isinstance(
-                error, ResolverClosed):
-            closed = self.closed_error()
-            closed.__cause__ = error
-            future.set_exception(closed)
-        else:
-            future.set_exception(error)
 
     async def run(
         self, key: tuple[Any, ...], start: Callable[[], Awaitable[T]],
@@ -559,12 +485,20 @@ class LookupCache:
                 self._store_error(key, exc, negative_ttl_of(exc))
             raise
         if self.config is not None:
-            if ttl is None:
-                ttl = self.config.fixed_ttl
-            if ttl is not None:
-                ttl = min(max(ttl, self.config.min_ttl), self.config.max_ttl)
-                self._put(key, Entry(result, None, 0.0, 0.0), ttl)
+            self._store(key, result, ttl)
         return result
+
+    def _store(self, key: Hashable, result: object, ttl: float | None) -> None:
+        """Cache a result for its TTL (:attr:`CacheConfig.fixed_ttl` where it
+        is ``None``), clamped to ``[min_ttl, max_ttl]``: the one store of
+        positive answers, but for the common one of a begun query
+        (:meth:`aioresolve._begun.BegunQuery.__call__`)."""
+        assert self.config is not None
+        if ttl is None:
+            ttl = self.config.fixed_ttl
+        if ttl is not None:
+            ttl = min(max(ttl, self.config.min_ttl), self.config.max_ttl)
+            self._put(key, Entry(result, None, 0.0, 0.0), ttl)
 
     def _store_error(self, key: Hashable, error: BaseException, ttl: float | None) -> None:
         assert self.config is not None
@@ -590,70 +524,3 @@ class LookupCache:
         if not replaced and len(entries) > self.config.max_size:
             entries.popitem(last=False)
             self._evictions += 1
-
-
-class _BegunQuery(asyncio.Future[Answer]):
-    """The leader's end of a query begun by :meth:`LookupCache.run_query`: the
-    future its caller awaits, and the callback the backend calls with the
-    outcome.  One object per lookup in flight, instead of the cache's and the
-    backend's coroutines.  :meth:`cancel` (the caller was cancelled, or its
-    deadline expired) cancels the backend's query and lets a follower lead."""
-
-    __slots__ = ("backend", "cache", "handle", "key")
-
-    cache: LookupCache
-    key: Hashable
-    backend: Backend
-    handle: object
-
-    def __call__(self, outcome: Answer | BaseException) -> None:
-        """The backend's callback: cache ``outcome``, hand it to the followers,
-        resolve.  The common store (a TTL within the bounds, no serve-stale)
-        written out; anything else goes through :meth:`LookupCache._begun_store`."""
-        self.handle = None  # no cycle through the backend's query object
-        cache = self.cache
-        if isinstance(outcome, BaseException):
-            cache._begun_failed(self, outcome)
-            return
-        key = self.key
-        flights = cache._flights
-        if flights is not None and flights.get(key) is RUNNING:
-            del flights[key]  # SingleFlight.done, inline: nobody joined
-        elif cache._flight is not None:
-            cache._flight.done(key, outcome)
-        if cache._plain_ttls:  # a cache, TTLs from the answers, no serve-stale
-            ttl = outcome.ttl
-            if 0 < ttl <= cache._max_ttl and ttl >= cache._min_ttl:
-                expires = cache._clock() + ttl
-                entries = cache._entries
-                size = len(entries)
-                entries[key] = Entry(outcome, None, expires, expires)
-                if len(entries) == size:  # it replaced one: now the most recent
-                    entries.move_to_end(key)
-                elif size >= cache._max_size:
-                    entries.popitem(last=False)
-                    cache._evictions += 1
-            else:
-                cache._begun_store(key, outcome)
-        elif cache.config is not None:
-            cache._begun_store(key, outcome)
-        if cache.closed and cache.closed_error is not None:
-            with contextlib.suppress(asyncio.InvalidStateError):
-                self.set_exception(cache.closed_error())  # answered after the owner closed
-            return
-        # Not contextlib.suppress: a context manager costs two calls per lookup.
-        try:  # noqa: SIM105
-            self.set_result(outcome)
-        except asyncio.InvalidStateError:  # cancelled, and the backend called back anyway
-            pass
-
-    def cancel(self, msg: Any = None) -> bool:
-        if not self.done():
-            handle = self.handle
-            if handle is not None:
-                self.handle = None
-                self.backend.cancel_query(handle)
-            flight = self.cache._flight
-            if flight is not None:
-                flight.left(self.key)
-        return super().cancel(msg)

@@ -1,0 +1,119 @@
+"""Record queries begun without a coroutine: the future that is the backend's callback.
+
+:meth:`aioresolve.cache.LookupCache.run_query` hands the leader of an
+uncached query (asyncio, a backend that
+:attr:`~aioresolve.Backend.begins_queries`) a :class:`BegunQuery`: the future
+its caller awaits, and the ``done`` callback the backend calls with the
+outcome.  The callback stores the answer (or the negative answer, by its SOA),
+hands it to coalesced followers and resolves the future, so that no coroutine
+of the cache's or the backend's stays alive while the query runs (with 500
+queries in flight every object alive per lookup is walked by the garbage
+collector's young passes).  :meth:`BegunQuery.cancel` (the caller was
+cancelled, or its deadline expired) cancels the backend's query and lets a
+follower lead, as :class:`~aioresolve._coalesce.SingleFlight` does for a
+leader that leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
+from ._backends.base import Backend
+from ._cache_values import Entry, is_negative, negative_ttl_of
+from ._coalesce import RUNNING
+from ._errors import ResolverClosed
+from ._records import Answer
+
+if TYPE_CHECKING:
+    from .cache import LookupCache
+
+__all__ = ["BegunQuery"]
+
+
+class BegunQuery(asyncio.Future[Answer]):
+    """The leader's end of a query begun by :meth:`LookupCache.run_query`: the
+    future its caller awaits, and the callback the backend calls with the
+    outcome.  One object per lookup in flight, instead of the cache's and the
+    backend's coroutines.  :meth:`cancel` (the caller was cancelled, or its
+    deadline expired) cancels the backend's query and lets a follower lead."""
+
+    __slots__ = ("backend", "cache", "handle", "key")
+
+    cache: LookupCache
+    key: Hashable
+    backend: Backend
+    handle: object
+
+    def __call__(self, outcome: Answer | BaseException) -> None:
+        """The backend's callback: cache ``outcome``, hand it to the followers,
+        resolve.  The common store (a TTL within the bounds, no serve-stale)
+        written out; anything else goes through the cache's one store
+        (:meth:`~aioresolve.cache.LookupCache._store`)."""
+        self.handle = None  # no cycle through the backend's query object
+        cache = self.cache
+        if isinstance(outcome, BaseException):
+            self._failed(outcome)
+            return
+        key = self.key
+        flights = cache._flights
+        if flights is not None and flights.get(key) is RUNNING:
+            del flights[key]  # SingleFlight.done, inline: nobody joined
+        elif cache._flight is not None:
+            cache._flight.done(key, outcome)
+        if cache._plain_ttls:  # a cache, TTLs from the answers, no serve-stale
+            ttl = outcome.ttl
+            if 0 < ttl <= cache._max_ttl and ttl >= cache._min_ttl:
+                expires = cache._clock() + ttl
+                entries = cache._entries
+                size = len(entries)
+                entries[key] = Entry(outcome, None, expires, expires)
+                if len(entries) == size:  # it replaced one: now the most recent
+                    entries.move_to_end(key)
+                elif size >= cache._max_size:
+                    entries.popitem(last=False)
+                    cache._evictions += 1
+            else:
+                cache._store(key, outcome, ttl)
+        elif cache.config is not None:
+            cache._store(key, outcome, outcome.ttl if cache._provides_ttl else None)
+        if cache.closed and cache.closed_error is not None:
+            with contextlib.suppress(asyncio.InvalidStateError):
+                self.set_exception(cache.closed_error())  # answered after the owner closed
+            return
+        # Not contextlib.suppress: a context manager costs two calls per lookup.
+        try:  # noqa: SIM105
+            self.set_result(outcome)
+        except asyncio.InvalidStateError:  # cancelled, and the backend called back anyway
+            pass
+
+    def cancel(self, msg: Any = None) -> bool:
+        if not self.done():
+            handle = self.handle
+            if handle is not None:
+                self.handle = None
+                self.backend.cancel_query(handle)
+            flight = self.cache._flight
+            if flight is not None:
+                flight.left(self.key)
+        return super().cancel(msg)
+
+    def _failed(self, error: BaseException) -> None:
+        """The query failed: cache a negative answer (by its SOA), hand the
+        error to the followers, resolve."""
+        cache, key = self.cache, self.key
+        if cache.config is not None and is_negative(error):
+            cache._store_error(key, error, negative_ttl_of(error))
+        if cache._flight is not None:
+            cache._flight.failed(key, error)
+        if self.done():
+            return
+        if cache.closed and cache.closed_error is not None and not isinstance(
+                error, ResolverClosed):
+            closed = cache.closed_error()
+            closed.__cause__ = error
+            self.set_exception(closed)
+        else:
+            self.set_exception(error)
