@@ -258,3 +258,28 @@ def test_twins_agree_on_a_live_shaped_batch() -> None:
         # the compiled twin declines what the pure one declines (and non-ASCII lines)
         assert set(slows[0]) <= set(slows[1])
         assert len(slows[0]) < len(raw) // 2
+
+
+def test_compiled_elapsed_ms_is_the_encoders_float() -> None:
+    """The compiled twin's milliseconds (integer arithmetic, CPython's dtoa
+    near a tie) on ties, near-ties and every magnitude: the reference's text."""
+    if _lines_c is None:
+        pytest.skip(f"the compiled lines are not built here ({_MISSING})")
+    rnd = random.Random(11)
+    values = [k / 2_000_000 for k in range(0, 40_000)]  # every x.xxx5 ms below 20 ms
+    values += [k / 2000 + d for k in range(0, 2000) for d in (1e-12, -1e-12)]
+    values += [rnd.random() * 10 ** rnd.uniform(-10, 6) for _ in range(40_000)]
+    values += [0.0, 5e-7, 4.999e-7, 999_999.9999994, 999_999.9999996, 1e6, 2e6, 1e300]
+    answer = Answer("h.test", "A", (A(1, "192.0.2.1"),), "h.test", 1, server="127.0.0.1:53")
+    raw = [StreamResult(i, "h.test", answer, 1, None, "A", "h.test", elapsed)
+           for i, elapsed in enumerate(values)]
+    counts = dict.fromkeys(Status, 0)
+
+    def reference(r: StreamResult) -> bytes:
+        raise AssertionError(r)
+
+    data, written = _lines_c.jsonl_batch(raw, 1, counts, 0, reference)
+    assert written == len(values)
+    texts = [line.rsplit(b'"elapsed_ms":', 1)[1].split(b",", 1)[0].decode()
+             for line in data.splitlines()]
+    assert texts == [repr(round(elapsed * 1000, 3)) for elapsed in values]
