@@ -3,7 +3,8 @@
 One command, from the repository root::
 
     python -m benchmarks.bench_bulk_stages [--names 100000] [--concurrency 500]
-        [--stages stream,many,many+jsonl,many+csv,cli-jsonl,cli-csv] [--offline-repeat 5]
+        [--stages stream,many,many+jsonl,many+lines,many+csv,cli-jsonl,cli-csv]
+        [--offline-repeat 5]
 
 It starts one knotd (1 UDP worker) serving the rig's bulk zone, writes the
 input of ``bench_bulk`` (``h<i>.bulk.test``, every 100th NXDOMAIN, every 50th
@@ -20,6 +21,9 @@ NODATA) and then:
      run.batches()``, counting only;
    - ``many+jsonl`` / ``many+csv``: the same, each batch through the CLI's
      :class:`~aioresolve._cli_output.Writer` to ``/dev/null``;
+   - ``many+lines``: what the CLI does for JSONL: the run's stream results
+     (``BulkRun._raw_batches``) written as lines by ``Writer.write_raw``,
+     no :class:`~aioresolve.bulk.Result` for the common results;
    - ``many+jsonl+gc``: the same with the garbage collector tuned as the CLI
      tunes it (start-up frozen, first threshold 50,000);
    - ``cli-jsonl`` / ``cli-csv``: ``python -m aioresolve bulk FILE --server
@@ -61,8 +65,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 NX_EVERY = 100
 NODATA_EVERY = 50
-STAGES = ("stream", "many", "many+jsonl", "many+jsonl+gc", "many+csv", "cli-jsonl", "cli-csv",
-          "calls")
+STAGES = ("stream", "many", "many+jsonl", "many+lines", "many+jsonl+gc", "many+csv", "cli-jsonl",
+          "cli-csv", "calls")
 
 
 # -- children ----------------------------------------------------------------------------
@@ -99,9 +103,14 @@ async def live_child(stage: str, server: str, path: str, concurrency: int) -> di
         writer = None
         fd = os.open(os.devnull, os.O_WRONLY)
         if stage != "many":
-            writer = Writer(fd, stage.split("+")[1], header=True)
+            writer = Writer(fd, stage.split("+")[1].replace("lines", "jsonl"), header=True)
         async with resolve_many(names, nameservers=[server], concurrency=concurrency) as run:
-            async for batch in run.batches():
+            if stage == "many+lines":  # the CLI's JSONL path: stream results to lines
+                assert writer is not None
+                async for raw in run._raw_batches():
+                    answered += len(raw)
+                    writer.write_raw(raw, run)
+            async for batch in run.batches():  # (many+lines: none left)
                 answered += len(batch)
                 if writer is not None:
                     write_batch = getattr(writer, "write_batch", None)
