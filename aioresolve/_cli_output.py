@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .bulk import CSV_FIELDS, BulkRun, Result, Status
-from .bulk._lines import ONLY_ALL, ONLY_FAILED, ONLY_OK, jsonl_batch
+from .bulk._lines import ONLY_ALL, ONLY_FAILED, ONLY_OK, csv_batch, jsonl_batch, text_batch
 from .bulk._result import _STATUS_TEXT
 
 if TYPE_CHECKING:
@@ -208,9 +208,9 @@ class Writer:
         }[fmt]
         only = _ONLY.get(keep)
         self._only = ONLY_ALL if only is None else only
-        #: :meth:`write_raw` writes this writer's lines (jsonl without
-        #: ``--detail``, ``keep`` one of None, :func:`is_ok`, :func:`is_failed`)
-        self.takes_raw = fmt == "jsonl" and not detail and only is not None
+        #: :meth:`write_raw` writes this writer's lines (not ``--detail``;
+        #: ``keep`` one of None, :func:`is_ok`, :func:`is_failed`)
+        self.takes_raw = not detail and only is not None
         self._run: BulkRun | None = None
 
     def _take_csv(self) -> None:
@@ -349,25 +349,37 @@ class Writer:
         """:meth:`write_batch` for the stream's own results of ``run`` (what
         ``BulkRun._raw_batches`` hands out), counting each one's status in
         ``run.counts``: the common results' lines are written straight from
-        them (:func:`aioresolve.bulk._lines.jsonl_batch`, the same bytes),
-        the others through a :class:`Result`.  Only where :attr:`takes_raw`."""
-        # (bench_bulk_stages --offline-repeat 3, shared box: Result objects +
-        # counting + write_batch 4.5 us a name -> this 1.6; callgrind of the
-        # CLI, see docs/output.md)
+        them (:mod:`aioresolve.bulk._lines`, the same bytes), the others
+        through a :class:`Result`, in their place.  Only where :attr:`takes_raw`."""
+        # (JSONL, the CLI under callgrind: 43.3k -> 24.3k instructions per
+        # name with the compiled lines; see docs/output.md)
         if not self.takes_raw:
             raise ValueError("write_raw: this writer formats Result objects only")
         self._run = run
-        data, written = jsonl_batch(raw, len(run.rtypes), run.counts, self._only, self._slow)
-        if written:
-            self._parts.append(data)
-            self._size += len(data)
-            self.written += written
+        per, counts, only = len(run.rtypes), run.counts, self._only
+        if self.fmt == "jsonl":
+            data, written = jsonl_batch(raw, per, counts, only, self._slow)
+            if written:
+                self._parts.append(data)
+                self._size += len(data)
+        else:
+            if self.fmt == "csv":
+                if self._csv_buffer.tell():  # rows of write() before: they come first
+                    self._take_csv()
+                text, written = csv_batch(raw, per, counts, only, self._slow_text)
+            else:
+                text, written = text_batch(raw, per, counts, only, self.multi_type,
+                                           escape_text, self._slow_text)
+            if written:
+                self._texts.append(text)
+                self._size += len(text)
+        self.written += written
         if self._size >= self.batch_bytes or (
                 time.monotonic() - self._since > self.batch_seconds):
             self.flush()
 
-    def _slow(self, raw: StreamResult) -> bytes | None:
-        """The line of one stream result through the reference path (counted)."""
+    def _slow_result(self, raw: StreamResult) -> Result | None:
+        """The :class:`Result` of one stream result (counted), unless ``keep`` drops it."""
         run = self._run
         assert run is not None
         result = run._results([raw])[0]
@@ -375,7 +387,22 @@ class Writer:
         keep = self.keep
         if keep is not None and not keep(result):
             return None
-        return json_line(result.to_dict())
+        return result
+
+    def _slow(self, raw: StreamResult) -> bytes | None:
+        """The JSON line of one stream result through the reference path."""
+        result = self._slow_result(raw)
+        return None if result is None else json_line(result.to_dict())
+
+    def _slow_text(self, raw: StreamResult) -> str | None:
+        """The csv or text line of one stream result through the reference path."""
+        result = self._slow_result(raw)
+        if result is None:
+            return None
+        self._format_batch([result])
+        text = self._texts.pop()
+        self._size -= len(text)
+        return text
 
     def flush(self) -> None:
         """Write what is pending.  A closed pipe (``| head``) sets

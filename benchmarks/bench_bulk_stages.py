@@ -42,7 +42,7 @@ NODATA) and then:
    ``--offline-repeat`` interleaved rounds: making the
    :class:`~aioresolve.bulk.Result` objects (``BulkRun._results``), + counting
    statuses, + the JSONL, CSV or text writer (``Writer.write_batch``); and
-   what the CLI does for JSONL instead: the lines written straight from the
+   what the CLI does instead: each format's lines written straight from the
    stream's results, statuses counted (``Writer.write_raw``, no ``Result``).
 
 The box may be shared: CPU µs/name is the robust figure; names/s is not.
@@ -186,18 +186,22 @@ async def offline_child(server: str, path: str, concurrency: int, repeat: int
                 writer.flush()
         return go
 
-    def raw_lines() -> None:  # what the CLI does for jsonl: Writer.write_raw, no Result
-        counts = run.counts
-        for status in counts:
-            counts[status] = 0
-        writer = Writer(fd, "jsonl", header=True)
-        for c in chunks:
-            writer.write_raw(c, run)
-        writer.flush()
+    def raw_lines(fmt: str) -> Any:  # what the CLI does: Writer.write_raw, no Result
+        def go() -> None:
+            counts = run.counts
+            for status in counts:
+                counts[status] = 0
+            writer = Writer(fd, fmt, header=True)
+            for c in chunks:
+                writer.write_raw(c, run)
+            writer.flush()
+        return go
 
     stages = {"make results": pipeline(None, False), "+ count statuses": pipeline(None, True),
               "+ writer jsonl": pipeline("jsonl", True), "+ writer csv": pipeline("csv", True),
-              "+ writer text": pipeline("text", True), "jsonl lines from the stream": raw_lines}
+              "+ writer text": pipeline("text", True)}
+    stages.update({f"{fmt} lines from the stream": raw_lines(fmt)
+                   for fmt in ("jsonl", "csv", "text")})
     best = dict.fromkeys(stages, float("inf"))
     for _ in range(repeat):  # interleaved: a busy moment of the box hits every stage alike
         for label, func in stages.items():
@@ -343,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             make, counted = data["make results"], data["+ count statuses"]
             for stage, value in data.items():
                 own = value - (make if stage == "+ count statuses" else counted)
-                if stage in ("make results", "jsonl lines from the stream"):
+                if stage == "make results" or stage.endswith("from the stream"):
                     own = value
                 print(f"| {stage} | {value:.2f} | {own:.2f} |")
     return 0

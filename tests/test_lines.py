@@ -1,5 +1,5 @@
-"""The CLI's JSONL lines straight from the stream's results
-(:mod:`aioresolve.bulk._lines`, ``Writer.write_raw``) against the reference
+"""The CLI's lines straight from the stream's results (JSONL, CSV, text:
+:mod:`aioresolve.bulk._lines`, ``Writer.write_raw``) against the reference
 path (``BulkRun._results`` + ``Writer.write_batch``): the same bytes (the
 golden files), the same counts per status, with every filter, in order;
 each test runs with both twins, the pure ``_lines_py`` and the compiled
@@ -95,10 +95,10 @@ def raw_of(result: Result, per: int = 1, slot: int = 0) -> StreamResult:
                         result.name, result.elapsed)
 
 
-def raw_written(raw: list[StreamResult], run: BulkRun, *, batch: int, keep: Any = None
-                ) -> bytes:
+def raw_written(raw: list[StreamResult], run: BulkRun, *, batch: int, keep: Any = None,
+                fmt: str = "jsonl") -> bytes:
     with tempfile.TemporaryFile() as f:
-        writer = Writer(f.fileno(), "jsonl", header=True, keep=keep)
+        writer = Writer(f.fileno(), fmt, header=True, keep=keep, types=run.rtypes)
         assert writer.takes_raw
         for start in range(0, len(raw), batch):
             writer.write_raw(raw[start:start + batch], run)
@@ -107,9 +107,10 @@ def raw_written(raw: list[StreamResult], run: BulkRun, *, batch: int, keep: Any 
         return f.read()
 
 
-def reference_written(raw: list[StreamResult], run: BulkRun, *, keep: Any = None) -> bytes:
+def reference_written(raw: list[StreamResult], run: BulkRun, *, keep: Any = None,
+                      fmt: str = "jsonl") -> bytes:
     with tempfile.TemporaryFile() as f:
-        writer = Writer(f.fileno(), "jsonl", header=True, keep=keep)
+        writer = Writer(f.fileno(), fmt, header=True, keep=keep, types=run.rtypes)
         writer.write_batch(run._results(raw))
         writer.flush()
         f.seek(0)
@@ -124,22 +125,26 @@ def test_raw_of_is_the_inverse_of_results() -> None:
 
 
 @pytest.mark.parametrize("batch", [1, 3, 64, 1000])
-def test_golden_bytes_from_raw(batch: int) -> None:
-    """The golden JSONL bytes, whatever the batches, and every status counted once."""
+@pytest.mark.parametrize("fmt, name", [("jsonl", "results.jsonl"), ("csv", "results.csv"),
+                                       ("text", "results.txt")])
+def test_golden_bytes_from_raw(batch: int, fmt: str, name: str) -> None:
+    """The golden bytes of each format, whatever the batches, and every
+    status counted once."""
     run = make_run()
     results = golden_results()
     raw = [raw_of(r) for r in results]
-    assert raw_written(raw, run, batch=batch) == (GOLDEN / "results.jsonl").read_bytes()
+    assert raw_written(raw, run, batch=batch, fmt=fmt) == (GOLDEN / name).read_bytes()
     assert run.counts == {**dict.fromkeys(Status, 0),
                           **collections.Counter(r.status for r in results)}
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "text"])
 @pytest.mark.parametrize("keep", [None, is_ok, is_failed])
-def test_filters_from_raw(keep: Any) -> None:
+def test_filters_from_raw(keep: Any, fmt: str) -> None:
     run, reference = make_run(), make_run()
     raw = [raw_of(r) for r in golden_results()]
-    assert raw_written(raw, run, batch=7, keep=keep) == reference_written(raw, reference,
-                                                                           keep=keep)
+    assert (raw_written(raw, run, batch=7, keep=keep, fmt=fmt)
+            == reference_written(raw, reference, keep=keep, fmt=fmt))
     counted = collections.Counter(r.status for r in reference._results(raw))
     assert run.counts == {**dict.fromkeys(Status, 0), **counted}
 
@@ -178,16 +183,17 @@ any_texts = st.text(st.characters(exclude_categories=()), max_size=20)
 names = st.one_of(st.sampled_from(["x.test", "h0.bulk.test", "xn--caf-dma.test"]), any_texts)
 
 
-@settings(max_examples=300, deadline=None,
+@settings(max_examples=400, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=any_texts, name=names, server=st.one_of(st.none(), any_texts),
        elapsed=st.floats(0, 1e6), ttl=st.integers(0, 2**31 - 1),
        address=st.one_of(st.sampled_from(["192.0.2.1", "2001:db8::1"]), any_texts),
        keep=st.sampled_from([None, is_ok, is_failed]), batch=st.integers(1, 9),
-       two_types=st.booleans())
+       two_types=st.booleans(), fmt=st.sampled_from(["jsonl", "csv", "text"]))
 def test_raw_lines_equal_reference_lines(text: str, name: str, server: str | None,
                                          elapsed: float, ttl: int, address: str,
-                                         keep: Any, batch: int, two_types: bool) -> None:
+                                         keep: Any, batch: int, two_types: bool,
+                                         fmt: str) -> None:
     """Any input, name, server, address (quotes, backslashes, control
     characters, lone surrogates, non-ASCII), TTL and elapsed time, with every
     filter and batch size, several types: the bytes and counts of the reference."""
@@ -206,8 +212,8 @@ def test_raw_lines_equal_reference_lines(text: str, name: str, server: str | Non
     per = len(rtypes)
     raw = [raw_of(r, per, i % per) for i, r in enumerate(results)]
     run, reference = make_run(rtypes), make_run(rtypes)
-    assert (raw_written(raw, run, batch=batch, keep=keep)
-            == reference_written(raw, reference, keep=keep))
+    assert (raw_written(raw, run, batch=batch, keep=keep, fmt=fmt)
+            == reference_written(raw, reference, keep=keep, fmt=fmt))
     counted = collections.Counter(r.status for r in reference._results(raw))
     assert run.counts == {**dict.fromkeys(Status, 0), **counted}
 
@@ -215,7 +221,7 @@ def test_raw_lines_equal_reference_lines(text: str, name: str, server: str | Non
 def test_write_raw_needs_a_plain_jsonl_writer() -> None:
     with tempfile.TemporaryFile() as f:
         for writer in (Writer(f.fileno(), "jsonl", header=True, detail=True),
-                       Writer(f.fileno(), "csv", header=True),
+                       Writer(f.fileno(), "csv", header=True, keep=lambda r: True),
                        Writer(f.fileno(), "jsonl", header=True, keep=lambda r: True)):
             assert not writer.takes_raw
             with pytest.raises(ValueError):

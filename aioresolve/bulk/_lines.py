@@ -2,7 +2,8 @@
 ``_lines_c`` (typed Cython, built by ``setup.py`` where a compiler is
 present) or :mod:`aioresolve.bulk._lines_py` (the reference), picked as
 :mod:`aioresolve._dns._speedups` picks the engine's twins
-(``AIORESOLVE_NO_EXTENSIONS=1`` forces the pure one).
+(``AIORESOLVE_NO_EXTENSIONS=1`` forces the pure one).  The text and CSV
+lines (:func:`text_batch`, :func:`csv_batch`) are Python in both.
 
 :data:`COMPILED` is true when the compiled twin is in use.
 """
@@ -10,9 +11,10 @@ present) or :mod:`aioresolve.bulk._lines_py` (the reference), picked as
 from __future__ import annotations
 
 from .._dns._speedups import NO_EXTENSIONS
-from ._lines_py import ONLY_ALL, ONLY_FAILED, ONLY_OK
+from ._lines_py import ONLY_ALL, ONLY_FAILED, ONLY_OK, csv_batch, text_batch
 
-__all__ = ["COMPILED", "ONLY_ALL", "ONLY_FAILED", "ONLY_OK", "jsonl_batch"]
+__all__ = ["COMPILED", "ONLY_ALL", "ONLY_FAILED", "ONLY_OK", "csv_batch", "jsonl_batch",
+           "text_batch"]
 
 COMPILED = False
 if not NO_EXTENSIONS:

@@ -25,6 +25,7 @@ from libc.math cimport fabs, floor
 from libc.string cimport memcpy, strlen
 
 from .._dns.stream import Cancelled
+from .._errors import ResolveError
 from .._records import AAAA, A, Answer
 from ._result import _STATUS_OF_TYPE, _STATUS_TEXT, Status
 
@@ -49,6 +50,7 @@ cdef object _Answer = Answer
 cdef object _A = A
 cdef object _AAAA = AAAA
 cdef object _Cancelled = Cancelled
+cdef object _ResolveError = ResolveError
 cdef object _NOERROR = Status.NOERROR
 cdef dict _status_of = _STATUS_OF_TYPE
 cdef dict _status_text = _STATUS_TEXT
@@ -329,7 +331,8 @@ def jsonl_batch(raw, Py_ssize_t per, dict counts, int only, slow):
                     else:
                         klass = type(res)
                         status = _status_of.get(klass)
-                        if status is not None and klass is not _Cancelled:
+                        if (status is not None and klass is not _Cancelled
+                                and isinstance(res, _ResolveError)):
                             if only == 1:  # ONLY_OK
                                 counts[status] += 1
                                 continue
