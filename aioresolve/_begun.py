@@ -22,7 +22,7 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from ._backends.base import Backend
-from ._cache_values import Entry, is_negative, negative_ttl_of
+from ._cache_values import Entry, is_negative, make_entry, negative_ttl_of
 from ._coalesce import RUNNING
 from ._errors import ResolverClosed
 from ._records import Answer
@@ -69,7 +69,10 @@ class BegunQuery(asyncio.Future[Answer]):
                 expires = cache._clock() + ttl
                 entries = cache._entries
                 size = len(entries)
-                entries[key] = Entry(outcome, None, expires, expires)
+                entry = entries[key] = make_entry(Entry)  # (not Entry(): see make_entry)
+                entry.value = outcome
+                entry.error = entry.aged = None
+                entry.expires = entry.stale_until = expires
                 if len(entries) == size:  # it replaced one: now the most recent
                     entries.move_to_end(key)
                 elif size >= cache._max_size:

@@ -16,7 +16,10 @@ from ._backends.base import NegativeAnswer
 from ._errors import NoData, NXDomain, ResolveError
 from ._records import Answer
 
-__all__ = ["Entry", "age_answer", "copy_error", "copy_result", "is_negative", "negative_ttl_of"]
+__all__ = [
+    "Entry", "age_answer", "copy_error", "copy_result", "is_negative", "make_entry",
+    "negative_ttl_of",
+]
 
 # EAI_NODATA is a glibc extension (not in POSIX, absent on macOS).
 _NEGATIVE_EAI = {socket.EAI_NONAME} | (
@@ -40,6 +43,14 @@ class Entry:
         #: (remaining seconds, the answer aged to them): answers are immutable,
         #: so hits within the same second share one aged copy.
         self.aged: tuple[int, Answer] | None = None
+
+
+#: ``make_entry(Entry)``: an :class:`Entry` without running its ``__init__``;
+#: the cache's stores set every slot themselves.  Calling the class is not
+#: specialized on Python 3.11 (``type.__call__`` -> a Python ``__init__``
+#: frame): ``Entry(...)`` took 0.68 µs, this and five slot stores 0.18 µs
+#: (timeit, best of 5 x 10^6, shared box), once per answer stored.
+make_entry = object.__new__
 
 
 def copy_result(value: Any) -> Any:

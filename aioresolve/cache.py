@@ -54,6 +54,7 @@ from ._cache_values import (
     copy_error,
     copy_result,
     is_negative,
+    make_entry,
     negative_ttl_of,
 )
 from ._coalesce import RUNNING, Flight, SingleFlight
@@ -498,7 +499,7 @@ class LookupCache:
             ttl = self.config.fixed_ttl
         if ttl is not None:
             ttl = min(max(ttl, self.config.min_ttl), self.config.max_ttl)
-            self._put(key, Entry(result, None, 0.0, 0.0), ttl)
+            self._put(key, result, None, ttl)
 
     def _store_error(self, key: Hashable, error: BaseException, ttl: float | None) -> None:
         assert self.config is not None
@@ -507,13 +508,19 @@ class LookupCache:
         if ttl is None:
             return
         ttl = min(max(ttl, self.config.min_ttl), self.config.max_negative_ttl)
-        self._put(key, Entry(None, copy_error(error), 0.0, 0.0), ttl)
+        self._put(key, None, copy_error(error), ttl)
 
-    def _put(self, key: Hashable, entry: Entry, ttl: float) -> None:
+    def _put(self, key: Hashable, value: object, error: BaseException | None,
+             ttl: float) -> None:
+        """Cache ``value`` (or ``error``) for ``ttl`` seconds as the most recent entry."""
         assert self.config is not None
         if ttl <= 0:
             self._entries.pop(key, None)  # TTL 0: use once, never cache (RFC 1035 §3.2.1)
             return
+        entry = make_entry(Entry)  # (not Entry(): see _cache_values.make_entry)
+        entry.value = value
+        entry.error = error
+        entry.aged = None
         entry.expires = expires = self._clock() + ttl
         entry.stale_until = expires + self.config.serve_stale
         entries = self._entries
