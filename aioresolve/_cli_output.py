@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .bulk import CSV_FIELDS, BulkRun, Result, Status
+from .bulk._lines import COMPILED as LINES_COMPILED
 from .bulk._lines import ONLY_ALL, ONLY_FAILED, ONLY_OK, csv_batch, jsonl_batch, text_batch
 from .bulk._result import _STATUS_TEXT
 
@@ -209,8 +210,9 @@ class Writer:
         only = _ONLY.get(keep)
         self._only = ONLY_ALL if only is None else only
         #: :meth:`write_raw` writes this writer's lines (not ``--detail``;
-        #: ``keep`` one of None, :func:`is_ok`, :func:`is_failed`)
-        self.takes_raw = not detail and only is not None
+        #: ``keep`` one of None, :func:`is_ok`, :func:`is_failed`; csv and text
+        #: with the compiled twin only: in Python they buy nothing, see _lines_py)
+        self.takes_raw = not detail and only is not None and (fmt == "jsonl" or LINES_COMPILED)
         self._run: BulkRun | None = None
 
     def _take_csv(self) -> None:

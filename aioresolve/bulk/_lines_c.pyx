@@ -40,6 +40,7 @@ cdef extern from "Python.h":
     bint PyTuple_CheckExact(object)
     bint PyBytes_CheckExact(object)
     char* PyOS_double_to_string(double, char, int, int, int*) except NULL
+    object PyUnicode_DecodeASCII(const char*, Py_ssize_t, const char*)
     object PyErr_Occurred()
     void PyErr_Clear()
 
@@ -134,57 +135,65 @@ cdef int _put_int(Buf* b, object value) except -1:
     return 1
 
 
-cdef int _put_elapsed(Buf* b, object elapsed) except -1:
-    """``repr(round(elapsed * 1000, 3))``, as :func:`_lines_py.elapsed_text`."""
-    cdef double ms, m, frac
+cdef int _put_ms(Buf* b, double ms, bint strip) except -1:
+    """``%.3f`` of ``ms`` (0 <= ms < 1e9), less its trailing zeros (one
+    kept) when ``strip``.
+
+    The thousandths by integer arithmetic where the rounding is unambiguous:
+    m = ms * 1000 is within half an ulp (< 6.2e-5 below 1e12) of the exact
+    product, so a fraction more than 1e-4 away from .5 rounds as the exact
+    value does (what %.3f does); a near tie takes CPython's dtoa.
+    (callgrind: PyOS_double_to_string is ~680 instructions a call, this ~40;
+    the CLI 24,786 -> 24,304 instructions per name.)"""
+    cdef double m = ms * 1000.0
+    cdef double frac = m - floor(m)
     cdef long long k
-    cdef char* text
     cdef char digits[24]
     cdef char decimals[3]
-    cdef int pos = 24, d, nd
+    cdef int pos = 24, d, nd = 3
+    cdef char* text
     cdef Py_ssize_t n
+    if fabs(frac - 0.5) > 1e-4:
+        k = <long long>floor(m + 0.5)
+        d = <int>(k % 1000)
+        k //= 1000
+        decimals[0] = <char>(48 + d // 100)
+        decimals[1] = <char>(48 + (d // 10) % 10)
+        decimals[2] = <char>(48 + d % 10)
+        if strip:
+            while nd > 1 and decimals[nd - 1] == b'0':  # "2.500" -> "2.5", "2.000" -> "2.0"
+                nd -= 1
+        while True:
+            pos -= 1
+            digits[pos] = <char>(48 + k % 10)
+            k //= 10
+            if k == 0:
+                break
+        _put(b, digits + pos, 24 - pos)
+        _put(b, b'.', 1)
+        _put(b, decimals, nd)
+        return 1
+    text = PyOS_double_to_string(ms, b'f', 3, 0, NULL)
+    try:
+        n = strlen(text)
+        if strip:
+            while text[n - 1] == b'0':
+                n -= 1
+            if text[n - 1] == b'.':
+                n += 1  # "2." -> "2.0" (the zero is still there)
+        _put(b, text, n)
+    finally:
+        PyMem_Free(text)
+    return 1
+
+
+cdef int _put_elapsed(Buf* b, object elapsed) except -1:
+    """``repr(round(elapsed * 1000, 3))``, as :func:`_lines_py.elapsed_text`."""
+    cdef double ms
     if PyFloat_CheckExact(elapsed):
         ms = PyFloat_AS_DOUBLE(elapsed) * 1000
         if 0.0 <= ms < 1e9:
-            # The thousandths by integer arithmetic where the rounding is
-            # unambiguous: m = ms * 1000 is within half an ulp (< 6.2e-5 below
-            # 1e12) of the exact product, so a fraction more than 1e-4 away
-            # from .5 rounds as the exact value does (what %.3f does); a near
-            # tie takes CPython's dtoa below.  (callgrind: PyOS_double_to_string
-            # is ~680 instructions a call, this ~40.)
-            m = ms * 1000.0
-            frac = m - floor(m)
-            if fabs(frac - 0.5) > 1e-4:
-                k = <long long>floor(m + 0.5)
-                d = <int>(k % 1000)
-                k //= 1000
-                decimals[0] = <char>(48 + d // 100)
-                decimals[1] = <char>(48 + (d // 10) % 10)
-                decimals[2] = <char>(48 + d % 10)
-                nd = 3
-                while nd > 1 and decimals[nd - 1] == b'0':  # "2.500" -> "2.5", "2.000" -> "2.0"
-                    nd -= 1
-                while True:
-                    pos -= 1
-                    digits[pos] = <char>(48 + k % 10)
-                    k //= 10
-                    if k == 0:
-                        break
-                _put(b, digits + pos, 24 - pos)
-                _put(b, b'.', 1)
-                _put(b, decimals, nd)
-                return 1
-            text = PyOS_double_to_string(ms, b'f', 3, 0, NULL)
-            try:
-                n = strlen(text)
-                while text[n - 1] == b'0':
-                    n -= 1
-                if text[n - 1] == b'.':
-                    n += 1  # "2." -> "2.0" (the zero is still there)
-                _put(b, text, n)
-            finally:
-                PyMem_Free(text)
-            return 1
+            return _put_ms(b, ms, True)
     return _put_str(b, repr(round(elapsed * 1000, 3)))
 
 
@@ -360,5 +369,224 @@ def jsonl_batch(raw, Py_ssize_t per, dict counts, int only, slow):
         if ok:
             counts[_NOERROR] += ok
         return PyBytes_FromStringAndSize(b.data, b.size), written
+    finally:
+        PyMem_Free(b.data)
+
+
+# -- text and csv ----------------------------------------------------------------------
+
+
+cdef int _put_plain(Buf* b, object s, bint csv) except -1:
+    """Copy ``s`` where the format writes it as it is: printable ASCII, and
+    no backslash (text: escaped) or no comma and quote (csv: quoted); 1, or 0."""
+    cdef Py_ssize_t i, n
+    cdef const unsigned char* src
+    cdef unsigned char c
+    cdef char* dst
+    if not PyUnicode_CheckExact(s) or not PyUnicode_IS_ASCII(s):
+        return 0
+    n = PyUnicode_GET_LENGTH(s)
+    if b.size + n > b.room:
+        _grow(b, n)
+    src = <const unsigned char*>PyUnicode_DATA(s)
+    dst = b.data + b.size
+    for i in range(n):
+        c = src[i]
+        if c < 0x20 or c == 0x7f:
+            return 0
+        if csv:
+            if c == 0x2c or c == 0x22:
+                return 0
+        elif c == 0x5c:
+            return 0
+        dst[i] = <char>c
+    b.size += n
+    return 1
+
+
+cdef int _put_addresses(Buf* b, object records, bint csv) except -1:
+    """The addresses of A/AAAA records separated by spaces (``data_text``); 1, or 0."""
+    cdef Py_ssize_t i, count
+    cdef object record, kind
+    if not PyTuple_CheckExact(records):
+        return 0
+    count = PyTuple_GET_SIZE(records)
+    if count == 0:
+        return 0
+    for i in range(count):
+        record = <object>PyTuple_GET_ITEM(records, i)
+        kind = type(record)
+        if kind is not _A and kind is not _AAAA:
+            return 0
+        if i:
+            _put(b, b' ', 1)
+        if not _put_plain(b, record.address, csv):
+            return 0
+    return 1
+
+
+cdef int _common(object r, Py_ssize_t per, int only, dict counts, list out) except -1:
+    """Unpack a common result into ``out`` (index, text, res, attempts,
+    where, rtype, qname, elapsed, status, message): 1; 2 when ``only``
+    filters it out (counted); 0 for the reference."""
+    cdef object index, text, res, attempts, server, rtype, qname, elapsed, klass, status
+    cdef object ttl, where
+    if not isinstance(r, tuple) or PyTuple_GET_SIZE(r) != 8:
+        return 0
+    (index, text, res, attempts, server, rtype, qname, elapsed) = r
+    if qname is None:
+        return 0
+    if per > 1:
+        index = index // per
+    if type(res) is _Answer:
+        if only == 2:  # ONLY_FAILED
+            counts[_NOERROR] += 1
+            return 2
+        out[:] = [index, text, res, attempts, res.server or server, rtype, qname, elapsed,
+                  _NOERROR, None, res.ttl]
+        return 1
+    klass = type(res)
+    status = _status_of.get(klass)
+    if status is None or klass is _Cancelled or not isinstance(res, _ResolveError):
+        return 0
+    if only == 1:  # ONLY_OK
+        counts[status] += 1
+        return 2
+    try:
+        ttl = res.negative_ttl
+        where = res.server or server
+    except AttributeError:  # not a ResolveError after all
+        return 0
+    out[:] = [index, text, res, attempts, where, rtype, qname, elapsed, status,
+              str(res) or klass.__name__, ttl]
+    return 1
+
+
+cdef object _pieces(Buf* b, list pieces, object line):
+    """The ASCII of the buffer so far, then ``line`` (a reference line), to ``pieces``."""
+    if b.size:
+        pieces.append(PyUnicode_DecodeASCII(b.data, b.size, NULL))
+        b.size = 0
+    pieces.append(line)
+
+
+def text_batch(raw, Py_ssize_t per, dict counts, int only, bint multi_type, escape, slow):
+    """The text format's lines of ``raw``; see :func:`aioresolve.bulk._lines_py.text_batch`
+    (``escape`` is not called: a column that needs it goes to ``slow``)."""
+    cdef Buf b
+    cdef Py_ssize_t mark, written = 0
+    cdef list out = [None] * 11, pieces = []
+    cdef object r, status, line
+    cdef int kind, done
+    b.data = <char*>PyMem_Malloc(16384)
+    if b.data == NULL:
+        raise MemoryError()
+    b.size, b.room = 0, 16384
+    try:
+        for r in raw:
+            mark = b.size
+            kind = _common(r, per, only, counts, out)
+            if kind == 2:
+                continue
+            done = 0
+            if kind == 1 and _put_plain(&b, out[1], False):
+                if multi_type:
+                    _put(&b, b'\t', 1)
+                    done = _put_plain(&b, out[5], False)
+                else:
+                    done = 1
+                status = out[8]
+                if done:
+                    _put(&b, b'\t', 1)
+                    done = _put_plain(&b, _status_text[status], False)
+                if done:
+                    _put(&b, b'\t', 1)
+                    if status is _NOERROR:
+                        done = _put_addresses(&b, out[2].records, False)
+                    else:
+                        done = _put_plain(&b, out[9], False)
+                if done:
+                    _put(&b, b'\n', 1)
+                    counts[status] += 1
+                    written += 1
+                    continue
+            b.size = mark  # the reference writes this one
+            line = slow(r)
+            if line is not None:
+                _pieces(&b, pieces, line)
+                written += 1
+        _pieces(&b, pieces, "")
+        return "".join(pieces), written
+    finally:
+        PyMem_Free(b.data)
+
+
+cdef int _put_csv_int(Buf* b, object value) except -1:
+    if value is None:
+        return 1
+    return _put_int(b, value)
+
+
+def csv_batch(raw, Py_ssize_t per, dict counts, int only, slow):
+    """The CSV rows of ``raw``; see :func:`aioresolve.bulk._lines_py.csv_batch`."""
+    cdef Buf b
+    cdef Py_ssize_t mark, written = 0
+    cdef list out = [None] * 11, pieces = []
+    cdef object r, status, line, elapsed, where
+    cdef double ms
+    cdef int kind, done
+    b.data = <char*>PyMem_Malloc(16384)
+    if b.data == NULL:
+        raise MemoryError()
+    b.size, b.room = 0, 16384
+    try:
+        for r in raw:
+            mark = b.size
+            kind = _common(r, per, only, counts, out)
+            if kind == 2:
+                continue
+            done = 0
+            if kind == 1:
+                status, elapsed, where = out[8], out[7], out[4]
+                done = (_put_int(&b, out[0]) and _put(&b, b',', 1) == 0
+                        and _put_plain(&b, out[1], True) and _put(&b, b',', 1) == 0
+                        and _put_plain(&b, out[6], True) and _put(&b, b',', 1) == 0
+                        and _put_plain(&b, out[5], True) and _put(&b, b',', 1) == 0
+                        and _put_plain(&b, _status_text[status], True)
+                        and _put(&b, b',', 1) == 0)
+                if done:
+                    if status is _NOERROR:
+                        done = (_put_addresses(&b, out[2].records, True)
+                                and _put(&b, b',', 1) == 0 and _put_csv_int(&b, out[10])
+                                and _put(&b, b',', 1) == 0
+                                and _put_plain(&b, out[2].canonical_name, True)
+                                and _put(&b, b',,', 2) == 0)
+                    else:
+                        done = (_put(&b, b',', 1) == 0 and _put_csv_int(&b, out[10])
+                                and _put(&b, b',,', 2) == 0
+                                and _put_plain(&b, out[9], True) and _put(&b, b',', 1) == 0)
+                if done:
+                    done = _put_int(&b, out[3]) and _put(&b, b',', 1) == 0
+                if done and PyFloat_CheckExact(elapsed):
+                    ms = PyFloat_AS_DOUBLE(elapsed) * 1000
+                    done = 0.0 <= ms < 1e9 and _put_ms(&b, ms, False)
+                else:
+                    done = 0
+                if done:
+                    _put(&b, b',', 1)
+                    if where is not None:
+                        done = _put_plain(&b, where, True)
+                if done:
+                    _put(&b, b'\n', 1)
+                    counts[status] += 1
+                    written += 1
+                    continue
+            b.size = mark  # the reference writes this one
+            line = slow(r)
+            if line is not None:
+                _pieces(&b, pieces, line)
+                written += 1
+        _pieces(&b, pieces, "")
+        return "".join(pieces), written
     finally:
         PyMem_Free(b.data)

@@ -265,12 +265,14 @@ def _clean(line: str, quotes: int) -> bool:
     return line.isprintable() and line.count('"') == quotes and "\\" not in line
 
 
-# -- text and csv: the same loop, Python only (both twins use these) ------------------
+# -- text and csv ----------------------------------------------------------------------
 #
-# What these save is the Result object per name (bench_bulk_stages offline,
-# shared box: make results 1.3 + count 0.2 us/name before the writer's own
-# 0.7 (text) and 2.6 (csv)); the lines themselves are formatted by the same
-# operations on the same values as Writer._text_batch / _csv_batch.
+# The lines are formatted by the same operations on the same values as
+# Writer._text_batch / _csv_batch, without the Result: in Python that buys
+# nothing (offline on 20k live results, shared box: csv 3.47 -> 3.36 us/name,
+# text 1.89 -> 1.90; the formatting is the cost, not the Result), so the CLI
+# takes them only from the compiled twin (_cli_output.Writer.takes_raw);
+# these are its reference.
 
 
 def _fields(r: StreamResult, per: int, only: int, counts: dict[Status, int]
