@@ -43,7 +43,7 @@ from .cache import LookupCache
 if TYPE_CHECKING:
     import trio
 
-__all__ = ["ANY_PROTOCOL", "LookupRunner", "given", "reverse_name", "untimed"]
+__all__ = ["ANY_PROTOCOL", "LookupRunner", "given", "reverse_name", "timeout_error", "untimed"]
 
 T = TypeVar("T")
 

@@ -248,6 +248,9 @@ class Expiry:
         return True  # pragma: no cover - Python 3.10 cannot tell
 
 
+_new_expiry = object.__new__
+
+
 class Deadlines:
     """The deadlines of every lookup with one ``timeout`` value, under asyncio.
 
@@ -272,7 +275,13 @@ class Deadlines:
         self._live = 0
 
     def start(self, task: asyncio.Task[Any]) -> Expiry:
-        entry = Expiry(self.loop.time() + self.timeout, task)
+        # Not Expiry(...): calling a Python class is not specialized on 3.11
+        # (type.__call__, then an __init__ frame); its slots are set here.
+        entry = _new_expiry(Expiry)
+        entry.when = self.loop.time() + self.timeout
+        entry.task = task
+        entry.fired = entry.done = False
+        entry.cancelling = 0
         self._queue.append(entry)
         self._live += 1
         if self._handle is None:
