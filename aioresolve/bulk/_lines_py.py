@@ -103,8 +103,8 @@ def jsonl_batch(raw: Sequence[StreamResult], per: int, counts: dict[Status, int]
     res: Any
     for r in raw:
         index, text, res, attempts, server, rtype, qname, elapsed = r
-        if qname is None:
-            line = None
+        if qname is None or type(attempts) is not int or type(index) is not int:
+            line = None  # (numbers are written unquoted: of the engine's type only)
         elif type(res) is Answer:
             if only == ONLY_FAILED:
                 counts[noerror] += 1
