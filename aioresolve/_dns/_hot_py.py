@@ -10,7 +10,9 @@ reading and matching replies, finishing a query, and expiring the timeout
 queues.  Everything unusual (error RCODEs, TC, malformed or mis-cased replies,
 refusals, CNAME follow-ups, TCP) is handed to the engine's other parts,
 which both twins share: so the compiled twin can never be less strict than
-this one on those.
+this one on those.  A stream's batch path (the pure ``Sink`` and
+``start_items``, which :meth:`Core.start_many` runs) is in
+:mod:`aioresolve._dns._sink_py`, re-exported here.
 """
 
 from __future__ import annotations
@@ -19,17 +21,15 @@ import collections
 import contextlib
 import heapq
 import os
-import re
 import struct
-import time
 from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import _errors
-from .._nameservers import nameserver_text
 from .._records import Answer
 from ._core import _DEBUG, EngineCore, log
 from ._query import _QTYPES, Query, qtype_of
+from ._sink_py import Sink, is_hostname, start_items
 from ._speedups import parse_response, recv_batch, send_batch
 from ._stats import Stats
 from ._timeouts import _SWEEP
@@ -39,7 +39,7 @@ from .codec import CLASS_IN, FLAG_QR, ParseError, encode_name
 if TYPE_CHECKING:
     from ._sockets import _Socket
 
-__all__ = ["Core", "Query", "Rtt", "Sink", "is_hostname"]
+__all__ = ["Core", "Query", "Rtt", "Sink", "is_hostname", "start_items"]
 
 #: Datagrams read per readiness event of one socket before yielding to the
 #: loop (one ``recvmmsg``); the socket stays readable, the loop comes back to it.
@@ -51,9 +51,6 @@ _READ_BURST = 16
 _EXPIRE_BATCH = 64
 _ID = struct.Struct("!H")
 _QTAIL = struct.Struct("!HH")
-_HOST_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
-_HOSTNAME = re.compile(rf"(?:{_HOST_LABEL}\.)*{_HOST_LABEL}")
-_new_tuple = tuple.__new__
 #: 0x20 for the bytes of lower-case letters, 0 for the others: ``translate``
 #: gives a name's letter mask in C (a generator over its bytes took ~2.2 µs a name).
 _LETTER_BITS = bytes(0x20 if 97 <= c <= 122 else 0 for c in range(256))
@@ -61,180 +58,6 @@ _LETTER_BITS = bytes(0x20 if 97 <= c <= 122 else 0 for c in range(256))
 #: (one ``getrandom`` system call per attempt was ~0.7 µs a name)
 _POOL = 8192
 _QTAILS: dict[int, bytes] = {}  # the question's (type, class IN), per type
-
-
-def is_hostname(text: object) -> bool:
-    """Whether ``text`` is a ``str`` (exactly) holding a lower-case host name
-    without the trailing dot: labels of ``a-z0-9_-`` (not starting or ending
-    with ``-``) of at most 63 characters, 253 in all.  A :class:`Sink`'s
-    ``prepare`` returns such names unchanged (but for the rtypes of its
-    ``alters``), so :meth:`Core.start_many` does not call it for them."""
-    return (type(text) is str and len(text) <= 253
-            and _HOSTNAME.fullmatch(text) is not None)
-
-
-class Sink:
-    """A stream's end of the engine (:meth:`Core.start_many`): the callback of
-    the queries it starts, which turns each finished one into a result tuple
-    at once (``result_type(index, text, result, tries, server, rtype, qname,
-    elapsed)``, :class:`~aioresolve._dns.stream.StreamResult`) appended to
-    :attr:`results`, and calls ``wake()`` when that list stops being empty.
-
-    :ivar results: finished, not yet taken by the stream.
-    :ivar active: the queries in flight by input index (the compiled twin
-        counts them instead, see :attr:`count` and :meth:`in_flight`).
-    :ivar read: inputs read so far (the next index).
-    :ivar exhausted: the input ended (``error``: what it raised, if it failed).
-    :ivar skipped: inputs skipped (``skip``) since the stream last reset it.
-    """
-
-    __slots__ = ("active", "alters", "attempts", "error", "exhausted", "lifetime", "order",
-                 "prepare", "read", "result_type", "results", "rtype", "skip", "skipped",
-                 "texts", "timeout", "wake")
-
-    def __init__(self, result_type: type, wake: Callable[[], None], rtype: str,
-                 prepare: Callable[[str, str], str] | None,
-                 skip: Callable[[int, str], bool] | None, attempts: int | None,
-                 timeout: float | None, lifetime: float | None,
-                 order: collections.deque[int] | None,
-                 alters: Collection[str] | None) -> None:
-        self.result_type = result_type
-        self.wake = wake
-        self.rtype = rtype
-        self.prepare = prepare
-        self.skip = skip
-        self.attempts = attempts
-        self.timeout = timeout
-        self.lifetime = lifetime
-        self.order = order
-        #: the rtypes for which ``prepare`` may change a host name (None: all)
-        self.alters = alters
-        self.results: list[Any] = []
-        self.active: dict[int, Query] = {}
-        self.read = 0
-        self.exhausted = False
-        self.error: BaseException | None = None
-        self.skipped = 0
-        self.texts: dict[tuple[str, int], str] = {}  # "ip:port" per server tuple
-
-    def server_text(self, result: object, where: object) -> str | None:
-        """The ``"ip:port"`` of a result: the answer's own, else the query's
-        server (a ``(host, port)`` tuple formatted once per server)."""
-        server: str | None = getattr(result, "server", None)
-        if server is None:
-            if type(where) is tuple:
-                server = self.texts.get(where)
-                if server is None:
-                    server = self.texts[where] = nameserver_text(*where)
-            else:
-                server = where  # type: ignore[assignment]
-        return server
-
-    def put(self, q: Query) -> None:
-        """``q`` ended: its result tuple."""
-        result = q.result
-        server = self.server_text(result, q.server)
-        self.active.pop(q.index, None)
-        results = self.results
-        results.append(_new_tuple(self.result_type, (
-            q.index, q.tag, result, q.tries, server, q.rtype, q.name,
-            time.monotonic() - q.born)))
-        if len(results) == 1:
-            self.wake()
-
-    #: the queries' callback (one Python call per query, not two)
-    __call__ = put
-
-    def not_asked(self, index: int, text: str, rtype: str, qname: str,
-                exc: Exception) -> None:
-        """An input never asked (``prepare`` or ``submit`` raised): its result."""
-        if not isinstance(exc, _errors.ResolveError):
-            exc = _errors.IllegalName(f"{type(exc).__name__}: {exc}", host=text, rtype=rtype)
-        self.results.append(self.result_type(
-            index, text, exc, 0, getattr(exc, "server", None), rtype,
-            None if isinstance(exc, _errors.IllegalName) else qname))
-
-    def describe(self, q: Query) -> tuple[str, float]:
-        """The input text of ``q`` and its submission time (``time.monotonic``)."""
-        return q.tag, q.born
-
-    @property
-    def count(self) -> int:
-        """Queries in flight."""
-        return len(self.active)
-
-    def in_flight(self) -> dict[int, Any]:
-        """The queries in flight, by input index."""
-        return self.active
-
-    def forget(self) -> None:
-        """The queries in flight were cancelled: none is in flight now."""
-        self.active = {}
-
-
-def start_items(submit: Callable[..., Any], sink: Sink,
-                source: Iterator[Any] | collections.deque[Any], room: int, budget: int) -> int:
-    """Read inputs from ``source`` (an iterator, or a deque emptied from the
-    left) and start each by ``submit(qname, rtype, sink, text, attempts,
-    timeout, lifetime, index, born)``, until
-    ``room`` are started, ``budget`` are spent (started, or refused by
-    ``prepare``/``submit``: their results are in ``sink.results``; a
-    negative budget has no bound), or the source ends (``sink.exhausted``,
-    ``sink.error``: what the iterator raised).  Skipped inputs spend nothing
-    (``sink.skipped`` counts them).  Returns the inputs spent.
-
-    An item is a name (asked as ``sink.rtype``) or a ``(name, rtype)`` pair;
-    an exception of ``skip`` propagates, as an item that is a tuple of
-    another length does.
-    """
-    spent = started = 0
-    active = sink.active
-    prepare, skip, order, alters = sink.prepare, sink.skip, sink.order, sink.alters
-    rtype_default = sink.rtype
-    attempts, timeout, lifetime = sink.attempts, sink.timeout, sink.lifetime
-    from_deque = type(source) is collections.deque
-    monotonic = time.monotonic
-    while started < room and spent != budget:
-        if from_deque:
-            if not source:
-                break
-            item = source.popleft()  # type: ignore[union-attr]
-        else:
-            try:
-                item = next(source)  # type: ignore[arg-type]
-            except StopIteration:
-                sink.exhausted = True
-                break
-            except Exception as exc:  # the input itself failed
-                sink.exhausted = True
-                sink.error = exc
-                break
-        index = sink.read
-        sink.read = index + 1
-        if type(item) is tuple:
-            text, rtype = item
-        else:
-            text, rtype = item, rtype_default
-        if skip is not None and skip(index, text):
-            sink.skipped += 1
-            continue
-        if order is not None:
-            order.append(index)
-        qname = text
-        spent += 1
-        try:
-            if prepare is not None and (alters is None or rtype in alters
-                                        or not is_hostname(text)):
-                qname = prepare(text, rtype)
-            q = submit(qname, rtype, sink, text, attempts, timeout, lifetime, index,
-                       monotonic())
-        except Exception as exc:  # never asked: a result at once
-            sink.not_asked(index, text, rtype, qname, exc)
-            continue
-        started += 1
-        if not q.done:  # an immediate failure finishes it inside submit
-            active[index] = q
-    return spent
 
 
 class Core(EngineCore):
@@ -334,10 +157,12 @@ class Core(EngineCore):
             tail = _QTAILS[q.qtype] = _QTAIL.pack(q.qtype, CLASS_IN)
         qsec = name + tail  # q.wanted is lower case
         q.qsec = q.question = qsec
-        q.template = (self._head + qsec + self._opt) if q.edns else (self._head_plain + qsec)
         if self.case_randomization:
             # one bit per letter of the name (a length byte is < 64: never a letter)
             q.letters = int.from_bytes(name.translate(_LETTER_BITS) + b"\0\0\0\0", "big")
+            if q.letters:
+                return  # each attempt's template is made by _randomize
+        q.template = (self._head + qsec + self._opt) if q.edns else (self._head_plain + qsec)
 
     def cancel(self, q: Query) -> None:
         """Forget ``q`` without calling its callback."""

@@ -158,12 +158,15 @@ def encode_name(name: str) -> bytes:
         labels = _unescape(name)
         if len(labels) > 1 and not labels[-1]:  # the trailing dot
             labels.pop()
+    wire = b""
     for label in labels:
-        if not 0 < len(label) < 64:
+        size = len(label)
+        if not 0 < size < 64:
             raise ValueError(f"bad label length in {name!r}")
-    if sum(map(len, labels)) + len(labels) + 1 > _MAX_NAME:
+        wire += _LENGTH[size] + label
+    if len(wire) + 1 > _MAX_NAME:
         raise ValueError(f"name too long: {name!r}")
-    return b"".join([_LENGTH[len(label)] + label for label in labels]) + b"\x00"
+    return wire + b"\x00"
 
 
 def query_template(name: str, qtype: int, *, payload: int = 1232, rd: bool = True) -> bytes:

@@ -30,10 +30,10 @@ The engine is anything with ``submit``/``cancel`` as the wire engine
 the engine also has ``stream_sink``/``start_many`` (the wire engine's core,
 :mod:`aioresolve._dns._hot_c` or its pure twin :mod:`aioresolve._dns._hot_py`),
 the per-name work runs there: ``start_many`` reads, skips, prepares and submits
-a step of inputs in one call, and the :class:`~aioresolve._dns._hot_py.Sink`
+a step of inputs in one call, and the :class:`~aioresolve._dns._sink_py.Sink`
 (the queries' callback) makes each :class:`StreamResult` as its query ends;
 this loop only moves lists, paces and waits.  Other engines get the same loop
-through their ``submit`` (:func:`~aioresolve._dns._hot_py.start_items`).  This
+through their ``submit`` (:func:`~aioresolve._dns._sink_py.start_items`).  This
 module knows nothing of bulk results, files or output formats.
 """
 
@@ -42,12 +42,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar
 
-from .. import _compat, _errors
+from .. import _errors
 from .._records import Answer
-from ._hot_py import Sink, start_items
+from ._feed import AsyncFeed
+from ._sink_py import Sink, start_items
+from .task_engine import QueryFunc, TaskEngine
 
 __all__ = [
     "Cancelled",
@@ -85,11 +87,6 @@ def keeps_hostnames(*alters: str) -> Callable[[_F], _F]:
         func.keeps_hostnames_but = frozenset(alters)  # type: ignore[attr-defined]
         return func
     return mark
-
-
-#: ``query(name, rtype, attempt) -> Answer``: one attempt at one name, raising
-#: an error on failure; ``attempt`` counts from the name's offset (for rotation).
-QueryFunc: TypeAlias = Callable[[str, str, int], Awaitable[Answer]]
 
 
 class Cancelled(_errors.ResolveError):
@@ -151,183 +148,6 @@ class Submitter(Protocol):
                lifetime: float | None = None, offset: int = 0) -> Any: ...
 
     def cancel(self, q: Any) -> None: ...
-
-
-# -- an engine for backends with one awaited lookup per call --------------------------------
-
-
-class _Task:
-    __slots__ = ("callback", "done", "name", "result", "rtype", "server", "tag", "task",
-                 "tries")
-
-    def __init__(self, name: str, rtype: str, callback: Callable[[Any], Any], tag: Any) -> None:
-        self.name = name
-        self.rtype = rtype
-        self.callback = callback
-        self.tag = tag
-        self.done = False
-        self.tries = 0
-        self.server: str | None = None
-        self.result: Answer | Exception | None = None
-        self.task: asyncio.Task[None] | None = None
-
-
-class TaskEngine:
-    """A :class:`Submitter` over a :data:`QueryFunc`: one task per name runs
-    the retry loop (attempt ``k`` of the name submitted with ``offset=i`` is
-    ``query(name, rtype, i + k)``, so rotating functions fail over), within
-    the name's ``lifetime``.
-
-    :param query: one attempt at one name.
-    :param attempts: attempts per name at most (unless ``submit`` says otherwise).
-    :param retryable: whether an error is worth another attempt.
-    :param server_of: the server attempt ``i + k`` goes to, where known.
-    """
-
-    def __init__(self, query: QueryFunc, *, attempts: int,
-                 retryable: Callable[[Exception], bool],
-                 server_of: Callable[[int], str | None] | None = None) -> None:
-        self._query = query
-        self._max_attempts = attempts
-        self._retryable = retryable
-        self._server_of = server_of
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def submit(self, name: str, rtype: str, callback: Callable[[Any], Any], tag: Any = None,
-               *, attempts: int | None = None, timeout: float | None = None,
-               lifetime: float | None = None, offset: int = 0) -> _Task:
-        q = _Task(name, rtype, callback, tag)
-        task = asyncio.get_running_loop().create_task(
-            self._run(q, attempts or self._max_attempts, lifetime, offset))
-        q.task = task
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return q
-
-    def cancel(self, q: _Task) -> None:
-        if not q.done:
-            q.done = True
-            if q.task is not None:
-                q.task.cancel()
-
-    async def aclose(self) -> None:
-        """Cancel every task and wait until they have ended."""
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def _run(self, q: _Task, attempts: int, lifetime: float | None, offset: int) -> None:
-        last: list[str | None] = [None]
-        try:
-            if lifetime is None:
-                result: Answer | Exception = await self._attempts(q, attempts, offset, last)
-            else:
-                try:
-                    async with _compat.timeout(lifetime):
-                        result = await self._attempts(q, attempts, offset, last)
-                except (TimeoutError, asyncio.TimeoutError) as exc:
-                    if isinstance(exc, _errors.Timeout):
-                        raise
-                    tail = f"; last error: {last[0]}" if last[0] else ""
-                    raise _errors.Timeout(
-                        f"no answer for {q.name!r} ({q.rtype}) within {lifetime:g}s "
-                        f"after {q.tries} attempt(s){tail}",
-                        timeout=lifetime, host=q.name, rtype=q.rtype, server=q.server,
-                    ) from None
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # every failure is a result
-            result = exc
-        if q.done:  # cancelled meanwhile
-            return
-        q.done = True
-        q.result = result
-        q.callback(q)
-
-    async def _attempts(self, q: _Task, attempts: int, offset: int,
-                        last: list[str | None]) -> Answer:
-        while True:
-            slot = offset + q.tries
-            q.tries += 1
-            if self._server_of is not None:
-                q.server = self._server_of(slot)
-            try:
-                return await self._query(q.name, q.rtype, slot)
-            except Exception as exc:
-                if q.tries >= attempts or not self._retryable(exc):
-                    raise
-                last[0] = str(exc)
-
-
-# -- reading the input ---------------------------------------------------------------------------
-
-
-class _AsyncFeed:
-    """Reads an async input in a task of its own.
-
-    The stream can then wait for "a name arrived" *or* "a result is ready",
-    whichever comes first: awaiting the input inline would hold finished
-    results back, and an input that waits for them (a crawler's) would never
-    get one.  The task reads at most ``limit`` items ahead of the results
-    handed out (:meth:`release`), so the input stays lazy; while the input
-    yields without waiting, one wake-up brings a whole batch of items.
-    """
-
-    def __init__(self, items: AsyncIterator[Any], limit: int, wake: Callable[[], None]) -> None:
-        self.items: collections.deque[Any] = collections.deque()
-        self.exhausted = False
-        self.error: BaseException | None = None
-        self._it = items
-        self._limit = limit
-        self._ahead = 0  # items read whose result has not been handed out
-        self._wake = wake
-        self._room: asyncio.Future[None] | None = None
-        self._closing = False
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    def release(self, count: int) -> None:
-        """``count`` results were handed out (or items skipped): read as many more."""
-        self._ahead -= count
-        room = self._room
-        if room is not None and not room.done():
-            room.set_result(None)
-
-    async def aclose(self) -> None:
-        """Cancel a pending read (the input sees CancelledError) and wait until
-        the task has ended, so that closing the stream leaves no task behind."""
-        self._closing = True
-        if not self._task.done():
-            self._task.cancel()
-            # wait() rather than await: a cancellation of the caller still propagates
-            await asyncio.wait({self._task})
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                while self._ahead >= self._limit:
-                    self._room = loop.create_future()
-                    try:
-                        await self._room
-                    finally:
-                        self._room = None
-                item = await anext(self._it)
-                if self._closing:  # the input swallowed our cancellation
-                    return
-                self._ahead += 1
-                self.items.append(item)
-                if len(self.items) == 1:  # the stream only waits for an item when it has none
-                    self._wake()
-        except StopAsyncIteration:
-            pass
-        except (Exception, asyncio.CancelledError) as exc:
-            if self._closing:
-                raise
-            self.error = exc  # the input's own failure: the stream raises it
-        finally:
-            self.exhausted = True
-            self._wake()
 
 
 # -- the stream ----------------------------------------------------------------------------------
@@ -481,9 +301,9 @@ class Stream:
         else:
             start = engine.start_many  # type: ignore[attr-defined]
         source: Any = None
-        feed: _AsyncFeed | None = None
+        feed: AsyncFeed | None = None
         if isinstance(items, AsyncIterable):
-            feed = _AsyncFeed(aiter(items), window, wake_up)
+            feed = AsyncFeed(aiter(items), window, wake_up)
             source = feed.items
         else:
             source = iter(items)
@@ -607,7 +427,7 @@ class Stream:
 
 
 class _SubmitterSink(Sink):
-    """The :class:`~aioresolve._dns._hot_py.Sink` of an engine that has only
+    """The :class:`~aioresolve._dns._sink_py.Sink` of an engine that has only
     the :class:`Submitter` protocol: names go through its ``submit``, each
     tagged ``(index, text, born)``."""
 
