@@ -520,12 +520,12 @@ cdef bint _is_hostname(object text) noexcept:
 
 
 def is_hostname(text):
-    """See :func:`aioresolve._dns._hot_py.is_hostname`."""
+    """See :func:`aioresolve._dns._sink_py.is_hostname`."""
     return _is_hostname(text)
 
 
 cdef class Sink:
-    """The C twin of :class:`aioresolve._dns._hot_py.Sink` (same attributes,
+    """The C twin of :class:`aioresolve._dns._sink_py.Sink` (same attributes,
     same results); the core calls :meth:`put` without a Python call."""
 
     cdef public object result_type, wake, rtype, prepare, skip, attempts, timeout, lifetime
@@ -620,7 +620,7 @@ cdef class Sink:
         return 0
 
     def not_asked(self, index, text, rtype, qname, exc):
-        """See :meth:`aioresolve._dns._hot_py.Sink.not_asked`."""
+        """See :meth:`aioresolve._dns._sink_py.Sink.not_asked`."""
         if not isinstance(exc, _errors.ResolveError):
             exc = _errors.IllegalName(f"{type(exc).__name__}: {exc}", host=text, rtype=rtype)
         self.results.append(self.result_type(
@@ -774,7 +774,7 @@ cdef class Core:
 
     def start_many(self, Sink sink, source, Py_ssize_t room, Py_ssize_t budget):
         """See :meth:`aioresolve._dns._hot_py.Core.start_many` (and
-        :func:`~aioresolve._dns._hot_py.start_items`, which this is in C)."""
+        :func:`~aioresolve._dns._sink_py.start_items`, which this is in C)."""
         cdef Py_ssize_t spent = 0, started = 0
         cdef long long index
         cdef bint from_deque = type(source) is _deque
