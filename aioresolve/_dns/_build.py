@@ -22,9 +22,12 @@ __all__ = ["DIRECT", "new_address", "new_answer"]
 
 
 def _setters(cls: type, names: list[str]) -> list[Callable[[Any, Any], None]] | None:
+    """The slots' setters of ``names``, each found as attribute lookup finds it
+    (the first class of the MRO that defines it: on Python 3.10 a slotted
+    dataclass's subclass repeats its base's slots, which then shadow them)."""
     out = []
     for name in names:
-        descr: Any = cls.__dict__.get(name)
+        descr: Any = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), None)
         if type(descr).__name__ != "member_descriptor":
             return None
         out.append(descr.__set__)
@@ -33,10 +36,8 @@ def _setters(cls: type, names: list[str]) -> list[Callable[[Any, Any], None]] | 
 
 _FIELDS = [f.name for f in dataclasses.fields(Answer)]
 _ANSWER = _setters(Answer, _FIELDS) if len(_FIELDS) == 10 else None
-# ttl is Record's slot, address the subclass's
-_RECORD_TTL = _setters(Record, ["ttl"])
-_A_ADDRESS = _setters(A, ["address"])
-_AAAA_ADDRESS = _setters(AAAA, ["address"])
+_A_SLOTS = _setters(A, ["ttl", "address"])
+_AAAA_SLOTS = _setters(AAAA, ["ttl", "address"])
 _new = object.__new__
 
 
@@ -57,16 +58,14 @@ flags, protocol, alias_ttls)``: an :class:`~aioresolve.Answer`."""
 new_address = _address_by_class
 """``new_address(A or AAAA, ttl, address)``: the record."""
 
-if (_ANSWER is not None and _RECORD_TTL is not None and _A_ADDRESS is not None
-        and _AAAA_ADDRESS is not None
+if (_ANSWER is not None and _A_SLOTS is not None and _AAAA_SLOTS is not None
         and [f.name for f in dataclasses.fields(A)] == ["ttl", "address"]
         and [f.name for f in dataclasses.fields(AAAA)] == ["ttl", "address"]
         and all(cls.__new__ is object.__new__ and not hasattr(cls, "__post_init__")
                 for cls in (A, AAAA, Answer))):
     (_s_name, _s_rtype, _s_records, _s_canonical, _s_ttl, _s_server, _s_aliases, _s_flags,
      _s_protocol, _s_alias_ttls) = _ANSWER
-    _set_ttl = _RECORD_TTL[0]
-    _set_address = {A: _A_ADDRESS[0], AAAA: _AAAA_ADDRESS[0]}
+    _set_slots = {A: _A_SLOTS, AAAA: _AAAA_SLOTS}
 
     def _answer_by_slots(name: str, rtype: str, records: tuple[Record, ...], canonical: str,
                          ttl: int, server: str | None, aliases: tuple[str, ...],
@@ -87,16 +86,24 @@ if (_ANSWER is not None and _RECORD_TTL is not None and _A_ADDRESS is not None
 
     def _address_by_slots(cls: type[A] | type[AAAA], ttl: int, address: str) -> A | AAAA:
         record: A | AAAA = _new(cls)
-        _set_ttl(record, ttl)
-        _set_address[cls](record, address)
+        set_ttl, set_address = _set_slots[cls]
+        set_ttl(record, ttl)
+        set_address(record, address)
         return record
 
     _values: tuple[Any, ...] = ("a.test", "A", (A(1, "192.0.2.1"),), "a.test", 1,
                                 "127.0.0.1:53", (), 0x8180, "udp", ())
-    _a = _address_by_slots(A, 1, "192.0.2.1")
-    if (_answer_by_slots(*_values) == Answer(*_values) and _a == A(1, "192.0.2.1")
-            and hash(_a) == hash(A(1, "192.0.2.1")) and type(_a) is A
-            and _address_by_slots(AAAA, 1, "2001:db8::1") == AAAA(1, "2001:db8::1")):
+    def _slots_work() -> bool:
+        a = _address_by_slots(A, 1, "192.0.2.1")
+        return (_answer_by_slots(*_values) == Answer(*_values) and a == A(1, "192.0.2.1")
+                and hash(a) == hash(A(1, "192.0.2.1")) and type(a) is A
+                and _address_by_slots(AAAA, 1, "2001:db8::1") == AAAA(1, "2001:db8::1"))
+
+    try:
+        _works = _slots_work()
+    except Exception:  # a layout this module does not know: call the classes
+        _works = False
+    if _works:
         new_answer = _answer_by_slots
         new_address = _address_by_slots
 
