@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from ._cli_common import (
     EXIT_FAILED,
@@ -258,6 +258,18 @@ def _shows_progress(args: argparse.Namespace) -> bool:
     return _isatty(sys.stderr) if args.progress is None else bool(args.progress)
 
 
+_Batch = TypeVar("_Batch")
+
+
+async def _pump(batches: AsyncIterator[_Batch], write: Callable[[_Batch], None], runs: _Runs,
+                bar: BulkProgress) -> None:
+    """Write each batch as it comes, updating the progress bar when due."""
+    async for batch in batches:
+        write(batch)
+        if bar.due():
+            bar.update(runs.done, runs.counts, force=True)
+
+
 def _isatty(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
@@ -289,18 +301,11 @@ async def _drive(runs: _Runs, writer: Writer, bar: BulkProgress, *,
     ticker = asyncio.create_task(flush_now_and_then())
     try:
         with bar:
-            if writer.takes_raw:  # the JSONL lines straight from the stream's results
+            if writer.takes_raw:  # the lines straight from the stream's results
                 run, write_raw = runs.run, writer.write_raw
-                async for raw in runs.raw_batches():
-                    write_raw(raw, run)
-                    if bar.due():
-                        bar.update(runs.done, runs.counts, force=True)
+                await _pump(runs.raw_batches(), lambda raw: write_raw(raw, run), runs, bar)
             else:
-                write_batch = writer.write_batch
-                async for batch in runs.batches():
-                    write_batch(batch)
-                    if bar.due():
-                        bar.update(runs.done, runs.counts, force=True)
+                await _pump(runs.batches(), writer.write_batch, runs, bar)
             writer.flush()
             bar.update(runs.done, runs.counts, force=True)
     finally:
