@@ -252,6 +252,44 @@ def test_dnsdist_counts_queries(dnsdist: DnsdistServer) -> None:
     assert dnsdist.query_count() >= before + 2
 
 
+def test_dnsdist_counts_while_queries_arrive(knot: KnotServer) -> None:
+    """Reading the counts while queries arrive leaves dnsdist up and every
+    query counted.  (The counts were once read by a Lua web handler, which
+    dnsdist 1.7.3 runs without the Lua lock: this crashed it within seconds
+    and, once, CI's session server mid-run.)"""
+    import threading
+
+    with start_dnsdist(knot) as front:
+        names = [fresh(z.ZONE) for _ in range(3)]
+        stop = time.monotonic() + 2.0
+        sent = dict.fromkeys(names, 0)
+        errors: list[BaseException] = []
+
+        def send(name: str) -> None:
+            try:
+                while time.monotonic() < stop:
+                    ask(front, name)
+                    sent[name] += 1
+            except BaseException as exc:  # reported below, not lost in the thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=send, args=(name,)) for name in names]
+        for thread in threads:
+            thread.start()
+        readouts = 0
+        while time.monotonic() < stop:
+            front.query_counts()
+            front.queries_for(names[0])
+            readouts += 1
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
+        assert front.proc.poll() is None, front.log()[-2000:]
+        assert readouts > 10
+        assert {name: front.queries_for(name) for name in names} == sent
+        assert front.query_count() == sum(sent.values())
+
+
 def test_dnsdist_latency(knot: KnotServer) -> None:
     with start_dnsdist(knot, latency_ms=50, counting=False) as slow:
         start = time.monotonic()
