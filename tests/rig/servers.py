@@ -169,7 +169,7 @@ class DnsdistServer(Server):
         """Ask dnsdist's counter for *name* (a query of the private type
         :data:`COUNTS_QTYPE`, answered by the counter's own Lua action: see
         ``_COUNTING_LUA``); the records' raw data, or [] on NXDOMAIN."""
-        query = dns.message.make_query(name, COUNTS_QTYPE)
+        query = dns.message.make_query(name, dns.rdatatype.RdataType.make(COUNTS_QTYPE))
         send = dns.query.tcp if tcp else dns.query.udp
         try:
             resp = send(query, self.host, port=self.port, timeout=10)
