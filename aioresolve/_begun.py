@@ -58,14 +58,19 @@ class BegunQuery(asyncio.Future[Answer]):
             self._failed(outcome)
             return
         key = self.key
-        flights = cache._flights
-        if flights is not None and flights.get(key) is RUNNING:
-            del flights[key]  # SingleFlight.done, inline: nobody joined
+        single = cache._single
+        if single is not None:
+            # SingleFlight.done, inline: one dict operation (one hash of the key).
+            flight = single.flights.pop(key, None)
+            if flight is not RUNNING and flight is not None:
+                single.settle(key, flight, outcome)  # followers joined
         elif cache._flight is not None:
             cache._flight.done(key, outcome)
         if cache._plain_ttls:  # a cache, TTLs from the answers, no serve-stale
             ttl = outcome.ttl
-            if 0 < ttl <= cache._max_ttl and ttl >= cache._min_ttl:
+            # Int bounds within [min_ttl, max_ttl] and above 0, so that an int
+            # TTL compares without a float; outside them, _store clamps.
+            if ttl >= cache._ttl_low and ttl <= cache._ttl_high:
                 expires = cache._clock() + ttl
                 entries = cache._entries
                 size = len(entries)

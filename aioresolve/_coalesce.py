@@ -153,6 +153,12 @@ class SingleFlight:
         if isinstance(flight, _Flight):
             self._settle(key, flight, None, result)
 
+    def settle(self, key: Hashable, flight: object, result: object) -> None:
+        """:meth:`done` for a caller that popped the key's value from
+        :attr:`flights` itself (``flight``, neither ``None`` nor :data:`RUNNING`)."""
+        if isinstance(flight, _Flight):
+            self._settle(key, flight, None, result)
+
     def failed(self, key: Hashable, error: BaseException) -> None:
         """The claimed lookup raised ``error``: hand it to its followers."""
         flight = self._flights.pop(key, None)

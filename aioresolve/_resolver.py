@@ -25,7 +25,7 @@ from . import _config
 from ._backends.base import AddrInfo, Backend, HostEntry, SockAddr
 from ._errors import ResolverClosed, Timeout
 from ._lookup import ANY_PROTOCOL, LookupRunner, given, reverse_name, timeout_error, untimed
-from ._names import check_rtype, to_alabel
+from ._names import _SHORT_PLAIN, check_rtype, to_alabel
 from ._prepare import (
     encode_hostname,
     fqdn_lookup_name,
@@ -54,10 +54,17 @@ from ._records import (
     Answer,
     Record,
 )
-from ._runtime import running_loop
+from ._runtime import _cvar, _thread_local, running_loop
 from .cache import CacheConfig, CacheInfo, LookupCache
 
 __all__ = ["Resolver"]
+
+#: Record types :func:`~aioresolve._names.check_rtype` returns as they are
+#: given (a ``str`` in this set needs no call: one Python frame fewer per query).
+_PLAIN_RTYPES = frozenset(
+    t for t in ("A", "AAAA", "CNAME", "NS", "PTR", "MX", "SOA", "SRV", "TXT", "CAA",
+                "NAPTR", "SVCB", "HTTPS", "TLSA", "URI", "DS", "DNSKEY", "SSHFP")
+    if check_rtype(t) == t)
 
 
 class Resolver(LookupRunner):
@@ -381,15 +388,24 @@ class Resolver(LookupRunner):
             make record queries of that type (the system backend answers
             only A and AAAA, through getaddrinfo, without TTLs).
         """
-        kind = check_rtype(rtype)
-        qname = to_alabel(name)
+        # check_rtype and to_alabel, but for their commonest answers, inline.
+        kind = (rtype if type(rtype) is str and rtype in _PLAIN_RTYPES
+                else check_rtype(rtype))
+        # (to_alabel's first test, verbatim: a name it returns unchanged.)
+        qname = (name if type(name) is str and _SHORT_PLAIN.fullmatch(name)
+                 and name[0] not in ".-" and name[-1] not in ".-" and ".." not in name
+                 and ".-" not in name and "-." not in name else to_alabel(name))
         backend = self.backend
         if self._begins and not self._closed:
             # The common case (asyncio, the cache on, a backend that begins
             # queries) without _lookup's general plumbing: 34 bytecodes, two
             # bound methods and two tuples fewer per lookup.  The cache raises
             # ResolverClosed for a lookup that ends after close() began.
-            loop = running_loop()
+            # running_loop(), inline where sniffio names no library (asyncio).
+            loop = (asyncio._get_running_loop()
+                    if (_thread_local.name or _cvar.get()) is None else None)
+            if loop is None:
+                loop = running_loop()
             if loop is not None:
                 if timeout is None:
                     timeout = self.timeout

@@ -42,6 +42,7 @@ import asyncio
 import collections
 import dataclasses
 import functools
+import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, TypeVar
@@ -207,15 +208,21 @@ class LookupCache:
         self._flight: Flight | None = (
             flight if flight is not None else SingleFlight() if coalesce else None
         )
-        #: The running lookups of our own SingleFlight, which the miss path of
-        #: run_query claims and ends inline (two Python calls fewer per lookup).
+        #: Our own SingleFlight (not another's Flight), whose running lookups the
+        #: miss path of run_query claims and ends inline (two Python calls fewer
+        #: per lookup).
+        self._single = self._flight if isinstance(self._flight, SingleFlight) else None
         self._flights: dict[Hashable, Any] | None = (
-            self._flight.flights if isinstance(self._flight, SingleFlight) else None)
+            self._single.flights if self._single is not None else None)
         # What the store of a begun query reads (run_query), copied out of the config.
         self._plain_ttls = (config is not None and backend_provides_ttl
                             and config.serve_stale == 0)
-        self._min_ttl = config.min_ttl if config is not None else 0.0
-        self._max_ttl = config.max_ttl if config is not None else 0.0
+        # An int TTL within [_ttl_low, _ttl_high] is positive and needs no clamping
+        # (ints, so that the answer's int TTL is compared without a float).
+        self._ttl_low = max(1, math.ceil(config.min_ttl)) if config is not None else 1
+        self._ttl_high: float = (
+            math.floor(config.max_ttl) if config is not None and math.isfinite(config.max_ttl)
+            else config.max_ttl if config is not None else 0)
         self._max_size = config.max_size if config is not None else 0
         self._spawn = spawn
         self._refreshing: dict[Hashable, asyncio.Task[Any] | None] = {}
