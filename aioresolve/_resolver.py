@@ -25,7 +25,7 @@ from . import _config
 from ._backends.base import AddrInfo, Backend, HostEntry, SockAddr
 from ._errors import ResolverClosed, Timeout
 from ._lookup import ANY_PROTOCOL, LookupRunner, given, reverse_name, timeout_error, untimed
-from ._names import _SHORT_PLAIN, check_rtype, to_alabel
+from ._names import check_rtype, to_alabel
 from ._prepare import (
     encode_hostname,
     fqdn_lookup_name,
@@ -388,13 +388,10 @@ class Resolver(LookupRunner):
             make record queries of that type (the system backend answers
             only A and AAAA, through getaddrinfo, without TTLs).
         """
-        # check_rtype and to_alabel, but for their commonest answers, inline.
+        # check_rtype, but for its commonest answers, inline.
         kind = (rtype if type(rtype) is str and rtype in _PLAIN_RTYPES
                 else check_rtype(rtype))
-        # (to_alabel's first test, verbatim: a name it returns unchanged.)
-        qname = (name if type(name) is str and _SHORT_PLAIN.fullmatch(name)
-                 and name[0] not in ".-" and name[-1] not in ".-" and ".." not in name
-                 and ".-" not in name and "-." not in name else to_alabel(name))
+        qname = to_alabel(name)  # not inlined: one copy of the name rules
         backend = self.backend
         if self._begins and not self._closed:
             # The common case (asyncio, the cache on, a backend that begins
