@@ -30,10 +30,29 @@ from .bulk._result import _STATUS_TEXT
 if TYPE_CHECKING:
     from ._dns.stream import StreamResult
 
-try:
-    import orjson
-except ImportError:  # the ``fast`` extra is not installed: stdlib json
-    orjson = None  # type: ignore[assignment]
+_UNSET: Any = object()
+
+
+def __getattr__(name: str) -> Any:
+    """``orjson``: the module, or ``None`` where the ``fast`` extra is not
+    installed (stdlib json then), imported on first use: it imports uuid and
+    platform, ~4 ms of every start-up, and a run whose lines all come from
+    :mod:`aioresolve.bulk._lines` never encodes a dict."""
+    if name != "orjson":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module: Any
+    try:
+        import orjson as module
+    except ImportError:  # the ``fast`` extra is not installed: stdlib json
+        module = None
+    globals()["orjson"] = module
+    return module
+
+
+def _orjson() -> Any:
+    """``orjson`` as set (a test may set it to None), else imported now."""
+    module = globals().get("orjson", _UNSET)
+    return __getattr__("orjson") if module is _UNSET else module
 
 __all__ = [
     "FORMATS",
@@ -119,10 +138,11 @@ def json_line(obj: dict[str, Any]) -> bytes:
     milliseconds with 3 decimals, where both print the shortest repr); inputs
     that are not valid UTF-8 (lone surrogates from ``surrogateescape``) fall
     back to :mod:`json`, which writes the original bytes back."""
-    if orjson is None:
+    encoder = _orjson()
+    if encoder is None:
         return _json_line_stdlib(obj)
     try:
-        return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
+        return encoder.dumps(obj, option=encoder.OPT_APPEND_NEWLINE)  # type: ignore[no-any-return]
     except TypeError:  # orjson.JSONEncodeError: a lone surrogate
         return _json_line_stdlib(obj)
 
@@ -243,8 +263,8 @@ class Writer:
         # One bytes object per batch: orjson per line (a C call each), one join.
         if self.detail:
             data = b"".join([json_line(r.to_detail_dict()) for r in results])
-        elif orjson is not None:
-            dumps, option = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+        elif (encoder := _orjson()) is not None:
+            dumps, option = encoder.dumps, encoder.OPT_APPEND_NEWLINE
             try:
                 data = b"".join([dumps(r.to_dict(), option=option) for r in results])
             except TypeError:  # a lone surrogate somewhere: line by line, json for that one

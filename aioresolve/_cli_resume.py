@@ -15,13 +15,9 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import _cli_output
 from ._cli_output import unescape_text
 from .bulk import Result
-
-try:
-    import orjson
-except ImportError:  # the ``fast`` extra is not installed: stdlib json
-    orjson = None  # type: ignore[assignment]
 
 __all__ = ["Done", "cut_partial_line", "read_done"]
 
@@ -122,7 +118,7 @@ class Done:
         return written
 
 
-def _loads(line: bytes) -> Any:
+def _loads(line: bytes, orjson: Any) -> Any:
     if orjson is not None:
         try:
             return orjson.loads(line)
@@ -135,10 +131,11 @@ def read_done(path: str, fmt: str, *, multi_type: bool = False) -> Done:
     """Read what ``path`` (an output of the same format) already holds."""
     done = Done(multi_type)
     if fmt == "jsonl":
+        orjson = _cli_output._orjson()  # imported here, not at every start-up
         with open(path, "rb") as fb:
             for line in fb:
                 try:
-                    obj = _loads(line)
+                    obj = _loads(line, orjson)
                     done.indices.add((int(obj["index"]), obj["type"] if multi_type else None))
                 except (ValueError, KeyError, TypeError):
                     continue  # not one of our records
