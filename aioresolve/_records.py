@@ -15,11 +15,9 @@ trailing dot (``10 mail.example.``), as in a zone file.
 
 from __future__ import annotations
 
-import _thread
 import dataclasses
 import functools
-import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import dns.exception
@@ -55,63 +53,6 @@ __all__ = [
 ]
 
 
-_T = TypeVar("_T", bound=type)
-
-
-def _compared(cls: _T) -> _T:
-    """Give ``cls`` the ``__eq__``, ``__hash__`` and ``__repr__`` that
-    ``dataclass(frozen=True, slots=True)`` would make, as closures over its
-    field names, under ``dataclass(..., eq=False, repr=False)``: dataclass
-    compiles each method it makes from generated source (~0.1 ms apiece, the
-    bulk of this module's import), these cost nothing.  They behave as the
-    generated ones of Python 3.11: tuples of the fields compared and hashed
-    when the classes are the same, ``Name(field=value!r, ...)`` guarded
-    against recursion (``...``); the classes' ``__dataclass_params__`` are
-    then set to those of :class:`Record` (made by dataclass itself), so they
-    read ``eq=True, repr=True`` as before."""
-    names: tuple[str, ...] = ()
-    values: Callable[[Any], tuple[Any, ...]]
-
-    def first_values(obj: Any) -> tuple[Any, ...]:
-        # The fields are known once @dataclass has run: on first use, values
-        # becomes an attrgetter (a tuple of the fields, in C).
-        nonlocal names, values
-        names = tuple(f.name for f in dataclasses.fields(cls))
-        getter = operator.attrgetter(*names)
-        values = getter if len(names) > 1 else lambda obj: (getter(obj),)
-        return values(obj)
-
-    values = first_values
-
-    def __eq__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return values(self) == values(other)
-        return NotImplemented
-
-    def __hash__(self: Any) -> int:
-        return hash(values(self))
-
-    running: set[tuple[int, int]] = set()
-
-    def __repr__(self: Any) -> str:
-        key = id(self), _thread.get_ident()
-        if key in running:
-            return "..."
-        running.add(key)
-        try:
-            got = values(self)  # sets names on first use
-            fields = ", ".join([f"{name}={value!r}"
-                                for name, value in zip(names, got, strict=True)])
-            return f"{self.__class__.__qualname__}({fields})"
-        finally:
-            running.discard(key)
-
-    for method in (__eq__, __hash__, __repr__):
-        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
-        setattr(cls, method.__name__, method)
-    return cls
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class Record:
     """Base class of every record: carries the TTL."""
@@ -124,8 +65,7 @@ class Record:
         return record_text(self)
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class A(Record):
     """An IPv4 address (RFC 1035)."""
 
@@ -133,8 +73,7 @@ class A(Record):
     address: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class AAAA(Record):
     """An IPv6 address (RFC 3596), compressed text form."""
 
@@ -142,8 +81,7 @@ class AAAA(Record):
     address: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class CNAME(Record):
     """An alias: the canonical name is ``target`` (RFC 1035)."""
 
@@ -151,8 +89,7 @@ class CNAME(Record):
     target: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class NS(Record):
     """A name server of the zone (RFC 1035)."""
 
@@ -160,8 +97,7 @@ class NS(Record):
     host: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class PTR(Record):
     """A pointer, usually from a reverse name to a host name (RFC 1035)."""
 
@@ -169,8 +105,7 @@ class PTR(Record):
     name: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class MX(Record):
     """A mail exchanger; lower ``priority`` is preferred (RFC 1035 "preference")."""
 
@@ -179,8 +114,7 @@ class MX(Record):
     exchange: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class SOA(Record):
     """Start of authority (RFC 1035).  ``minimum`` bounds negative caching (RFC 2308)."""
 
@@ -194,8 +128,7 @@ class SOA(Record):
     minimum: int
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class SRV(Record):
     """A service location (RFC 2782)."""
 
@@ -206,8 +139,7 @@ class SRV(Record):
     target: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class TXT(Record):
     """Text strings (RFC 1035).  ``strings`` are the raw character-strings;
     :attr:`text` joins them and decodes as UTF-8 (replacing bad bytes)."""
@@ -220,8 +152,7 @@ class TXT(Record):
         return b"".join(self.strings).decode("utf-8", "replace")
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class CAA(Record):
     """Certification authority authorization (RFC 8659)."""
 
@@ -231,8 +162,7 @@ class CAA(Record):
     value: bytes
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class NAPTR(Record):
     """Naming authority pointer (RFC 3403)."""
 
@@ -245,8 +175,7 @@ class NAPTR(Record):
     replacement: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class SVCB(Record):
     """Service binding (RFC 9460).  ``params`` maps key names
     (``"mandatory"``, ``"alpn"``, ``"port"``, ``"ipv4hint"``, ``"ech"``,
@@ -260,16 +189,14 @@ class SVCB(Record):
     params: Mapping[str, str]
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class HTTPS(SVCB):
     """HTTPS service binding (RFC 9460); same fields as :class:`SVCB`."""
 
     rtype: ClassVar[str] = "HTTPS"
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class TLSA(Record):
     """DANE certificate association (RFC 6698)."""
 
@@ -280,8 +207,7 @@ class TLSA(Record):
     data: bytes
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class URI(Record):
     """A URI (RFC 7553)."""
 
@@ -291,8 +217,7 @@ class URI(Record):
     target: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class Unknown(Record):
     """A record of a type without its own class, or of a class other than IN:
     the type name (``"HINFO"``, ``"TYPE65280"``; prefixed by the class for
@@ -481,8 +406,7 @@ else:
     R = TypeVar("R", bound=Record, covariant=True)
 
 
-@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
-@_compared
+@dataclasses.dataclass(frozen=True, slots=True)
 class Answer(Generic[R]):
     """The answer to one record query, generic over its record type
     (``Answer[MX]``; a bare ``Answer`` is ``Answer[Record]``).
@@ -540,10 +464,3 @@ def _frozen_setattr(self: object, name: str, value: object) -> None:
 # with TypeError on Python < 3.13 (its super() refers to the pre-slots
 # class).  A plain refusal raises FrozenInstanceError, which typing ignores.
 Answer.__setattr__ = _frozen_setattr  # type: ignore[method-assign]
-
-# The classes made with eq=False, repr=False (their methods from _compared)
-# read as dataclass(frozen=True, slots=True) made them.
-for _cls in (A, AAAA, CNAME, NS, PTR, MX, SOA, SRV, TXT, CAA, NAPTR, SVCB, HTTPS, TLSA, URI,
-             Unknown, Answer):
-    setattr(_cls, "__dataclass_params__", vars(Record)["__dataclass_params__"])  # noqa: B010
-del _cls
