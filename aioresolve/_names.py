@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import dns.rdatatype
-import idna
 
 from ._errors import IllegalName
 
@@ -61,6 +60,8 @@ def to_alabel(name: str) -> str:
     if not text:
         raise IllegalName("empty name", host=name)
     if not text.isascii():
+        import idna  # here, not at the top: ~20M instructions of every start-up
+
         try:
             text = idna.encode(text, uts46=True).decode("ascii")
         except (idna.IDNAError, UnicodeError) as exc:
