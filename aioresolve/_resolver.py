@@ -54,7 +54,7 @@ from ._records import (
     Answer,
     Record,
 )
-from ._runtime import _cvar, _thread_local, running_loop
+from ._runtime import running_loop
 from .cache import CacheConfig, CacheInfo, LookupCache
 
 __all__ = ["Resolver"]
@@ -398,11 +398,7 @@ class Resolver(LookupRunner):
             # queries) without _lookup's general plumbing: 34 bytecodes, two
             # bound methods and two tuples fewer per lookup.  The cache raises
             # ResolverClosed for a lookup that ends after close() began.
-            # running_loop(), inline where sniffio names no library (asyncio).
-            loop = (asyncio._get_running_loop()
-                    if (_thread_local.name or _cvar.get()) is None else None)
-            if loop is None:
-                loop = running_loop()
+            loop = running_loop()
             if loop is not None:
                 if timeout is None:
                     timeout = self.timeout
