@@ -170,6 +170,16 @@ class CacheInfo:
     in_flight: int
 
 
+def _int_ttl_bounds(config: CacheConfig | None) -> tuple[int, float]:
+    """Bounds within which an int TTL is positive and needs no clamping: ints
+    (an infinite ``max_ttl`` stays inf), so that an answer's int TTL compares
+    without a float; without a config, none (low 1 above high 0)."""
+    if config is None:
+        return 1, 0
+    high = math.floor(config.max_ttl) if math.isfinite(config.max_ttl) else config.max_ttl
+    return max(1, math.ceil(config.min_ttl)), high
+
+
 class LookupCache:
     """The cache and single-flight of one resolver.
 
@@ -219,10 +229,7 @@ class LookupCache:
                             and config.serve_stale == 0)
         # An int TTL within [_ttl_low, _ttl_high] is positive and needs no clamping
         # (ints, so that the answer's int TTL is compared without a float).
-        self._ttl_low = max(1, math.ceil(config.min_ttl)) if config is not None else 1
-        self._ttl_high: float = (
-            math.floor(config.max_ttl) if config is not None and math.isfinite(config.max_ttl)
-            else config.max_ttl if config is not None else 0)
+        self._ttl_low, self._ttl_high = _int_ttl_bounds(config)
         self._max_size = config.max_size if config is not None else 0
         self._spawn = spawn
         self._refreshing: dict[Hashable, asyncio.Task[Any] | None] = {}
