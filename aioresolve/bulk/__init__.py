@@ -34,8 +34,9 @@ from collections.abc import Sequence
 from .._config import RESOLV_CONF, system_nameservers
 from .._config import default_backend_name as _default_backend_name
 from ._gc import tuned_gc
+from ._resolve_many import resolve_all, resolve_many
 from ._result import ADDR, CSV_FIELDS, DEFAULT_RETRY_ON, Result, Status, record_text
-from ._run import BulkRun, QueryFunc, resolve_all, resolve_many
+from ._run import BulkRun, QueryFunc
 from ._stream import stream
 
 __all__ = [
