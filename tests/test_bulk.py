@@ -172,13 +172,35 @@ async def test_tuned_gc_around_a_run(knot: KnotServer) -> None:
         results = await resolve_all(names, nameservers=[knot.address])
     assert [r.index for r in results] == list(range(len(names)))
     assert sum(r.status is Status.NXDOMAIN for r in results) == len(names) // 50
-    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
+    assert gc.get_threshold() == before
+    if frozen:  # CPython 3.12 starts with objects frozen: what was frozen stays
+        assert gc.get_freeze_count() >= frozen
+    else:
+        assert gc.get_freeze_count() == 0
     try:
         gc.set_threshold(0)
         with tuned_gc(threshold=1000):
             assert gc.get_threshold()[0] == 0
     finally:
         gc.set_threshold(*before)
+
+
+def test_tuned_gc_keeps_a_programs_own_freeze() -> None:
+    """A program that froze objects itself (gc.freeze before forking, say)
+    finds them still frozen after a tuned_gc block: the block does not
+    unfreeze what it did not freeze."""
+    import gc
+
+    started_frozen = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        mine = gc.get_freeze_count()
+        with tuned_gc():
+            pass
+        assert gc.get_freeze_count() >= mine
+    finally:
+        if not started_frozen:
+            gc.unfreeze()
 
 
 async def test_ordered_async_iterable(knot: KnotServer) -> None:

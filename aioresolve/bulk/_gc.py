@@ -29,11 +29,17 @@ def tuned_gc(threshold: int = GC_THRESHOLD) -> Iterator[None]:
     stages ``many+jsonl`` and ``many+jsonl+gc``).  Cycles are still
     collected, later: at most about ``threshold`` objects wait for it.  On
     leaving, the previous thresholds come back and the frozen objects are
-    unfrozen.  A collector switched off (threshold 0) stays off.
+    unfrozen, unless something was frozen before the block: the collector
+    cannot unfreeze only some objects, and unfreezing would undo a program's
+    own :func:`gc.freeze` (a pre-forking server's, say), so then what the
+    block froze stays frozen.  CPython 3.12 starts with a few hundred
+    objects frozen (375 for 3.12.1 here; 0 for 3.10, 3.11 and 3.13), so there
+    that is always the case.  A collector switched off (threshold 0) stays off.
 
     :param threshold: the first threshold inside the block (at least the current one).
     """
     old = gc.get_threshold()
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     if old[0]:
         gc.set_threshold(max(old[0], threshold), *old[1:])
@@ -41,4 +47,5 @@ def tuned_gc(threshold: int = GC_THRESHOLD) -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*old)
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
