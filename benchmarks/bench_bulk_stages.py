@@ -5,6 +5,8 @@ One command, from the repository root::
     python -m benchmarks.bench_bulk_stages [--names 100000] [--concurrency 500]
         [--stages stream,many,many+jsonl,many+lines,many+csv,cli-jsonl,cli-csv]
         [--offline-repeat 5]
+    python -m benchmarks.bench_bulk_stages --instructions [--stages stream,many]
+        [--twins pure,compiled]
 
 It starts one knotd (1 UDP worker) serving the rig's bulk zone, writes the
 input of ``bench_bulk`` (``h<i>.bulk.test``, every 100th NXDOMAIN, every 50th
@@ -45,6 +47,14 @@ NODATA) and then:
    what the CLI does instead: each format's lines written straight from the
    stream's results, statuses counted (``Writer.write_raw``, no ``Result``).
 
+3. ``--instructions``: instead of the above, user-space instructions per name
+   of the live ``stream`` / ``many`` stages under valgrind's callgrind, for
+   the pure twin (``AIORESOLVE_NO_EXTENSIONS=1``) and the compiled one: a
+   fresh child at 2,000 and at 6,000 names, (Ir(6000) - Ir(2000)) / 4,000, so
+   start-up and warm-up cancel out.  The load of the box does not move it
+   (it leaves out the kernel and memory stalls); runs of the same code differ
+   by a few hundred instructions.
+
 The box may be shared: CPU µs/name is the robust figure; names/s is not.
 No packet leaves loopback: every resolver is given ``127.0.0.1:<port>``.
 """
@@ -55,6 +65,8 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -266,6 +278,49 @@ def _child(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, f
     return usage.ru_utime + usage.ru_stime, wall, text
 
 
+def _instructions(server: str, work: Path, stages: list[str], twins: list[str],
+                  conc: int) -> None:
+    """Instructions per name of each live stage and twin under callgrind (see
+    the module docstring, 3.)."""
+    from tests.rig import zone as z
+
+    if shutil.which("valgrind") is None:
+        print("--instructions needs valgrind (callgrind) on PATH")
+        return
+    small, large = 2000, 6000
+    files = {}
+    for count in (small, large):
+        files[count] = work / f"names-{count}.txt"
+        files[count].write_text("\n".join(z.bulk_query_names(
+            count, nx_every=NX_EVERY, nodata_every=NODATA_EVERY)) + "\n")
+    print(f"\nInstructions per name under callgrind, (Ir({large}) - Ir({small})) / "
+          f"{large - small:,}, concurrency {conc}\n")
+    print("| stage | twin | instructions/name |")
+    print("|---|---|---:|")
+    for stage in stages:
+        for twin in twins:
+            env = {**os.environ}
+            env.pop("AIORESOLVE_NO_EXTENSIONS", None)
+            if twin == "pure":
+                env["AIORESOLVE_NO_EXTENSIONS"] = "1"
+            totals = []
+            for count in (small, large):
+                out = work / "callgrind.out"
+                err = subprocess.run(
+                    ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                     sys.executable, "-m", "benchmarks.bench_bulk_stages", "--server", server,
+                     "--concurrency", str(conc), "--child", stage, "--input",
+                     str(files[count])],
+                    cwd=ROOT, env=env, capture_output=True, text=True).stderr
+                found = re.search(r"Collected : (\d+)", err)
+                if found is None:
+                    raise SystemExit(f"{stage} ({twin}), {count} names: {err[-800:]}")
+                totals.append(int(found.group(1)))
+                out.unlink(missing_ok=True)
+            print(f"| {stage} | {twin} | {(totals[1] - totals[0]) / (large - small):,.0f} |",
+                  flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.bench_bulk_stages",
                                 description=__doc__.splitlines()[0])
@@ -273,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=500)
     p.add_argument("--stages", default=",".join(STAGES))
     p.add_argument("--offline-repeat", type=int, default=5, help="0: no offline stages")
+    p.add_argument("--instructions", action="store_true",
+                   help="only instructions per name of the live stages under callgrind "
+                        "(default stages stream,many)")
+    p.add_argument("--twins", default="pure,compiled", help="with --instructions")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--server", help=argparse.SUPPRESS)
     p.add_argument("--input", help=argparse.SUPPRESS)
@@ -305,6 +364,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{','.join(sorted(_speedups.COMPILED)) or 'pure'}; Python {sys.version.split()[0]}")
     with servers.start_knot(bulk_count=max(n, 100_000), workers=1, timeout=300) as knot:
         server = knot.address
+        if args.instructions:
+            stages = (args.stages.split(",") if args.stages != ",".join(STAGES)
+                      else ["stream", "many"])
+            _instructions(server, work, stages, args.twins.split(","), conc)
+            return 0
         child = [sys.executable, "-m", "benchmarks.bench_bulk_stages", "--server", server,
                  "--concurrency", str(conc)]
         print("\n| stage | CPU µs/name | of it GC | names/s | timer lag p99 ms | note |")
