@@ -13,7 +13,10 @@ adds the C extensions, built with Cython where a C compiler is present:
   common answers decoded in C, timeout queues);
 - ``aioresolve.bulk._lines_c`` (``_lines_c.pyx``): the CLI's JSONL lines
   written in C straight from the stream's results (the twin of
-  ``bulk/_lines_py.py``).
+  ``bulk/_lines_py.py``);
+- ``aioresolve._begun_c``: :mod:`aioresolve._begun`, the lookup cache's miss
+  path, compiled by Cython from a copy of its source (pure-Python mode) with
+  the C types of ``aioresolve/_begun.pxd`` (``aioresolve._miss`` picks it).
 
 Where Cython, a compiler or Linux is missing, or ``AIORESOLVE_NO_EXTENSIONS``
 is set, the build prints one line saying so and installs the pure-Python
@@ -75,6 +78,31 @@ from aioresolve._dns.codec import ParseError  # noqa: E402, F811
 """
 
 
+def _begun_copy() -> str:
+    """_begun.py copied as ``_begun_c.py`` (and _begun.pxd, its C types, as
+    ``_begun_c.pxd``) under build/, as :func:`_codec_copy` does; the copy
+    records the source it was made from (``SOURCE``), which
+    ``aioresolve._miss`` compares with the file beside it."""
+    target = ROOT / GENERATED / "aioresolve"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "__init__.py").touch()
+    source = ROOT / "aioresolve" / "_begun.py"
+    text = source.read_text() + _BEGUN_TAIL + f"SOURCE = {source.read_bytes()!r}\n"
+    types = ROOT / "aioresolve" / "_begun.pxd"  # (without it: compiled untyped, slower)
+    for name, content in (("_begun_c.py", text),
+                          ("_begun_c.pxd", types.read_text() if types.exists() else "")):
+        copy = target / name
+        if not copy.exists() or copy.read_text() != content:
+            copy.write_text(content)
+    return str((target / "_begun_c.py").relative_to(ROOT))
+
+
+_BEGUN_TAIL = """
+
+# -- appended by setup.py to the compiled copy: the source it was made from
+"""
+
+
 def _extensions() -> list[Extension]:
     reason = _skip_reason()
     if reason is not None:
@@ -91,10 +119,18 @@ def _extensions() -> list[Extension]:
         Extension("aioresolve._dns._hot_c", ["aioresolve/_dns/_hot_c.pyx"]),
         Extension("aioresolve.bulk._lines_c", ["aioresolve/bulk/_lines_c.pyx"]),
     ]
-    return list(cythonize(
+    compiled = list(cythonize(
         extensions, language_level=3, build_dir=str(Path("build") / "cython"), quiet=True,
         compiler_directives={"annotation_typing": False, "binding": False},
     ))
+    # The miss path with bound functions (binding): BegunQuery.__call__ is a
+    # module function, which must bind as a method of the Python class.
+    compiled += cythonize(
+        [Extension("aioresolve._begun_c", [_begun_copy()])], language_level=3,
+        build_dir=str(Path("build") / "cython"), quiet=True,
+        compiler_directives={"annotation_typing": False, "binding": True},
+    )
+    return compiled
 
 
 class OptionalBuildExt(build_ext):

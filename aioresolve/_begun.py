@@ -1,7 +1,7 @@
-"""Record queries begun without a coroutine: the future that is the backend's callback.
+"""Record queries begun without a coroutine: the cache's miss path.
 
-:meth:`aioresolve.cache.LookupCache.run_query` hands the leader of an
-uncached query (asyncio, a backend that
+:func:`run_query` (what :meth:`aioresolve.cache.LookupCache.run_query` does)
+hands the leader of an uncached query (asyncio, a backend that
 :attr:`~aioresolve.Backend.begins_queries`) a :class:`BegunQuery`: the future
 its caller awaits, and the ``done`` callback the backend calls with the
 outcome.  The callback stores the answer (or the negative answer, by its SOA),
@@ -12,29 +12,147 @@ collector's young passes).  :meth:`BegunQuery.cancel` (the caller was
 cancelled, or its deadline expired) cancels the backend's query and lets a
 follower lead, as :class:`~aioresolve._coalesce.SingleFlight` does for a
 leader that leaves.
+
+This module is the reference of a compiled twin: ``setup.py`` compiles it
+with Cython, as a whole, from a copy of this source (``_begun_c``, with the
+C types of ``_begun.pxd``: :class:`CacheState` a C struct), and
+:mod:`aioresolve._miss` picks the twin, so that the compiled miss path has this
+one's semantics by construction.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from ._backends.base import Backend
 from ._cache_values import Entry, is_negative, make_entry, negative_ttl_of
-from ._coalesce import RUNNING
+from ._coalesce import RUNNING, Flight, SingleFlight
 from ._errors import ResolverClosed
 from ._records import Answer
 
 if TYPE_CHECKING:
-    from .cache import LookupCache
+    from .cache import CacheConfig, LookupCache
 
-__all__ = ["BegunQuery"]
+__all__ = ["BegunQuery", "CacheState", "run_query"]
+
+
+class CacheState:
+    """What the miss path of :class:`~aioresolve.cache.LookupCache` (its base)
+    reads and writes; compiled, a C struct whose fields the compiled miss path
+    reads without a dictionary lookup.  :class:`~aioresolve.cache.LookupCache`
+    sets every field in its ``__init__``."""
+
+    config: CacheConfig | None
+    closed: bool
+    closed_error: Callable[[], BaseException] | None
+    _entries: collections.OrderedDict[Hashable, Entry]
+    _flight: Flight | None
+    #: Our own SingleFlight (not another's Flight), and its running lookups,
+    #: which the miss path claims and ends inline.
+    _single: SingleFlight | None
+    _flights: dict[Hashable, Any] | None
+    _clock: Callable[[], float]
+    _provides_ttl: bool
+    #: A cache, TTLs from the answers, no serve-stale: the common store inline.
+    _plain_ttls: bool
+    #: An int TTL within [_ttl_low, _ttl_high] is positive and needs no clamping.
+    _ttl_low: int
+    _ttl_high: float
+    _max_size: int
+    _misses: int
+    _evictions: int
+
+
+def run_query(
+    cache: LookupCache, key: Hashable, backend: Backend, name: str, rtype: str,
+    loop: asyncio.AbstractEventLoop,
+) -> Answer | Awaitable[Answer]:
+    """:meth:`LookupCache.run_query <aioresolve.cache.LookupCache.run_query>`
+    (see there)."""
+    entry = cache._entries.get(key)  # (always empty without a cache)
+    if entry is not None:
+        served = cache._serve(key, entry, backend.query_with_ttl, (name, rtype))
+        if served is not None:
+            return served[0]  # type: ignore[no-any-return]
+    flights = cache._flights
+    if flights is not None:  # SingleFlight.claim, inline
+        if key in flights:
+            return cache.run_timed(key, backend.query_with_ttl, name, rtype)
+        flights[key] = RUNNING
+    elif cache._flight is not None and not cache._flight.claim(key):
+        return cache.run_timed(key, backend.query_with_ttl, name, rtype)
+    cache._misses += 1
+    future = BegunQuery(loop=loop)
+    future.cache = cache
+    future.key = key
+    future.backend = backend
+    try:
+        future.handle = backend.begin_query(name, rtype, future, loop)
+    except BaseException as exc:  # refused before asking (IllegalName, closed)
+        if cache._flight is not None:
+            cache._flight.failed(key, exc)
+        raise
+    return future
+
+
+def _answered(self: BegunQuery, outcome: Answer | BaseException) -> None:
+    """:meth:`BegunQuery.__call__`, the backend's callback: cache ``outcome``,
+    hand it to the followers, resolve.  The common store (a TTL within the
+    bounds, no serve-stale) written out; anything else goes through the
+    cache's one store (:meth:`~aioresolve.cache.LookupCache._store`).  A
+    module function, so that ``_begun.pxd`` can type its locals."""
+    self.handle = None  # no cycle through the backend's query object
+    cache = self.cache
+    if isinstance(outcome, BaseException):
+        self._failed(outcome)
+        return
+    key = self.key
+    flights = cache._flights
+    if flights is not None:
+        # SingleFlight.done, inline: one dict operation (one hash of the key).
+        flight = flights.pop(key, None)
+        if flight is not RUNNING and flight is not None:
+            cache._single.settle(key, flight, outcome)  # type: ignore[union-attr]
+    elif cache._flight is not None:
+        cache._flight.done(key, outcome)
+    if cache._plain_ttls:  # a cache, TTLs from the answers, no serve-stale
+        ttl = outcome.ttl
+        # Int bounds within [min_ttl, max_ttl] and above 0, so that an int
+        # TTL compares without a float; outside them, _store clamps.
+        if ttl >= cache._ttl_low and ttl <= cache._ttl_high:
+            expires = cache._clock() + ttl
+            entries = cache._entries
+            size = len(entries)
+            entry = entries[key] = make_entry(Entry)  # (not Entry(): see make_entry)
+            entry.value = outcome
+            entry.error = entry.aged = None
+            entry.expires = entry.stale_until = expires
+            if len(entries) == size:  # it replaced one: now the most recent
+                entries.move_to_end(key)
+            elif size >= cache._max_size:
+                entries.popitem(last=False)
+                cache._evictions += 1
+        else:
+            cache._store(key, outcome, ttl)
+    elif cache.config is not None:
+        cache._store(key, outcome, outcome.ttl if cache._provides_ttl else None)
+    if cache.closed and cache.closed_error is not None:
+        with contextlib.suppress(asyncio.InvalidStateError):
+            self.set_exception(cache.closed_error())  # answered after the owner closed
+        return
+    # Not contextlib.suppress: a context manager costs two calls per lookup.
+    try:  # noqa: SIM105
+        self.set_result(outcome)
+    except asyncio.InvalidStateError:  # cancelled, and the backend called back anyway
+        pass
 
 
 class BegunQuery(asyncio.Future[Answer]):
-    """The leader's end of a query begun by :meth:`LookupCache.run_query`: the
+    """The leader's end of a query begun by :func:`run_query`: the
     future its caller awaits, and the callback the backend calls with the
     outcome.  One object per lookup in flight, instead of the cache's and the
     backend's coroutines.  :meth:`cancel` (the caller was cancelled, or its
@@ -47,55 +165,7 @@ class BegunQuery(asyncio.Future[Answer]):
     backend: Backend
     handle: object
 
-    def __call__(self, outcome: Answer | BaseException) -> None:
-        """The backend's callback: cache ``outcome``, hand it to the followers,
-        resolve.  The common store (a TTL within the bounds, no serve-stale)
-        written out; anything else goes through the cache's one store
-        (:meth:`~aioresolve.cache.LookupCache._store`)."""
-        self.handle = None  # no cycle through the backend's query object
-        cache = self.cache
-        if isinstance(outcome, BaseException):
-            self._failed(outcome)
-            return
-        key = self.key
-        single = cache._single
-        if single is not None:
-            # SingleFlight.done, inline: one dict operation (one hash of the key).
-            flight = single.flights.pop(key, None)
-            if flight is not RUNNING and flight is not None:
-                single.settle(key, flight, outcome)  # followers joined
-        elif cache._flight is not None:
-            cache._flight.done(key, outcome)
-        if cache._plain_ttls:  # a cache, TTLs from the answers, no serve-stale
-            ttl = outcome.ttl
-            # Int bounds within [min_ttl, max_ttl] and above 0, so that an int
-            # TTL compares without a float; outside them, _store clamps.
-            if ttl >= cache._ttl_low and ttl <= cache._ttl_high:
-                expires = cache._clock() + ttl
-                entries = cache._entries
-                size = len(entries)
-                entry = entries[key] = make_entry(Entry)  # (not Entry(): see make_entry)
-                entry.value = outcome
-                entry.error = entry.aged = None
-                entry.expires = entry.stale_until = expires
-                if len(entries) == size:  # it replaced one: now the most recent
-                    entries.move_to_end(key)
-                elif size >= cache._max_size:
-                    entries.popitem(last=False)
-                    cache._evictions += 1
-            else:
-                cache._store(key, outcome, ttl)
-        elif cache.config is not None:
-            cache._store(key, outcome, outcome.ttl if cache._provides_ttl else None)
-        if cache.closed and cache.closed_error is not None:
-            with contextlib.suppress(asyncio.InvalidStateError):
-                self.set_exception(cache.closed_error())  # answered after the owner closed
-            return
-        # Not contextlib.suppress: a context manager costs two calls per lookup.
-        try:  # noqa: SIM105
-            self.set_result(outcome)
-        except asyncio.InvalidStateError:  # cancelled, and the backend called back anyway
-            pass
+    __call__ = _answered  # the backend's callback
 
     def cancel(self, msg: Any = None) -> bool:
         if not self.done():

@@ -25,6 +25,7 @@ from . import _config
 from ._backends.base import AddrInfo, Backend, HostEntry, SockAddr
 from ._errors import ResolverClosed, Timeout
 from ._lookup import ANY_PROTOCOL, LookupRunner, given, reverse_name, timeout_error, untimed
+from ._miss import run_query
 from ._names import check_rtype, to_alabel
 from ._prepare import (
     encode_hostname,
@@ -403,16 +404,16 @@ class Resolver(LookupRunner):
                 if timeout is None:
                     timeout = self.timeout
                 if timeout is None:
-                    found = self._lookups.run_query(("query", qname, kind), backend, qname,
-                                                    kind, loop)
+                    found = run_query(self._lookups, ("query", qname, kind), backend,
+                                      qname, kind, loop)
                     return found if isinstance(found, Answer) else await found
                 # A deadline, held in this frame rather than _lookup_asyncio's:
                 # one coroutine frame per lookup in flight, not two (see the
                 # Overhead section of docs/services.md).
                 deadlines, deadline = self._start_deadline(timeout, loop)
                 try:
-                    found = self._lookups.run_query(("query", qname, kind), backend, qname,
-                                                    kind, loop)
+                    found = run_query(self._lookups, ("query", qname, kind), backend,
+                                      qname, kind, loop)
                     answer = found if isinstance(found, Answer) else await found
                 except asyncio.CancelledError:
                     if deadline.fired and deadline.ours():

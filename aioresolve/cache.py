@@ -48,7 +48,6 @@ from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, TypeVar
 
 from ._backends.base import Backend, NegativeAnswer, Timed
-from ._begun import BegunQuery
 from ._cache_values import (
     Entry,
     age_answer,
@@ -58,8 +57,9 @@ from ._cache_values import (
     make_entry,
     negative_ttl_of,
 )
-from ._coalesce import RUNNING, Flight, SingleFlight
+from ._coalesce import Flight, SingleFlight
 from ._errors import ResolverClosed
+from ._miss import CacheState, run_query
 from ._records import Answer
 
 __all__ = [
@@ -180,7 +180,7 @@ def _int_ttl_bounds(config: CacheConfig | None) -> tuple[int, float]:
     return max(1, math.ceil(config.min_ttl)), high
 
 
-class LookupCache:
+class LookupCache(CacheState):
     """The cache and single-flight of one resolver.
 
     :param backend_provides_ttl: whether ``query`` answers carry real TTLs.
@@ -380,32 +380,11 @@ class LookupCache:
         once; followers of a running lookup take :meth:`run_timed`; the
         leader of an uncached query gets a
         :class:`~aioresolve._begun.BegunQuery` (see there), the future that
-        the backend's callback stores and resolves.
+        the backend's callback stores and resolves.  (The function
+        :func:`aioresolve._begun.run_query`, which the resolver calls itself,
+        compiled where :mod:`aioresolve._miss` says so.)
         """
-        entry = self._entries.get(key)  # (always empty without a cache)
-        if entry is not None:
-            served = self._serve(key, entry, backend.query_with_ttl, (name, rtype))
-            if served is not None:
-                return served[0]  # type: ignore[no-any-return]
-        flights = self._flights
-        if flights is not None:  # SingleFlight.claim, inline
-            if key in flights:
-                return self.run_timed(key, backend.query_with_ttl, name, rtype)
-            flights[key] = RUNNING
-        elif self._flight is not None and not self._flight.claim(key):
-            return self.run_timed(key, backend.query_with_ttl, name, rtype)
-        self._misses += 1
-        future = BegunQuery(loop=loop)
-        future.cache = self
-        future.key = key
-        future.backend = backend
-        try:
-            future.handle = backend.begin_query(name, rtype, future, loop)
-        except BaseException as exc:  # refused before asking (IllegalName, closed)
-            if self._flight is not None:
-                self._flight.failed(key, exc)
-            raise
-        return future
+        return run_query(self, key, backend, name, rtype, loop)
 
     async def run(
         self, key: tuple[Any, ...], start: Callable[[], Awaitable[T]],

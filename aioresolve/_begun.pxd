@@ -1,0 +1,21 @@
+# The C types of aioresolve/_begun.py's compiled twin, aioresolve._begun_c:
+# setup.py compiles a copy of _begun.py (_begun_c.py) beside a copy of this
+# file (_begun_c.pxd), which Cython reads as its augmenting declarations.
+# The pure-Python module is the reference and does not read this file.
+cimport cython
+
+# LookupCache's base: its miss-path fields a C struct, read by run_query and
+# _answered without a dictionary lookup (Python code sees them as properties).
+cdef class CacheState:
+    cdef public object config, closed_error, _entries, _flight, _single, _flights, _clock
+    cdef public object _ttl_low, _ttl_high
+    cdef public bint closed, _provides_ttl, _plain_ttls
+    cdef public Py_ssize_t _max_size, _misses, _evictions
+
+@cython.locals(flights=dict)
+cpdef object run_query(CacheState cache, object key, object backend, object name,
+                       object rtype, object loop)
+
+# BegunQuery.__call__ (a module function so that its locals can be typed here).
+@cython.locals(cache=CacheState, flights=dict, size=Py_ssize_t)
+cpdef object _answered(object self, object outcome)

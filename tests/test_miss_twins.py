@@ -1,0 +1,206 @@
+"""The two twins of the cache's miss path (:mod:`aioresolve._begun`, and
+``aioresolve._begun_c``, the same source compiled by Cython with the types of
+``_begun.pxd``) behave alike, and :mod:`aioresolve._miss` picks the right one.
+
+Each twin drives a cache whose base is its own :class:`CacheState` (the
+cache's methods over that base), against a backend that answers when the
+test says so: a future subclassing ``asyncio.Future`` (a C type) in both,
+with the same ``set_result``/``cancel``/done-callback behaviour, the same
+entries stored, the same single-flight bookkeeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from aioresolve import NXDomain, _begun, _miss
+from aioresolve._backends.base import Backend
+from aioresolve.cache import CacheConfig, LookupCache
+from aioresolve.records import A, Answer
+
+
+def _compiled_module() -> ModuleType | None:
+    try:
+        return importlib.import_module("aioresolve._begun_c")
+    except ImportError:
+        return None
+
+
+TWINS = [pytest.param(_begun, id="pure"), pytest.param(
+    _compiled_module(), id="compiled",
+    marks=pytest.mark.skipif(_compiled_module() is None, reason="_begun_c not built"))]
+
+
+def _cache_class(twin: ModuleType) -> type[LookupCache]:
+    """LookupCache over ``twin``'s CacheState (its methods are the same)."""
+    if LookupCache.__mro__[1] is twin.CacheState:
+        return LookupCache
+    body = {k: v for k, v in vars(LookupCache).items() if k not in ("__dict__", "__weakref__")}
+    return type("LookupCache", (twin.CacheState,), body)  # type: ignore[return-value]
+
+
+class _Held(Backend):
+    """Begins queries and answers them when the test calls ``answer``."""
+
+    name = "held"
+    provides_ttl = True
+    begins_queries = True
+
+    def __init__(self) -> None:
+        self.begun: dict[str, Callable[[Any], object]] = {}
+        self.cancelled: list[object] = []
+
+    async def getaddrinfo(self, *args: Any) -> Any:
+        raise NotImplementedError
+
+    async def getnameinfo(self, *args: Any) -> Any:
+        raise NotImplementedError
+
+    async def gethostbyname_ex(self, *args: Any) -> Any:
+        raise NotImplementedError
+
+    async def gethostbyaddr(self, *args: Any) -> Any:
+        raise NotImplementedError
+
+    async def query(self, name: str, rtype: str) -> Answer[Any]:
+        raise NotImplementedError
+
+    def begin_query(self, name: str, rtype: str, done: Callable[[Any], object],
+                    loop: asyncio.AbstractEventLoop) -> object:
+        if name == "refused.test":
+            raise ValueError("refused before asking")
+        self.begun[name] = done
+        return ("handle", name)
+
+    def cancel_query(self, handle: object) -> None:
+        self.cancelled.append(handle)
+
+    def answer(self, name: str, outcome: Any) -> None:
+        self.begun.pop(name)(outcome)
+
+
+def _answer(name: str, ttl: int = 300) -> Answer[Any]:
+    return Answer(name, "A", (A(ttl, "192.0.2.1"),), name, ttl)
+
+
+def _begin(twin: ModuleType, cache: LookupCache, backend: _Held, name: str) -> Any:
+    return twin.run_query(cache, ("query", name, "A"), backend, name, "A",
+                          asyncio.get_running_loop())
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_an_answer_is_stored_and_resolves_the_future(twin: ModuleType) -> None:
+    cache = _cache_class(twin)(CacheConfig(max_size=2), backend_provides_ttl=True)
+    backend = _Held()
+    future = _begin(twin, cache, backend, "a.test")
+    assert isinstance(future, asyncio.Future) and isinstance(future, twin.BegunQuery)
+    assert not future.done() and cache.info().in_flight == 1
+    seen: list[Any] = []
+    future.add_done_callback(seen.append)
+    backend.answer("a.test", _answer("a.test"))
+    assert future.result() == _answer("a.test")
+    await asyncio.sleep(0)
+    assert seen == [future]
+    info = cache.info()
+    assert (info.misses, info.size, info.in_flight) == (1, 1, 0)
+    assert _begin(twin, cache, backend, "a.test").addresses == ["192.0.2.1"]  # a hit
+    for name in ("b.test", "c.test"):  # the LRU bound
+        _begin(twin, cache, backend, name)
+        backend.answer(name, _answer(name))
+    info = cache.info()
+    assert (info.size, info.evictions, info.hits) == (2, 1, 1)
+    assert list(cache._entries) == [("query", "b.test", "A"), ("query", "c.test", "A")]
+    with pytest.raises(asyncio.InvalidStateError):
+        future.set_result(_answer("a.test"))
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_cancel_forgets_the_query_and_a_late_answer_is_harmless(
+        twin: ModuleType) -> None:
+    cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
+    backend = _Held()
+    future = _begin(twin, cache, backend, "a.test")
+    assert future.cancel("gone")
+    assert future.cancelled() and backend.cancelled == [("handle", "a.test")]
+    assert cache.info().in_flight == 0
+    assert not future.cancel()  # once
+    with pytest.raises(asyncio.CancelledError, match="gone"):
+        future.result()
+    backend.answer("a.test", _answer("a.test"))  # the backend called back anyway
+    assert future.cancelled() and cache.info().size == 1
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_a_follower_shares_and_a_negative_answer_is_cached(twin: ModuleType) -> None:
+    cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
+    backend = _Held()
+    future = _begin(twin, cache, backend, "nx.test")
+    follower = asyncio.ensure_future(_begin(twin, cache, backend, "nx.test"))
+    await asyncio.sleep(0)
+    backend.answer("nx.test", NXDomain("no such name", host="nx.test", negative_ttl=60))
+    with pytest.raises(NXDomain):
+        future.result()
+    with pytest.raises(NXDomain):
+        await follower
+    info = cache.info()
+    assert (info.coalesced, info.size, info.in_flight) == (1, 1, 0)
+    with pytest.raises(NXDomain):
+        _begin(twin, cache, backend, "nx.test")  # the cached negative answer
+    assert cache.info().negative_hits == 1
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_refused_before_asking_frees_the_key(twin: ModuleType) -> None:
+    cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
+    with pytest.raises(ValueError, match="refused"):
+        _begin(twin, cache, _Held(), "refused.test")
+    assert cache.info().in_flight == 0
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_after_close_the_owner_error_is_raised(twin: ModuleType) -> None:
+    cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True,
+                               closed_error=lambda: RuntimeError("closed"))
+    backend = _Held()
+    future = _begin(twin, cache, backend, "a.test")
+    cache.closed = True
+    backend.answer("a.test", _answer("a.test"))
+    with pytest.raises(RuntimeError, match="closed"):
+        future.result()
+
+
+def test_the_compiled_twin_is_picked_where_built() -> None:
+    expected = _compiled_module() is not None and not os.environ.get("AIORESOLVE_NO_EXTENSIONS")
+    assert expected == _miss.COMPILED
+    assert LookupCache.__mro__[1] is _miss.CacheState
+
+
+def test_no_extensions_forces_the_pure_twin() -> None:
+    env = {**os.environ, "AIORESOLVE_NO_EXTENSIONS": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", "from aioresolve import _miss; print(_miss.COMPILED, "
+         "_miss.BegunQuery.__module__)"], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "aioresolve._begun"]
+
+
+@pytest.mark.skipif(_compiled_module() is None, reason="_begun_c not built")
+def test_a_stale_compiled_twin_is_not_used(monkeypatch: pytest.MonkeyPatch,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv("AIORESOLVE_NO_EXTENSIONS", raising=False)
+    module = _compiled_module()
+    assert module is not None
+    assert _miss._compiled() is module  # built from _begun.py as it is
+    monkeypatch.setattr(module, "SOURCE", b"# another _begun.py\n")
+    with caplog.at_level(logging.WARNING, logger="aioresolve.speedups"):
+        assert _miss._compiled() is None
+    assert "another _begun.py" in caplog.text
