@@ -125,6 +125,30 @@ async def test_an_answer_is_stored_and_resolves_the_future(twin: ModuleType) -> 
 
 
 @pytest.mark.parametrize("twin", TWINS)
+async def test_a_full_cache_replaces_an_entry_without_evicting(twin: ModuleType) -> None:
+    """Without coalescing two leaders of one name store twice: the second
+    replaces the first and becomes the most recent; a new name evicts the
+    least recently used one."""
+    cache = _cache_class(twin)(CacheConfig(max_size=2), backend_provides_ttl=True,
+                               coalesce=False)
+    backend = _Held()
+    for name in ("a.test", "b.test"):
+        _begin(twin, cache, backend, name)
+        backend.answer(name, _answer(name))
+    first = _begin(twin, cache, backend, "c.test")
+    backend.answer("c.test", _answer("c.test", ttl=60))  # evicts a.test
+    second = _begin(twin, cache, backend, "a.test")
+    third = _begin(twin, cache, backend, "a.test")
+    backend.begun.clear()
+    for future in (second, third):
+        future(_answer("a.test", ttl=30))  # the backend's callback, twice
+    assert list(cache._entries) == [("query", n, "A") for n in ("c.test", "a.test")]
+    info = cache.info()
+    assert (info.size, info.evictions, info.misses) == (2, 2, 5)
+    assert first.result().ttl == 60 and third.result().ttl == 30
+
+
+@pytest.mark.parametrize("twin", TWINS)
 async def test_cancel_forgets_the_query_and_a_late_answer_is_harmless(
         twin: ModuleType) -> None:
     cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
