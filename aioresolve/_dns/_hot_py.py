@@ -17,11 +17,13 @@ this one on those.  A stream's batch path (the pure ``Sink`` and
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import heapq
 import os
 import struct
+import time
 from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -98,7 +100,7 @@ class Core(EngineCore):
             raise TypeError(f"the name must be a string, not {type(name).__name__}")
         tmo = timeout or self.timeout
         tries = attempts or self.attempts
-        deadline = self.loop.time() + (lifetime if lifetime is not None else tmo * tries + tmo)
+        deadline = self._time() + (lifetime if lifetime is not None else tmo * tries + tmo)
         q = Query(name, rtype, qtype, callback, tag, tries, tmo, deadline)
         q.offset = q.index = offset
         q.born = born
@@ -134,8 +136,10 @@ class Core(EngineCore):
         calls that, one name at a time)."""
         if type(self).submit is not Core.submit:
             return None
-        return Sink(result_type, wake, rtype, prepare, skip, attempts, timeout, lifetime,
+        sink = Sink(result_type, wake, rtype, prepare, skip, attempts, timeout, lifetime,
                     order, alters)
+        sink.core = self
+        return sink
 
     def start_many(self, sink: Sink, source: Iterator[Any] | collections.deque[Any],
                    room: int, budget: int) -> int:
@@ -222,6 +226,25 @@ class Core(EngineCore):
             self.in_flight += 1
             self._send(nxt)
 
+    def _time(self) -> float:
+        """``loop.time()``.  Called once: it then puts the clock itself in the
+        engine's ``__dict__``, where it shadows this method: ``time.monotonic``
+        where the loop's clock is it (asyncio's own loops; the compiled twin
+        reads the same clock in C), else the loop's ``time``."""
+        clock = self.loop.time
+        if getattr(clock, "__func__", None) is asyncio.BaseEventLoop.time:
+            clock = time.monotonic
+        self.__dict__["_time"] = clock
+        return clock()
+
+    #: the last server sent to, its sockets and RTT (one tuple hash per change
+    #: of server, not two per attempt), and the last timeout queue appended to
+    _last_server: tuple[str, int] | None = None
+    _last_socks: list[_Socket]
+    _last_rtt: Rtt
+    _last_wait = -1.0
+    _last_queue: collections.deque[tuple[float, int]]
+
     #: query IDs not yet used, drawn ``_POOL`` random bytes at a time (a
     #: list per engine, made by :meth:`_new_id`; the class's stays empty)
     _qid_pool: list[int] = []  # noqa: RUF012
@@ -240,7 +263,11 @@ class Core(EngineCore):
         (default: the one due for this attempt)."""
         if server is None:
             server = self.servers[(q.offset + q.tries) % len(self.servers)]
-        socks = self._socks[server]
+        if server is not self._last_server:
+            self._last_socks = self._socks[server]
+            self._last_rtt = self._rtt[server]
+            self._last_server = server
+        socks = self._last_socks
         self._rr += 1
         index = self._rr % len(socks)
         s = socks[index]
@@ -258,23 +285,27 @@ class Core(EngineCore):
         q.sock = s
         q.server = server
         q.tries += 1
-        q.sent_at = now = self.loop.time()
+        q.sent_at = now = self._time()
         q.attempt += 1
         q.refused = q.miscased = False
-        self._serial += 1
-        q.serial = serial = self._serial
+        self._serial = q.serial = serial = self._serial + 1
         pending[qid] = q
         self._live[serial] = q
         self.stats.sent += 1
-        wait = self._rtt[server].rto(q.timeout, q.attempt) if self.adaptive else q.timeout
+        wait = self._last_rtt.rto(q.timeout, q.attempt) if self.adaptive else q.timeout
         expiry = now + wait
         if q.letters:
             self._randomize(q, server)
         packet = _ID.pack(qid) + q.template
         if expiry <= q.deadline:
-            queue = self._expiries.get(wait)
-            if queue is None:
-                queue = self._expiries[wait] = collections.deque()
+            if wait == self._last_wait:
+                queue = self._last_queue
+            else:
+                found = self._expiries.get(wait)
+                if found is None:
+                    found = self._expiries[wait] = collections.deque()
+                queue = self._last_queue = found
+                self._last_wait = wait
             queue.append((expiry, serial))
         else:
             expiry = q.deadline
@@ -385,7 +416,7 @@ class Core(EngineCore):
                                   "spoofed)", addr)
                     continue
                 server = q.server
-                if server is None or addr[1] != server[1] or addr[0] != server[0]:
+                if server is not addr and server != addr:  # (the same tuple, normally)
                     stats.wrong_source += 1
                     if log.isEnabledFor(_DEBUG):
                         log.debug("reply for %s from a wrong source %s dropped", q.name, addr)
@@ -414,7 +445,7 @@ class Core(EngineCore):
                 del self._live[q.serial]
                 stats.answered += 1
                 if q.attempt == 1 and self.adaptive and not q.serial & 7:  # 1 in 8 is plenty
-                    self._rtt[s.server].sample(self.loop.time() - q.sent_at)
+                    self._rtt[s.server].sample(self._time() - q.sent_at)
                 self._on_response(q, response, data, tcp=False)
                 if not pending and s.retired:
                     self._close_socket(s)
@@ -434,7 +465,7 @@ class Core(EngineCore):
 
     def _expire(self) -> None:
         self._timer = None
-        now = self.loop.time()
+        now = self._time()
         expired: list[Query] = []
         nxt = float("inf")
         live = self._live

@@ -304,6 +304,7 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
 
     def _answer(self, q: Query, r: Response, data: bytes, protocol: str) -> None:
         qtype = q.qtype
+        address = _ADDRESS.get(qtype)  # the record class of a decoded A/AAAA value
         current = q.wanted
         answers = r.answers
         records: list[Record] = []
@@ -321,8 +322,8 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
                         if rr.rtype == qtype:
                             if rr.rclass != CLASS_IN:
                                 continue  # another class: not an answer to our question
-                            if rr.value is not None and qtype in _ADDRESS:  # decoded
-                                records.append(new_address(_ADDRESS[qtype], rr.ttl, rr.value))
+                            if rr.value is not None and address is not None:  # decoded
+                                records.append(new_address(address, rr.ttl, rr.value))
                             else:
                                 records.append(rdata_record(data, rr))
                             if rr.ttl < ttl:

@@ -429,17 +429,20 @@ class Stream:
 class _SubmitterSink(Sink):
     """The :class:`~aioresolve._dns._sink_py.Sink` of an engine that has only
     the :class:`Submitter` protocol: names go through its ``submit``, each
-    tagged ``(index, text, born)``."""
+    tagged ``(index, text, born)``, and are kept by index in :attr:`active`
+    (such an engine has no set of its live queries to find them in)."""
 
-    __slots__ = ("engine",)
+    __slots__ = ("active", "engine")
 
     def __init__(self, engine: Submitter, result_type: type, wake: Callable[[], None],
                  **options: Any) -> None:
         super().__init__(result_type, wake, **options)
         self.engine = engine
+        self.active: dict[int, Any] = {}
 
     def put(self, q: Any) -> None:
         index, text, born = q.tag
+        self.count -= 1
         self.active.pop(index, None)
         result = q.result
         server = self.server_text(result, q.server)
@@ -455,15 +458,25 @@ class _SubmitterSink(Sink):
         _, text, born = q.tag
         return text, born
 
+    def in_flight(self) -> dict[int, Any]:
+        return self.active
+
+    def forget(self) -> None:
+        self.count = 0
+        self.active = {}
+
     def start_many(self, sink: Sink, source: Any, room: int, budget: int) -> int:
         return start_items(self._submit, sink, source, room, budget)
 
     def _submit(self, name: str, rtype: str, callback: Callable[[Any], Any], text: str,
                 attempts: int | None, timeout: float | None, lifetime: float | None,
                 index: int, born: float) -> Any:
-        return self.engine.submit(name, rtype, callback, (index, text, born),
-                                  attempts=attempts, timeout=timeout, lifetime=lifetime,
-                                  offset=index)
+        q = self.engine.submit(name, rtype, callback, (index, text, born),
+                               attempts=attempts, timeout=timeout, lifetime=lifetime,
+                               offset=index)
+        if not q.done:  # an immediate failure finishes it inside submit
+            self.active[index] = q
+        return q
 
 
 # tuple.__new__: StreamResult(...) through NamedTuple's __new__ costs ~0.3 us more
