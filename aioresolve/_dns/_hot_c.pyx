@@ -661,6 +661,7 @@ cdef class Core:
     cdef public bint _fast_answers
     cdef public bytes _head, _head_plain, _opt, _ids
     cdef public dict _socks, _rtt, _live, _expiries, _outbox, _refused_at
+    cdef public object _unsampled  # a deque: see Timeouts._expire_unsampled
     cdef public set _no_caps, _active, _retired, _writing, _in_tcp, _tasks
     cdef public double _timer_at
     cdef dict _texts  # "ip:port" by server tuple
@@ -1058,16 +1059,19 @@ cdef class Core:
         p[1] = <char>(qid & 0xFF)
         memcpy(p + 2, PyBytes_AS_STRING(template), size)
         if expiry <= q.deadline:
-            if wait == self._last_wait and self._last_fifo is not None:
-                queue = self._last_fifo
+            if self.adaptive and rtt.srtt < 0:  # no RTT yet: see Timeouts._expire_unsampled
+                self._unsampled.append((expiry, serial))
             else:
-                queue = self._expiries.get(wait)
-                if queue is None:
-                    queue = _Fifo()
-                    self._expiries[wait] = queue
-                self._last_wait = wait
-                self._last_fifo = queue
-            queue.push(expiry, serial)
+                if wait == self._last_wait and self._last_fifo is not None:
+                    queue = self._last_fifo
+                else:
+                    queue = self._expiries.get(wait)
+                    if queue is None:
+                        queue = _Fifo()
+                        self._expiries[wait] = queue
+                    self._last_wait = wait
+                    self._last_fifo = queue
+                queue.push(expiry, serial)
         else:
             expiry = q.deadline
             heapq.heappush(self._odd, (expiry, serial))
@@ -1236,6 +1240,8 @@ cdef class Core:
                             answered += 1
                             if q.attempt == 1 and self.adaptive and not q.serial & 7:
                                 (<Rtt?>self._rtt[s.server]).sample(self._now() - q.sent_at)
+                                if self._unsampled:
+                                    self._retime_unsampled()
                             self._cfinish(q, answer)
                             if not pending and s.retired:
                                 self._close_socket(s)
@@ -1251,6 +1257,8 @@ cdef class Core:
                     answered = 0
                     if q.attempt == 1 and self.adaptive and not q.serial & 7:  # 1 in 8 is plenty
                         (<Rtt?>self._rtt[s.server]).sample(self.loop.time() - q.sent_at)
+                        if self._unsampled:
+                            self._retime_unsampled()
                     self._on_response(q, response, data, tcp=False)
                     if not pending and s.retired:
                         self._close_socket(s)
@@ -1523,6 +1531,8 @@ cdef class Core:
                     expired.append(q)
         if odd:
             nxt = min(nxt, odd[0][0])
+        if self._unsampled:
+            nxt = min(nxt, self._expire_unsampled(now, expired, EXPIRE_BATCH))
         try:
             for q in expired:
                 if q.done:

@@ -292,21 +292,28 @@ class Core(EngineCore):
         pending[qid] = q
         self._live[serial] = q
         self.stats.sent += 1
-        wait = self._last_rtt.rto(q.timeout, q.attempt) if self.adaptive else q.timeout
+        if self.adaptive:
+            rtt = self._last_rtt
+            wait = rtt.rto(q.timeout, q.attempt)
+        else:
+            rtt, wait = None, q.timeout
         expiry = now + wait
         if q.letters:
             self._randomize(q, server)
         packet = _ID.pack(qid) + q.template
         if expiry <= q.deadline:
-            if wait == self._last_wait:
-                queue = self._last_queue
+            if rtt is not None and rtt.srtt < 0:  # no RTT yet: see _expire_unsampled
+                self._unsampled.append((expiry, serial))
             else:
-                found = self._expiries.get(wait)
-                if found is None:
-                    found = self._expiries[wait] = collections.deque()
-                queue = self._last_queue = found
-                self._last_wait = wait
-            queue.append((expiry, serial))
+                if wait == self._last_wait:
+                    queue = self._last_queue
+                else:
+                    found = self._expiries.get(wait)
+                    if found is None:
+                        found = self._expiries[wait] = collections.deque()
+                    queue = self._last_queue = found
+                    self._last_wait = wait
+                queue.append((expiry, serial))
         else:
             expiry = q.deadline
             heapq.heappush(self._odd, (expiry, serial))
@@ -446,6 +453,8 @@ class Core(EngineCore):
                 stats.answered += 1
                 if q.attempt == 1 and self.adaptive and not q.serial & 7:  # 1 in 8 is plenty
                     self._rtt[s.server].sample(self._time() - q.sent_at)
+                    if self._unsampled:
+                        self._retime_unsampled()
                 self._on_response(q, response, data, tcp=False)
                 if not pending and s.retired:
                     self._close_socket(s)
@@ -483,6 +492,8 @@ class Core(EngineCore):
                 expired.append(q)
         if odd:
             nxt = min(nxt, odd[0][0])
+        if self._unsampled:
+            nxt = min(nxt, self._expire_unsampled(now, expired, _EXPIRE_BATCH))
         try:
             for q in expired:
                 if q.done:

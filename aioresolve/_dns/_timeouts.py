@@ -74,6 +74,60 @@ class Timeouts(EngineCore):
         self._timer = self.loop.call_at(when, self._expire)
 
 
+    # -- attempts sent before their server's first RTT sample ----------------------
+
+    def _expire_unsampled(self, now: float, expired: list[Query], limit: int) -> float:
+        """Move the due attempts of :attr:`_unsampled` to ``expired`` (at most
+        ``limit`` in all); return when the next one is due.
+
+        An attempt sent to a server with no RTT sample yet waits the ceiling
+        (its whole per-attempt timeout: 1.67 s with bulk's defaults).  At the
+        start of a run that is every attempt of the first burst, and a burst
+        of 500 first queries can overflow a server's receive buffer: a query
+        lost there held its name for the whole ceiling although the other
+        answers had long shown the server answering in a millisecond.  So
+        these attempts wait in a queue of their own, in send order, and each
+        is due at its ceiling or, once its server has an RTT sample, at its
+        send time plus the RTO, whichever comes first (as TCP re-arms its
+        retransmission timer with the RTO it has now).  Samples still come
+        from answers to first attempts only (Karn): a server that never
+        answers one keeps every attempt at its ceiling.  One queue for all
+        servers: an attempt to a server with no sample at its head holds back
+        later ones at most until its own ceiling."""
+        queue, live, rtt = self._unsampled, self._live, self._rtt
+        while queue:
+            if len(expired) >= limit:
+                return now  # more may be due: the timer comes back at once
+            at, serial = queue[0]
+            q = live.get(serial)
+            if q is None or q.qid < 0 or q.done:  # answered, or ended meanwhile
+                queue.popleft()
+                continue
+            if at > now:
+                assert q.server is not None  # (sent)
+                at = min(at, q.sent_at + rtt[q.server].rto(q.timeout, q.attempt))
+                if at > now:
+                    return at
+            queue.popleft()
+            del live[serial]
+            expired.append(q)
+        return math.inf
+
+    def _retime_unsampled(self) -> None:
+        """A server's RTT was sampled: the first of :attr:`_unsampled` may be due
+        sooner than the timer (called on a sample while that queue is not empty)."""
+        queue = self._unsampled
+        while queue:
+            q = self._live.get(queue[0][1])
+            if q is None or q.qid < 0 or q.done:
+                queue.popleft()
+                continue
+            assert q.server is not None  # (sent)
+            at = min(queue[0][0], q.sent_at + self._rtt[q.server].rto(q.timeout, q.attempt))
+            if self._timer is None or at < self._timer_at:
+                self._arm(at)
+            return
+
     def _timed_out(self, q: Query) -> None:
         server = nameserver_text(*q.server) if q.server else None
         refused = q.refused

@@ -192,6 +192,9 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
         self._live: dict[int, Query] = {}
         self._expiries: dict[float, collections.deque[tuple[float, int]]] = {}
         self._odd: list[tuple[float, int]] = []
+        # Attempts sent to a server that had no RTT sample yet (see
+        # Timeouts._expire_unsampled): re-timed by its first sample.
+        self._unsampled: collections.deque[tuple[float, int]] = collections.deque()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
         # Every query not yet finished, for the watchdog and close().

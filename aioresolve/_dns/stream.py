@@ -67,6 +67,15 @@ __all__ = [
 #: hold the loop for tens of milliseconds (timer lag).
 _STEP = 32
 
+#: Names in flight at most before the first results come back: the stream
+#: opens like TCP's slow start, each result letting one more name go (the
+#: limit doubles per round trip) until ``concurrency``.  A server's socket
+#: drops what does not fit in its receive buffer: Linux's default of 208 KiB
+#: holds 256 of these datagrams on loopback, and knotd (one UDP worker) lost
+#: 244 of an opening burst of 500 in most runs (``UdpRcvbufErrors``,
+#: ``python -m benchmarks.bench_first_burst``), each of them a retry.
+OPENING = 64
+
 #: An input: a name (asked as the stream's ``rtype``) or ``(name, rtype)``.
 Item: TypeAlias = "str | tuple[str, str]"
 
@@ -282,6 +291,7 @@ class Stream:
         order: collections.deque[int] = collections.deque()  # read, not yet handed out
         held: dict[int, StreamResult] = {}  # finished, waiting for their turn (ordered)
         concurrency, window = self.concurrency, self.window
+        limit = min(concurrency, OPENING)  # names in flight at most, for now (OPENING)
         wake_up = self._wake_up
         items = self._items
         if isinstance(items, (str, bytes)):
@@ -324,7 +334,7 @@ class Stream:
                 # -- start names while there is room --------------------------------
                 # (window: inputs read, not yet handed out: in flight, finished, held)
                 flying = sink.count
-                room = min(concurrency - flying,
+                room = min(limit - flying,
                            window - flying - len(sink.results) - len(held), _STEP)
                 if room > 0 and not exhausted and not self._stopping:
                     budget = -1
@@ -351,18 +361,19 @@ class Stream:
                 # -- collect what finished -------------------------------------------
                 results = sink.results
                 if results:
-                    if len(results) > _STEP and not self._stopping:
-                        work += _STEP
+                    taken = _STEP if len(results) > _STEP and not self._stopping else len(results)
+                    work += taken
+                    if limit < concurrency:  # opening: one more in flight per result
+                        limit = min(concurrency, limit + taken)
+                    if taken < len(results):
                         out.extend(results[:_STEP])
                         del results[:_STEP]
+                    elif out:
+                        out.extend(results)
+                        results.clear()
                     else:
-                        work += len(results)
-                        if out:
-                            out.extend(results)
-                            results.clear()
-                        else:
-                            out = results
-                            sink.results = []
+                        out = results
+                        sink.results = []
                 if self._stopping and sink.count:
                     active = sink.in_flight()
                     for q in active.values():
@@ -404,7 +415,7 @@ class Stream:
                         raise error
                     return
                 if sink.results or (not exhausted and not self._stopping and pace_at == 0.0
-                                    and sink.count < concurrency
+                                    and sink.count < limit
                                     and sink.count + len(held) < window  # results: none
                                     and (feed is None or source or feed.exhausted)):
                     continue

@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..bulk import resolve_many
-from ._task import WARM_UP_ANSWERS, _warmed
 
 __all__ = ["resolve_bag", "resolve_iterable"]
 
@@ -31,14 +30,11 @@ def _offsets(lengths: list[int]) -> list[int]:
 
 async def _resolve(items: list[Any], offset: int, options: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    warm = asyncio.Event()
-    async with resolve_many(_warmed(items, 0, warm), ordered=True, **options) as run:
+    async with resolve_many(items, ordered=True, **options) as run:
         async for result in run:
             data = result.to_dict()
             data["index"] = result.index + offset
             out.append(data)
-            if len(out) == WARM_UP_ANSWERS:
-                warm.set()
     return out
 
 

@@ -33,7 +33,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Callable
 from typing import Any, cast
 
 from .._cli_output import Writer
@@ -211,39 +211,6 @@ def partition_status(run_dir: str, number: int) -> dict[str, Any] | None:
     return stats
 
 
-#: A partition's first inputs go out alone; the rest follow once some of
-#: them are answered.  The engine's first retransmission timeout, before any
-#: round trip is measured, is the whole per-attempt timeout (5 s / 3
-#: attempts): a server that drops part of a partition's opening burst of
-#: ``concurrency`` queries (knotd with one UDP worker drops ~5% of a burst of
-#: 500) then stalls the partition ~1.7 s waiting for them, every partition.
-#: After the first answers the burst meets an engine that has measured round
-#: trips and retries its drops in milliseconds: 5,000 names against knotd on
-#: the shared 2-core box, 1.74-1.81 s -> 0.38-0.76 s with a fixed 10 ms pause;
-#: waiting for answers instead of a fixed pause holds on a loaded box too.
-WARM_UP_INPUTS = 50
-#: How many of the warm-up inputs must have results before the rest go out.
-WARM_UP_ANSWERS = 10
-#: The longest the rest wait (a server slow to answer the first ones).
-WARM_UP_SECONDS = 0.25
-
-
-async def _warmed(texts: Iterable[str], skip: int, answered: asyncio.Event) -> AsyncIterator[str]:
-    """``texts``, holding back all but the first :data:`WARM_UP_INPUTS` that
-    are asked (after the ``skip`` resumed ones) until ``answered`` is set
-    (the consumer has :data:`WARM_UP_ANSWERS` results), for
-    :data:`WARM_UP_SECONDS` at most."""
-    it = iter(texts)
-    for count, text in enumerate(it, 1):
-        yield text
-        if count == skip + WARM_UP_INPUTS:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(answered.wait(), WARM_UP_SECONDS)
-            break
-    for text in it:
-        yield text
-
-
 async def _resolve(part: Partition, writer: _PartWriter, options: dict[str, Any],
                    skip: int) -> None:
     source, inputs = partition_inputs(part)
@@ -261,15 +228,13 @@ async def _resolve(part: Partition, writer: _PartWriter, options: dict[str, Any]
         # timeout) at the head holds results back in memory (bounded by the
         # partition), never the lookups behind it.
         window = max(part.names, 8 * int(options.get("concurrency", 100))) * writer.per
-        warm = asyncio.Event()
-        enough = writer.inputs + WARM_UP_ANSWERS  # resumed inputs are no answers
-        run = resolve_many(_warmed(inputs, skip, warm), ordered=True, window=window,
+        # (The stream opens slowly by itself: no opening burst of
+        # ``concurrency`` queries for a server to drop; see stream.OPENING.)
+        run = resolve_many(inputs, ordered=True, window=window,
                            skip=(lambda i, _t: i < skip) if skip else None, **options)
         async with run:
             async for batch in run.batches():
                 writer.add_batch(batch)
-                if writer.inputs >= enough:
-                    warm.set()
     finally:
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
