@@ -43,6 +43,7 @@ import collections
 import dataclasses
 import functools
 import math
+import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, TypeVar
@@ -230,7 +231,10 @@ class LookupCache(CacheState):
         # An int TTL within [_ttl_low, _ttl_high] is positive and needs no clamping
         # (ints, so that the answer's int TTL is compared without a float).
         self._ttl_low, self._ttl_high = _int_ttl_bounds(config)
-        self._max_size = config.max_size if config is not None else 0
+        # An int (the bound a len() reaches) of at most sys.maxsize, which no
+        # len() exceeds: a C integer in the compiled twin's CacheState.
+        self._max_size = (min(math.ceil(config.max_size), sys.maxsize)
+                          if config is not None else 0)
         self._spawn = spawn
         self._refreshing: dict[Hashable, asyncio.Task[Any] | None] = {}
         self._hits = self._misses = self._negative_hits = self._stale_hits = 0

@@ -228,3 +228,13 @@ def test_a_stale_compiled_twin_is_not_used(monkeypatch: pytest.MonkeyPatch,
     with caplog.at_level(logging.WARNING, logger="aioresolve.speedups"):
         assert _miss._compiled() is None
     assert "another _begun.py" in caplog.text
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_any_max_size_is_taken(twin: ModuleType) -> None:
+    """A bound beyond a C integer (the compiled twin's field) is no bound at all."""
+    cache = _cache_class(twin)(CacheConfig(max_size=10**30), backend_provides_ttl=True)
+    backend = _Held()
+    _begin(twin, cache, backend, "a.test")
+    backend.answer("a.test", _answer("a.test"))
+    assert cache.info().size == 1 and cache.info().max_size == 10**30
