@@ -53,14 +53,10 @@ async def _run(server: HostileServer, names: list[str], **options: object) -> di
     return results
 
 
-async def test_a_first_query_lost_in_the_first_burst_is_retried_by_the_rtt(
-        started: list[HostileServer]) -> None:
-    """The server drops the first query of one name of the first burst and
-    answers everything else at once: that name's retry goes out by the RTT
-    the other answers gave (the floor, 0.2 s), well before the 1.67 s
-    ceiling of its first attempt."""
-    names = [f"n{i}.burst.test" for i in range(300)]
-    lost = names[7]
+async def _losing_first_query_of(lost: str, started: list[HostileServer]
+                                 ) -> tuple[HostileServer, Counter[str]]:
+    """A server that drops the first query for ``lost`` and answers every
+    other query at once; with the count of queries it received per name."""
     seen: Counter[str] = Counter()
 
     def behave(server: HostileServer, q: Incoming) -> list[h.Datagram]:
@@ -71,6 +67,18 @@ async def test_a_first_query_lost_in_the_first_burst_is_retried_by_the_rtt(
 
     server = await HostileServer(behave).start()
     started.append(server)
+    return server, seen
+
+
+async def test_a_first_query_lost_in_the_first_burst_is_retried_by_the_rtt(
+        started: list[HostileServer]) -> None:
+    """The server drops the first query of one name of the first burst and
+    answers everything else at once: that name's retry goes out by the RTT
+    the other answers gave (the floor, 0.2 s), well before the 1.67 s
+    ceiling of its first attempt."""
+    names = [f"n{i}.burst.test" for i in range(300)]
+    lost = names[7]
+    server, seen = await _losing_first_query_of(lost, started)
     results = await _run(server, names, concurrency=300, timeout=5.0, attempts=3)
     assert all(r.status is Status.NOERROR for r in results.values())
     assert results[lost].attempts == 2 and seen[lost] == 2
@@ -124,16 +132,7 @@ async def test_single_lookups_are_retimed_too(started: list[HostileServer]) -> N
     path): concurrent first queries, one of them lost."""
     names = [f"n{i}.single.test" for i in range(50)]
     lost = names[3]
-    seen: Counter[str] = Counter()
-
-    def behave(server: HostileServer, q: Incoming) -> list[h.Datagram]:
-        seen[q.name] += 1
-        if q.name == lost and seen[q.name] == 1:
-            return []
-        return [_answer(q)]
-
-    server = await HostileServer(behave).start()
-    started.append(server)
+    server, seen = await _losing_first_query_of(lost, started)
     backend = WireBackend(nameservers=[server.address], timeout=2.0, attempts=3)
     loop = asyncio.get_running_loop()
     try:
