@@ -26,7 +26,6 @@ import time; ``AIORESOLVE_NO_EXTENSIONS=1`` at run time forces the fallback).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -62,10 +61,9 @@ def _codec_copy() -> str:
     source = ROOT / "aioresolve" / "_dns" / "codec.py"
     copy = target / "_codec_c.py"
     # One ParseError for both twins: the engine catches the reference's class;
-    # and the source's digest, so that a stale twin (codec.py edited since the
-    # build, in an editable install) is detected and not used.
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
-    text = source.read_text() + _CODEC_TAIL + f'SOURCE_SHA256 = "{digest}"\n'
+    # and the source itself, so that a stale twin (codec.py edited since the
+    # build, in an editable install) is detected and not used (aioresolve._twins).
+    text = source.read_text() + _CODEC_TAIL + f"SOURCE = {source.read_bytes()!r}\n"
     if not copy.exists() or copy.read_text() != text:
         copy.write_text(text)
     return str(copy.relative_to(ROOT))

@@ -11,8 +11,8 @@ the resolver import the miss path from here only.
   so do interpreters other than CPython.
 - A compiled twin built from another ``_begun.py`` than the one beside it
   (an editable install edited since the build) is not used: the build records
-  the source it compiled (:data:`SOURCE`), compared here with the file (one
-  read, no hashing).
+  the source it compiled (``SOURCE``), compared with the file
+  (:func:`aioresolve._twins.built_from`: one read, no hashing).
 - :data:`COMPILED`: whether the compiled twin is in use.
 """
 
@@ -26,6 +26,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from ._twins import built_from
+
 __all__ = ["COMPILED", "BegunQuery", "CacheState", "run_query"]
 
 
@@ -37,11 +39,7 @@ def _compiled() -> ModuleType | None:
         module = importlib.import_module(f"{__package__}._begun_c")
     except ImportError:
         return None
-    try:
-        current = (Path(__file__).parent / "_begun.py").read_bytes()
-    except OSError:  # no source shipped: trust the build
-        return module
-    if current != module.SOURCE:
+    if not built_from(module, Path(__file__).parent / "_begun.py"):
         # Logged (silent by default), never on a CLI's stderr.
         logging.getLogger("aioresolve.speedups").warning(
             "the compiled miss path was built from another _begun.py; using the pure-Python "

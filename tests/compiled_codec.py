@@ -11,12 +11,13 @@ the session fails at start, loudly, rather than testing the reference twice.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
 import aioresolve._dns
 import aioresolve._dns.codec as _reference
-from aioresolve._dns import _speedups
+from aioresolve._twins import built_from
 
 try:
     from aioresolve._dns import _codec_c
@@ -26,7 +27,7 @@ except ImportError as exc:  # pragma: no cover - depends on the build
         "run `pip install -e .` with a C compiler, or drop -p tests.compiled_codec"
     ) from None
 
-if _speedups._source_digest("codec.py") != _codec_c.SOURCE_SHA256:
+if not built_from(_codec_c, Path(_reference.__file__)):
     raise pytest.UsageError("tests.compiled_codec: the compiled codec was built from another "
                             "codec.py; rebuild it (pip install -e .)")
 assert _codec_c.ParseError is _reference.ParseError  # one error class for both twins

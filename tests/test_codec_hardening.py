@@ -8,7 +8,6 @@ compiled twin of the codec adds itself there and gets the same checks.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib
 import os
 import struct
@@ -27,6 +26,7 @@ from hypothesis import strategies as st
 
 from aioresolve import _records
 from aioresolve._dns import codec
+from aioresolve._twins import built_from
 from tests.fuzz import messages
 
 #: Codec modules with ``parse_response``, ``decode_name``, ``encode_name``,
@@ -41,8 +41,7 @@ if not os.environ.get("AIORESOLVE_NO_EXTENSIONS"):
     else:
         # not under -p tests.compiled_codec (codec is the twin then), and not a
         # twin built from another codec.py (the package does not use it either)
-        _source = hashlib.sha256(Path(codec.__file__).read_bytes()).hexdigest()
-        if _compiled is not codec and getattr(_compiled, "SOURCE_SHA256", _source) == _source:
+        if _compiled is not codec and built_from(_compiled, Path(codec.__file__)):
             IMPLEMENTATIONS.append(pytest.param(_compiled, id="c"))
 
 

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -24,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aioresolve._dns import _speedups, _udp_py, codec
+from aioresolve._twins import built_from
 
 CI = os.environ.get("CI") == "true"
 
@@ -31,8 +33,7 @@ CI = os.environ.get("CI") == "true"
 def _compiled(name: str) -> ModuleType:
     try:
         module = __import__(f"aioresolve._dns.{name}", fromlist=["_"])
-        source = getattr(module, "SOURCE_SHA256", None)
-        if source is not None and source != _speedups._source_digest("codec.py"):
+        if hasattr(module, "SOURCE") and not built_from(module, Path(codec.__file__)):
             raise ImportError("built from another codec.py: rebuild (pip install -e .)")
         return module
     except ImportError as exc:
@@ -59,7 +60,7 @@ def test_selection_follows_the_environment() -> None:
     except ImportError:
         expected.discard("codec")
     else:
-        if _speedups._source_digest("codec.py") != _codec_c.SOURCE_SHA256:
+        if not built_from(_codec_c, Path(codec.__file__)):
             if CI:
                 pytest.fail("the compiled codec is stale: rebuild it")
             expected.discard("codec")  # stale: the pure codec is used, with a warning

@@ -8,4 +8,4 @@ from .codec import parse_response as parse_response
 from .codec import query_template as query_template
 from .codec import rdata_record as rdata_record
 
-SOURCE_SHA256: str
+SOURCE: bytes  # the codec.py it was built from (aioresolve._twins)

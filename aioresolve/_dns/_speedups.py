@@ -32,6 +32,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._twins import built_from
+
 __all__ = ["COMPILED", "NO_EXTENSIONS", "Core", "Query", "Rtt", "parse_response",
            "rdata_record", "recv_batch", "send_batch"]
 
@@ -40,38 +42,6 @@ NO_EXTENSIONS: bool = bool(os.environ.get("AIORESOLVE_NO_EXTENSIONS")) or (
     sys.implementation.name != "cpython")
 
 _compiled: list[str] = []
-
-
-def _source_digest(name: str) -> str:
-    """SHA-256 of a pure-Python twin's source (a compiled twin records the one
-    it was built from: an editable install may have changed it since)."""
-    import hashlib  # only when a source is newer than its twin (see built_from)
-
-    try:
-        return hashlib.sha256((Path(__file__).parent / name).read_bytes()).hexdigest()
-    except OSError:  # no source shipped: trust the build
-        return ""
-
-
-def built_from(compiled: str | None, name: str, digest: str) -> bool:
-    """Whether the compiled twin at path ``compiled`` was built from the
-    source ``name`` (in this directory) as it is now; ``digest`` is the
-    source's SHA-256 the build recorded.
-
-    A source no newer than its twin is trusted without reading it: hashing it
-    at every import meant importing :mod:`hashlib`, whose set-up of OpenSSL's
-    digests cost 2.4-6 ms of every start-up of the CLI (``python -X
-    importtime``).  A newer one (edited since the build, or only touched, as
-    a checkout does) is hashed and compared."""
-    try:
-        if compiled is not None and (
-                (Path(__file__).parent / name).stat().st_mtime_ns
-                <= os.stat(compiled).st_mtime_ns):
-            return True
-    except OSError:
-        pass
-    source = _source_digest(name)
-    return not source or source == digest
 
 
 if not NO_EXTENSIONS:
@@ -85,7 +55,7 @@ if not NO_EXTENSIONS:
         from . import _codec_c
         from ._codec_c import parse_response, rdata_record
 
-        if not built_from(_codec_c.__file__, "codec.py", _codec_c.SOURCE_SHA256):
+        if not built_from(_codec_c, Path(__file__).parent / "codec.py"):
             raise ImportError("stale")
         _compiled.append("codec")
     except ImportError as exc:
