@@ -162,6 +162,17 @@ class Submitter(Protocol):
 # -- the stream ----------------------------------------------------------------------------------
 
 
+def check_options(concurrency: int, qps: float | None, window: int | None) -> None:
+    """Raise :exc:`ValueError` for a :class:`Stream`'s options out of range
+    (also what :func:`aioresolve.resolve_many` checks when it is called,
+    before any stream exists)."""
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency!r}")
+    if qps is not None and qps <= 0:
+        raise ValueError(f"qps must be positive or None, not {qps!r}")
+    if window is not None and window < 1:
+        raise ValueError(f"window must be at least 1, not {window!r}")
+
 class Stream:
     """Resolve every item of ``items`` through ``engine``; see the module docstring.
 
@@ -207,12 +218,7 @@ class Stream:
         prepare: Callable[[str, str], str] | None = None,
         skip: Callable[[int, str], bool] | None = None,
     ) -> None:
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, not {concurrency!r}")
-        if qps is not None and qps <= 0:
-            raise ValueError(f"qps must be positive or None, not {qps!r}")
-        if window is not None and window < 1:
-            raise ValueError(f"window must be at least 1, not {window!r}")
+        check_options(concurrency, qps, window)
         self._engine = engine
         self._items = items
         self.rtype = rtype

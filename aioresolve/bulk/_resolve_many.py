@@ -12,7 +12,7 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequen
 from typing import IO, TYPE_CHECKING, Any
 
 from .. import _errors
-from .._dns.stream import QueryFunc, Submitter, TaskEngine
+from .._dns.stream import QueryFunc, Submitter, TaskEngine, check_options
 from .._records import normalize_rtype
 from . import _plan
 from ._plan import (
@@ -86,16 +86,11 @@ def resolve_many(
     port unreachable, and ``attempts`` counts a CNAME follow-up query as one
     more.
     """
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be at least 1, not {concurrency!r}")
+    check_options(concurrency, qps, window)
     if attempts < 1:
         raise ValueError(f"attempts must be at least 1, not {attempts!r}")
     if timeout is not None and timeout <= 0:
         raise ValueError(f"timeout must be positive or None, not {timeout!r}")
-    if window is not None and window < 1:
-        raise ValueError(f"window must be at least 1, not {window!r}")
-    if qps is not None and qps <= 0:
-        raise ValueError(f"qps must be positive or None, not {qps!r}")
     if resolver is not None and (backend is not None or nameservers is not None):
         raise TypeError("give either resolver= or backend=/nameservers=, not both")
     kinds = [rtype] if isinstance(rtype, (str, int)) else list(rtype)
