@@ -173,6 +173,7 @@ def check_options(concurrency: int, qps: float | None, window: int | None) -> No
     if window is not None and window < 1:
         raise ValueError(f"window must be at least 1, not {window!r}")
 
+
 class Stream:
     """Resolve every item of ``items`` through ``engine``; see the module docstring.
 
