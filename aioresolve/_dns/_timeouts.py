@@ -94,39 +94,40 @@ class Timeouts(EngineCore):
         answers one keeps every attempt at its ceiling.  One queue for all
         servers: an attempt to a server with no sample at its head holds back
         later ones at most until its own ceiling."""
-        queue, live, rtt = self._unsampled, self._live, self._rtt
-        while queue:
-            if len(expired) >= limit:
-                return now  # more may be due: the timer comes back at once
-            at, serial = queue[0]
-            q = live.get(serial)
-            if q is None or q.qid < 0 or q.done:  # answered, or ended meanwhile
-                queue.popleft()
-                continue
-            if at > now:
-                assert q.server is not None  # (sent)
-                at = min(at, q.sent_at + rtt[q.server].rto(q.timeout, q.attempt))
-                if at > now:
-                    return at
-            queue.popleft()
-            del live[serial]
+        while len(expired) < limit:
+            head = self._unsampled_head()
+            if head is None:
+                return math.inf
+            q, due = head
+            if due > now:
+                return due
+            self._unsampled.popleft()
+            del self._live[q.serial]
             expired.append(q)
-        return math.inf
+        return now if self._unsampled else math.inf  # more may be due: back at once
 
     def _retime_unsampled(self) -> None:
         """A server's RTT was sampled: the first of :attr:`_unsampled` may be due
         sooner than the timer (called on a sample while that queue is not empty)."""
-        queue = self._unsampled
+        head = self._unsampled_head()
+        if head is not None and (self._timer is None or head[1] < self._timer_at):
+            self._arm(head[1])
+
+    def _unsampled_head(self) -> tuple[Query, float] | None:
+        """The first attempt of :attr:`_unsampled` still waiting, and when it is
+        due (its ceiling, or its send time plus its server's RTO once there is
+        one); the ended ones before it (answered, or finished otherwise) are
+        dropped from the queue."""
+        queue, live = self._unsampled, self._live
         while queue:
-            q = self._live.get(queue[0][1])
+            at, serial = queue[0]
+            q = live.get(serial)
             if q is None or q.qid < 0 or q.done:
                 queue.popleft()
                 continue
             assert q.server is not None  # (sent)
-            at = min(queue[0][0], q.sent_at + self._rtt[q.server].rto(q.timeout, q.attempt))
-            if self._timer is None or at < self._timer_at:
-                self._arm(at)
-            return
+            return q, min(at, q.sent_at + self._rtt[q.server].rto(q.timeout, q.attempt))
+        return None
 
     def _timed_out(self, q: Query) -> None:
         server = nameserver_text(*q.server) if q.server else None
