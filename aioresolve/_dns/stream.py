@@ -33,7 +33,7 @@ the per-name work runs there: ``start_many`` reads, skips, prepares and submits
 a step of inputs in one call, and the :class:`~aioresolve._dns._sink_py.Sink`
 (the queries' callback) makes each :class:`StreamResult` as its query ends;
 this loop only moves lists, paces and waits.  Other engines get the same loop
-through their ``submit`` (:func:`~aioresolve._dns._sink_py.start_items`).  This
+through their ``submit`` (:class:`~aioresolve._dns._submitter.SubmitterSink`).  This
 module knows nothing of bulk results, files or output formats.
 """
 
@@ -43,16 +43,17 @@ import asyncio
 import collections
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
-from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar
+from typing import Any, NamedTuple, TypeAlias, TypeVar
 
 from .. import _errors
 from .._records import Answer
 from ._feed import AsyncFeed
-from ._sink_py import Sink, start_items
+from ._submitter import Handle, Submitter, SubmitterSink
 from .task_engine import QueryFunc, TaskEngine
 
 __all__ = [
     "Cancelled",
+    "Handle",
     "Item",
     "QueryFunc",
     "Stream",
@@ -128,35 +129,6 @@ class StreamResult(NamedTuple):
     rtype: str = "A"
     qname: str | None = None
     elapsed: float = 0.0
-
-
-class Handle(Protocol):
-    """What :class:`Stream` reads of a submitted query (the wire engine's
-    :class:`~aioresolve._dns.engine.Query` has it)."""
-
-    name: str
-    rtype: str
-    tag: Any
-    done: bool
-    tries: int
-
-    @property
-    def result(self) -> Answer | Exception | None: ...
-
-    @property
-    def server(self) -> tuple[str, int] | str | None: ...
-
-
-class Submitter(Protocol):
-    """An engine: ``submit`` starts one name and calls ``callback(handle)``
-    once when it ends (never from inside ``submit`` unless it fails there);
-    ``cancel`` forgets it without a callback."""
-
-    def submit(self, name: str, rtype: str, callback: Callable[[Any], Any], tag: Any = None,
-               *, attempts: int | None = None, timeout: float | None = None,
-               lifetime: float | None = None, offset: int = 0) -> Any: ...
-
-    def cancel(self, q: Any) -> None: ...
 
 
 # -- the stream ----------------------------------------------------------------------------------
@@ -313,7 +285,7 @@ class Stream:
         make_sink = getattr(engine, "stream_sink", None)
         sink: Any = make_sink(StreamResult, wake_up, **options) if make_sink else None
         if sink is None:
-            sink = _SubmitterSink(engine, StreamResult, wake_up, **options)
+            sink = SubmitterSink(engine, StreamResult, wake_up, **options)
             start: Callable[[Any, Any, int, int], int] = sink.start_many
         else:
             start = engine.start_many  # type: ignore[attr-defined]
@@ -442,63 +414,6 @@ class Stream:
                 sink.forget()
             if feed is not None:
                 await feed.aclose()
-
-
-class _SubmitterSink(Sink):
-    """The :class:`~aioresolve._dns._sink_py.Sink` of an engine that has only
-    the :class:`Submitter` protocol: names go through its ``submit``, each
-    tagged ``(index, text, born)``, and are kept by index in :attr:`active`
-    (such an engine has no set of its live queries to find them in)."""
-
-    __slots__ = ("active", "engine")
-
-    def __init__(self, engine: Submitter, result_type: type, wake: Callable[[], None],
-                 **options: Any) -> None:
-        super().__init__(result_type, wake, **options)
-        self.engine = engine
-        self.active: dict[int, Any] = {}
-
-    def put(self, q: Any) -> None:
-        index, text, born = q.tag
-        self.count -= 1
-        self.active.pop(index, None)
-        result = q.result
-        server = self.server_text(result, q.server)
-        results = self.results
-        results.append(_new_result(StreamResult, (index, text, result, q.tries, server,
-                                                  q.rtype, q.name, time.monotonic() - born)))
-        if len(results) == 1:
-            self.wake()
-
-    __call__ = put
-
-    def describe(self, q: Any) -> tuple[str, float]:
-        _, text, born = q.tag
-        return text, born
-
-    def in_flight(self) -> dict[int, Any]:
-        return self.active
-
-    def forget(self) -> None:
-        self.count = 0
-        self.active = {}
-
-    def start_many(self, sink: Sink, source: Any, room: int, budget: int) -> int:
-        return start_items(self._submit, sink, source, room, budget)
-
-    def _submit(self, name: str, rtype: str, callback: Callable[[Any], Any], text: str,
-                attempts: int | None, timeout: float | None, lifetime: float | None,
-                index: int, born: float) -> Any:
-        q = self.engine.submit(name, rtype, callback, (index, text, born),
-                               attempts=attempts, timeout=timeout, lifetime=lifetime,
-                               offset=index)
-        if not q.done:  # an immediate failure finishes it inside submit
-            self.active[index] = q
-        return q
-
-
-# tuple.__new__: StreamResult(...) through NamedTuple's __new__ costs ~0.3 us more
-_new_result = tuple.__new__
 
 
 class _Closed:
