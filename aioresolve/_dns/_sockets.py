@@ -62,13 +62,8 @@ class _Socket:
         self.retired = False
 
 
-
 class Sockets(EngineCore):
     """Sending and receiving on the UDP socket set (see the module docstring)."""
-
-
-
-
 
     def _rotate(self, socks: list[_Socket], index: int) -> None:
         """Replace ``socks[index]`` by a fresh socket on a new random port; the
@@ -129,11 +124,7 @@ class Sockets(EngineCore):
         self._retry_or(q, cls(f"{exc}", host=q.name, rtype=q.rtype, backend=self.backend,
                             server=nameserver_text(*q.server) if q.server else None))
 
-
     # -- receiving ----------------------------------------------------------------
-
-
-
 
     def _bare(self, q: Query, data: bytes) -> None:
         """A reply without a question section, matched by ID and source: an

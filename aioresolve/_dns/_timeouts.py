@@ -63,7 +63,6 @@ class _Rtt:
         return value
 
 
-
 class Timeouts(EngineCore):
     """The timeout queues and the watchdog (see the module docstring)."""
 
@@ -72,7 +71,6 @@ class Timeouts(EngineCore):
             self._timer.cancel()
         self._timer_at = when
         self._timer = self.loop.call_at(when, self._expire)
-
 
     # -- attempts sent before their server's first RTT sample ----------------------
 
@@ -161,7 +159,6 @@ class Timeouts(EngineCore):
                 f"at most {q.timeout:g}s", timeout=q.timeout, host=q.name, rtype=q.rtype,
                 backend=self.backend, server=server)
         self._retry_or(q, error)
-
 
     def _sweep(self) -> None:
         """The watchdog: end every query still alive :data:`_GRACE` seconds

@@ -215,10 +215,6 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
 
     # -- submitting ---------------------------------------------------------------
 
-
-
-
-
     def _retry_or(self, q: Query, error: _errors.ResolveError) -> None:
         if q.attempt < q.attempts and self.loop.time() < q.deadline and not self.closed:
             self.stats.retries += 1
@@ -229,7 +225,6 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
             self._send(q)
         else:
             self._finish(q, error)
-
 
     def _bug(self, q: Query | None, exc: BaseException, where: str) -> None:
         """An exception escaped the handling of ``q``: end it with a typed error."""
@@ -245,7 +240,6 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
             f"could not handle the reply: {type(exc).__name__}: {exc}", host=q.name,
             rtype=q.rtype, backend=self.backend,
             server=nameserver_text(*q.server) if q.server else None))
-
 
     # -- answers ------------------------------------------------------------------
 
@@ -373,10 +367,7 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
                                        server=server, flags=r.flags, protocol=protocol,
                                        **_negative(r)))
 
-
     # -- finishing ----------------------------------------------------------------
-
-
 
     def close(self) -> None:
         """Fail everything in flight with ResolverClosed and close the sockets."""
@@ -418,7 +409,6 @@ class Engine(Core, Sockets, Timeouts, TcpFallback):
                             "message": "aioresolve: exception in a lookup's callback",
                             "exception": exc,
                         })
-
 
 
 _ON_RESPONSE = Engine._on_response

@@ -107,8 +107,6 @@ class Server:
         self.stop()
 
 
-
-
 def _terminate(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -192,5 +190,4 @@ def _spawn(argv: list[str], workdir: Path) -> subprocess.Popen[bytes]:
         )
     finally:
         log.close()
-
 

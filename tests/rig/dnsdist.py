@@ -101,8 +101,6 @@ class DnsdistServer(Server):
         self._readout(f"reset.{_COUNTS_SUFFIX}")
 
 
-
-
 _DNSDIST_LUA = """\
 setSecurityPollSuffix("")  -- never ask the outside world about versions
 setVerboseHealthChecks(false)

@@ -30,8 +30,6 @@ class KnotServer(Server):
         return self
 
 
-
-
 def _knot_conf(workdir: Path, host: str, port: int, zones: tuple[str, ...], workers: int) -> str:
     zone_lines = "\n".join(f"  - domain: {name}" for name in zones)
     return f"""\
@@ -103,5 +101,4 @@ def start_knot(
         with server:
             yield server
         return
-
 
