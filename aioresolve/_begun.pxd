@@ -11,6 +11,13 @@ cdef class CacheState:
     cdef public object _ttl_low, _ttl_high
     cdef public bint closed, _provides_ttl, _plain_ttls
     cdef public Py_ssize_t _max_size, _misses, _evictions
+    cdef public object _begin_backend
+
+# The name check: a C loop over the characters.
+@cython.locals(label=Py_ssize_t, longest=Py_ssize_t, ch=Py_UCS4, last=Py_UCS4)
+cpdef bint plain_name(str name)
+
+cpdef object begin_query(CacheState cache, object name, object kind)
 
 @cython.locals(flights=dict)
 cpdef object run_query(CacheState cache, object key, object backend, object name,

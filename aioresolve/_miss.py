@@ -1,11 +1,13 @@
 """Which twin of the cache's miss path runs: compiled or pure Python.
 
 :mod:`aioresolve._begun` (:func:`~aioresolve._begun.run_query`,
-:class:`~aioresolve._begun.BegunQuery`, :class:`~aioresolve._begun.CacheState`)
-is the reference; ``setup.py`` compiles a copy of that same source with Cython
-as ``aioresolve._begun_c``, with the C types of ``aioresolve/_begun.pxd``
-(the pattern of :mod:`aioresolve._dns._speedups`' codec twin).  The cache and
-the resolver import the miss path from here only.
+:class:`~aioresolve._begun.BegunQuery`, :class:`~aioresolve._begun.CacheState`,
+:func:`~aioresolve._begun.begin_query`, and the name check
+:func:`~aioresolve._begun.plain_name`) is the reference; ``setup.py``
+compiles a copy of that same source with Cython as ``aioresolve._begun_c``,
+with the C types of ``aioresolve/_begun.pxd`` (the pattern of
+:mod:`aioresolve._dns._speedups`' codec twin).  The cache, the resolver and
+:mod:`aioresolve._names` import it from here only.
 
 - ``AIORESOLVE_NO_EXTENSIONS=1`` (any non-empty value) forces pure Python;
   so do interpreters other than CPython.
@@ -28,7 +30,10 @@ from typing import TYPE_CHECKING
 
 from ._twins import built_from
 
-__all__ = ["COMPILED", "BegunQuery", "CacheState", "run_query"]
+__all__ = [
+    "COMPILED", "MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "BegunQuery", "CacheState",
+    "begin_query", "plain_name", "run_query",
+]
 
 
 def _compiled() -> ModuleType | None:
@@ -49,14 +54,32 @@ def _compiled() -> ModuleType | None:
 
 
 if TYPE_CHECKING:
-    from ._begun import BegunQuery, CacheState, run_query
+    from ._begun import (
+        MAX_LABEL_LENGTH,
+        MAX_NAME_LENGTH,
+        BegunQuery,
+        CacheState,
+        begin_query,
+        plain_name,
+        run_query,
+    )
 else:
     _module = _compiled()
     if _module is None:
-        from ._begun import BegunQuery, CacheState, run_query
+        from ._begun import (
+            MAX_LABEL_LENGTH,
+            MAX_NAME_LENGTH,
+            BegunQuery,
+            CacheState,
+            begin_query,
+            plain_name,
+            run_query,
+        )
     else:
+        MAX_LABEL_LENGTH, MAX_NAME_LENGTH = _module.MAX_LABEL_LENGTH, _module.MAX_NAME_LENGTH
         BegunQuery, CacheState, run_query = (
             _module.BegunQuery, _module.CacheState, _module.run_query)
+        begin_query, plain_name = _module.begin_query, _module.plain_name
 
 #: Whether the compiled twin (``aioresolve._begun_c``) is in use.
 COMPILED: bool = CacheState.__module__ == f"{__package__}._begun_c"

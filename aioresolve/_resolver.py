@@ -25,7 +25,7 @@ from . import _config
 from ._backends.base import AddrInfo, Backend, HostEntry, SockAddr
 from ._errors import ResolverClosed, Timeout
 from ._lookup import ANY_PROTOCOL, LookupRunner, given, reverse_name, timeout_error, untimed
-from ._miss import run_query
+from ._miss import begin_query, run_query
 from ._names import check_rtype, to_alabel
 from ._prepare import (
     encode_hostname,
@@ -139,6 +139,8 @@ class Resolver(LookupRunner):
         self._cache_active = self._lookups.active
         #: Record queries take LookupCache.run_query (see query).
         self._begins = self._cache_active and self.backend.begins_queries
+        if self._begins:  # ... and those without a timeout begin_query
+            self._lookups._begin_backend = self.backend
         self._init_runner()
 
     def __repr__(self) -> str:
@@ -392,6 +394,13 @@ class Resolver(LookupRunner):
         # check_rtype, but for its commonest answers, inline.
         kind = (rtype if type(rtype) is str and rtype in _PLAIN_RTYPES
                 else check_rtype(rtype))
+        if timeout is None and self.timeout is None:
+            # The commonest case (a plain name, asyncio, the cache on, a backend
+            # that begins queries) in one call of the compiled miss path: the
+            # name check, the loop and the cache's miss (see begin_query).
+            found = begin_query(self._lookups, name, kind)
+            if found is not None:
+                return found if isinstance(found, Answer) else await found
         qname = to_alabel(name)  # not inlined: one copy of the name rules
         backend = self.backend
         if self._begins and not self._closed:

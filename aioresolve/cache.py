@@ -235,6 +235,8 @@ class LookupCache(CacheState):
         # len() exceeds: a C integer in the compiled twin's CacheState.
         self._max_size = (min(math.ceil(config.max_size), sys.maxsize)
                           if config is not None else 0)
+        #: Set by the resolver (see aioresolve._begun.begin_query).
+        self._begin_backend: Backend | None = None
         self._spawn = spawn
         self._refreshing: dict[Hashable, asyncio.Task[Any] | None] = {}
         self._hits = self._misses = self._negative_hits = self._stale_hits = 0

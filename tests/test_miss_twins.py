@@ -15,6 +15,7 @@ import asyncio
 import importlib
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aioresolve import NXDomain, _begun, _miss
 from aioresolve._backends.base import Backend
@@ -238,3 +241,62 @@ async def test_any_max_size_is_taken(twin: ModuleType) -> None:
     _begin(twin, cache, backend, "a.test")
     backend.answer("a.test", _answer("a.test"))
     assert cache.info().size == 1 and cache.info().max_size == 10**30
+
+
+# -- the name check (plain_name) and Resolver.query's common case (begin_query) --
+
+#: What plain_name replaced in aioresolve._names.to_alabel (two regular
+#: expressions, the short one a subset of the long one): the reference the
+#: twins are tested against.
+_NORMAL_LABEL = r"[a-z0-9_*](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_NORMAL_NAME = re.compile(rf"(?:{_NORMAL_LABEL}\.)*{_NORMAL_LABEL}")
+
+
+def _reference_plain(name: str) -> bool:
+    return len(name) <= 253 and _NORMAL_NAME.fullmatch(name) is not None
+
+
+_NAME_ALPHABET = "abz09_-.*Az\u00e9\u0131 \n"
+_LABELS = st.text(alphabet="ab-_*0", min_size=0, max_size=66)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+@settings(max_examples=400)
+@given(name=st.one_of(
+    st.text(alphabet=_NAME_ALPHABET, max_size=80),
+    st.lists(_LABELS, min_size=1, max_size=6).map(".".join),
+    # long names around the 253-character bound, of labels around 63
+    st.lists(st.integers(min_value=1, max_value=64), min_size=3, max_size=6).map(
+        lambda sizes: ".".join("a" * size for size in sizes)),
+))
+def test_plain_name_accepts_what_the_regex_did(twin: ModuleType, name: str) -> None:
+    assert twin.plain_name(name) is _reference_plain(name)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+@pytest.mark.parametrize("name", [
+    "a", "*", "*.a", "_sip._tcp.x", "a-b.c", "a" * 63, "a" * 63 + ".b", ".".join(["a" * 63] * 3)
+    + "." + "a" * 61, "", ".", "a.", ".a", "a..b", "-a", "a-", "a-.b", "a.-b", "a*", "**", "A",
+    "a" * 64, ".".join(["a" * 63] * 3) + "." + "a" * 62, "\u00e9", "a b",
+])
+def test_plain_name_edges(twin: ModuleType, name: str) -> None:
+    assert twin.plain_name(name) is _reference_plain(name)
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_begin_query_takes_the_common_case_only(twin: ModuleType) -> None:
+    cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
+    backend = _Held()
+    assert twin.begin_query(cache, "a.test", "A") is None  # no backend set: not the case
+    cache._begin_backend = backend
+    for other in ("A.test", "a.test.", "b\u00e9.test", b"a.test", "a..test"):
+        assert twin.begin_query(cache, other, "A") is None  # the general path checks these
+    assert backend.begun == {}
+    future = twin.begin_query(cache, "a.test", "A")
+    assert isinstance(future, asyncio.Future) and list(backend.begun) == ["a.test"]
+    backend.answer("a.test", _answer("a.test"))
+    assert (await future).name == "a.test"
+    hit = twin.begin_query(cache, "a.test", "A")
+    assert isinstance(hit, Answer) and cache.info().hits == 1
+    cache.closed = True
+    assert twin.begin_query(cache, "b.test", "A") is None
