@@ -4,6 +4,11 @@
 # The pure-Python module is the reference and does not read this file.
 cimport cython
 
+# One cached outcome: its fields set by the store without an attribute lookup.
+cdef class Entry:
+    cdef public object value, error, aged
+    cdef public double expires, stale_until
+
 # LookupCache's base: its miss-path fields a C struct, read by run_query and
 # _answered without a dictionary lookup (Python code sees them as properties).
 cdef class CacheState:
@@ -24,5 +29,5 @@ cpdef object run_query(CacheState cache, object key, object backend, object name
                        object rtype, object loop)
 
 # BegunQuery.__call__ (a module function so that its locals can be typed here).
-@cython.locals(cache=CacheState, flights=dict, size=Py_ssize_t)
+@cython.locals(cache=CacheState, flights=dict, size=Py_ssize_t, entry=Entry, expires=double)
 cpdef object _answered(object self, object outcome)

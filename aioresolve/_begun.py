@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from ._backends.base import Backend
-from ._cache_values import Entry, is_negative, make_entry, negative_ttl_of
+from ._cache_values import is_negative, negative_ttl_of
 from ._coalesce import RUNNING, Flight, SingleFlight
 from ._errors import ResolverClosed
 from ._records import Answer
@@ -38,14 +38,42 @@ from ._runtime import running_loop
 if TYPE_CHECKING:
     from .cache import CacheConfig, LookupCache
 
-__all__ = ["MAX_NAME_LENGTH", "BegunQuery", "CacheState", "begin_query", "plain_name",
-           "run_query"]
+__all__ = ["MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "BegunQuery", "CacheState", "Entry",
+           "begin_query", "plain_name", "run_query"]
 
 #: RFC 1035 2.3.4: at most 255 octets on the wire, i.e. 253 characters of text
 #: without the trailing dot (:data:`aioresolve._names.MAX_NAME_LENGTH`).
 MAX_NAME_LENGTH = 253
 #: RFC 1035 2.3.4: a label holds at most 63 octets.
 MAX_LABEL_LENGTH = 63
+
+
+class Entry:
+    """One cached outcome: a result or an error, when it expires, and until
+    when it may still be served stale (monotonic seconds).  Compiled, a C
+    struct (``_begun.pxd``): the miss path's store sets its fields without
+    an attribute lookup.  The stores make it with ``Entry.__new__(Entry)``
+    and set every field themselves (calling the class runs a Python
+    ``__init__`` frame in the pure twin: 0.68 µs against 0.18 µs, timeit)."""
+
+    __slots__ = ("aged", "error", "expires", "stale_until", "value")
+
+    value: Any
+    error: BaseException | None
+    expires: float
+    stale_until: float
+    #: (remaining seconds, the answer aged to them): answers are immutable,
+    #: so hits within the same second share one aged copy.
+    aged: tuple[int, Answer] | None
+
+    def __init__(
+        self, value: Any, error: BaseException | None, expires: float, stale_until: float
+    ) -> None:
+        self.value = value
+        self.error = error
+        self.expires = expires
+        self.stale_until = stale_until
+        self.aged = None
 
 
 class CacheState:
@@ -196,12 +224,12 @@ def _answered(self: BegunQuery, outcome: Answer | BaseException) -> None:
                 # The least recently used entry evicted, and its object reused
                 # (nothing holds an entry but the cache): no allocation for a
                 # full cache, ~600 instructions a lookup (callgrind).
-                entry = entries.popitem(last=False)[1]
+                entry = entries.popitem(False)[1]  # (positional: no keyword dict)
                 cache._evictions += 1
                 entries[key] = entry
             else:
                 size = len(entries)
-                entry = entries[key] = make_entry(Entry)  # (not Entry(): see make_entry)
+                entry = entries[key] = Entry.__new__(Entry)  # (not Entry(): see Entry)
                 if len(entries) == size:  # it replaced one: now the most recent
                     entries.move_to_end(key)
             entry.value = outcome

@@ -1,8 +1,9 @@
-"""What the lookup cache keeps and hands out: entries, copies, aged answers,
-and which failures are negative answers (RFC 2308).
+"""What the lookup cache hands out: copies, aged answers, and which failures
+are negative answers (RFC 2308).
 
-Pure functions and one slotted class, used by :class:`aioresolve.cache.LookupCache`
-(which re-exports :func:`negative_ttl_of` and :func:`is_negative`).
+Pure functions, used by :class:`aioresolve.cache.LookupCache` (which
+re-exports :func:`negative_ttl_of` and :func:`is_negative`); the entries it
+keeps are :class:`aioresolve._begun.Entry` (a C struct where compiled).
 """
 
 from __future__ import annotations
@@ -17,40 +18,13 @@ from ._errors import NoData, NXDomain, ResolveError
 from ._records import Answer
 
 __all__ = [
-    "Entry", "age_answer", "copy_error", "copy_result", "is_negative", "make_entry",
-    "negative_ttl_of",
+    "age_answer", "copy_error", "copy_result", "is_negative", "negative_ttl_of",
 ]
 
 # EAI_NODATA is a glibc extension (not in POSIX, absent on macOS).
 _NEGATIVE_EAI = {socket.EAI_NONAME} | (
     {socket.EAI_NODATA} if hasattr(socket, "EAI_NODATA") else set()
 )
-
-
-class Entry:
-    """One cached outcome: a result or an error, when it expires, and until
-    when it may still be served stale (monotonic seconds)."""
-
-    __slots__ = ("aged", "error", "expires", "stale_until", "value")
-
-    def __init__(
-        self, value: Any, error: BaseException | None, expires: float, stale_until: float
-    ) -> None:
-        self.value = value
-        self.error = error
-        self.expires = expires
-        self.stale_until = stale_until
-        #: (remaining seconds, the answer aged to them): answers are immutable,
-        #: so hits within the same second share one aged copy.
-        self.aged: tuple[int, Answer] | None = None
-
-
-#: ``make_entry(Entry)``: an :class:`Entry` without running its ``__init__``;
-#: the cache's stores set every slot themselves.  Calling the class is not
-#: specialized on Python 3.11 (``type.__call__`` -> a Python ``__init__``
-#: frame): ``Entry(...)`` took 0.68 µs, this and five slot stores 0.18 µs
-#: (timeit, best of 5 x 10^6, shared box), once per answer stored.
-make_entry = object.__new__
 
 
 def copy_result(value: Any) -> Any:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from ._twins import built_from
 
 __all__ = [
-    "COMPILED", "MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "BegunQuery", "CacheState",
+    "COMPILED", "MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "BegunQuery", "CacheState", "Entry",
     "begin_query", "plain_name", "run_query",
 ]
 
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         MAX_NAME_LENGTH,
         BegunQuery,
         CacheState,
+        Entry,
         begin_query,
         plain_name,
         run_query,
@@ -71,14 +72,15 @@ else:
             MAX_NAME_LENGTH,
             BegunQuery,
             CacheState,
+            Entry,
             begin_query,
             plain_name,
             run_query,
         )
     else:
         MAX_LABEL_LENGTH, MAX_NAME_LENGTH = _module.MAX_LABEL_LENGTH, _module.MAX_NAME_LENGTH
-        BegunQuery, CacheState, run_query = (
-            _module.BegunQuery, _module.CacheState, _module.run_query)
+        BegunQuery, CacheState, Entry, run_query = (
+            _module.BegunQuery, _module.CacheState, _module.Entry, _module.run_query)
         begin_query, plain_name = _module.begin_query, _module.plain_name
 
 #: Whether the compiled twin (``aioresolve._begun_c``) is in use.

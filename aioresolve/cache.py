@@ -49,18 +49,10 @@ from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, TypeVar
 
 from ._backends.base import Backend, NegativeAnswer, Timed
-from ._cache_values import (
-    Entry,
-    age_answer,
-    copy_error,
-    copy_result,
-    is_negative,
-    make_entry,
-    negative_ttl_of,
-)
+from ._cache_values import age_answer, copy_error, copy_result, is_negative, negative_ttl_of
 from ._coalesce import Flight, SingleFlight
 from ._errors import ResolverClosed
-from ._miss import CacheState, run_query
+from ._miss import CacheState, Entry, run_query
 from ._records import Answer
 
 __all__ = [
@@ -516,7 +508,7 @@ class LookupCache(CacheState):
         if ttl <= 0:
             self._entries.pop(key, None)  # TTL 0: use once, never cache (RFC 1035 §3.2.1)
             return
-        entry = make_entry(Entry)  # (not Entry(): see _cache_values.make_entry)
+        entry = Entry.__new__(Entry)  # (not Entry(): see aioresolve._begun.Entry)
         entry.value = value
         entry.error = error
         entry.aged = None

@@ -296,6 +296,8 @@ async def test_begin_query_takes_the_common_case_only(twin: ModuleType) -> None:
     assert isinstance(future, asyncio.Future) and list(backend.begun) == ["a.test"]
     backend.answer("a.test", _answer("a.test"))
     assert (await future).name == "a.test"
+    entry = cache._entries[("query", "a.test", "A")]
+    assert type(entry) is twin.Entry and entry.expires == entry.stale_until > 0
     hit = twin.begin_query(cache, "a.test", "A")
     assert isinstance(hit, Answer) and cache.info().hits == 1
     cache.closed = True
