@@ -255,11 +255,16 @@ def _recase(got: bytes, sent_py: bytes, sent_c: bytes) -> bytes:
     return bytes(out)
 
 
-def _run_pair(pair: _Pair, name: str, rtype: str, data: st.DataObject) -> None:
+def _run_pair(pair: _Pair, name: str, rtype: str, data: st.DataObject,
+              reply: Any = _reply, same_id: bool = False) -> None:
     asked = pair.ask(name, rtype)
     (q_py, sent_py), (q_c, sent_c) = asked
+    if same_id:  # the second query takes the first's ID (a pointer into the header reads the same)
+        del q_c.sock.pending[q_c.qid]
+        q_c.qid = q_py.qid
+        q_c.sock.pending[q_c.qid] = q_c
     assert sent_py[2:] == sent_c[2:] or pair.engines[0].case_randomization
-    reply_py = data.draw(_reply(q_py.qid, q_py.question))
+    reply_py = data.draw(reply(q_py.qid, q_py.question))
     # the compiled engine gets the same reply with its own ID and question
     reply_c = struct.pack("!H", q_c.qid) + reply_py[2:12] + _recase(
         reply_py[12 : 12 + len(q_py.question)], q_py.question, q_c.question
@@ -346,3 +351,100 @@ def test_rtt_twins_agree(steps: list[tuple[float | None, float, int]]) -> None:
             pure.sample(rtt)
             compiled.sample(rtt)
         assert pure.rto(ceiling, attempt) == compiled.rto(ceiling, attempt)
+
+
+# -- the pure twin's fast path (Core._fast_answer) against its own reference path ---------
+
+
+def _pure_pair(**options: Any) -> tuple[_Pair, list[int]]:
+    """Two pure engines: the first with the fast path (counting the replies it
+    took), the second with every reply through ``parse_response`` and
+    ``Engine._on_response`` (the reference)."""
+    base = _engine_class(_hot_py.Core)
+    taken = [0]
+
+    class Fast(base):  # type: ignore[misc, valid-type]
+        def _fast_answer(self, q: Any, data: bytes, pos: int) -> Any:
+            answer = super()._fast_answer(q, data, pos)
+            taken[0] += answer is not None
+            return answer
+
+    pair = _Pair((Fast, base), **options)
+    assert pair.engines[0]._fast_answers
+    pair.engines[1]._fast_answers = False
+    return pair, taken
+
+
+@st.composite
+def _address_reply(draw: st.DrawFn, qid: int, question: bytes) -> bytes:
+    """A reply that the fast path takes (A or AAAA records owned by a pointer
+    to the question, of the type asked) or nearly: one record or one header
+    field made odd at a time, trailing sections, then byte flips and cuts."""
+    qtype = struct.unpack("!H", question[-4:-2])[0]
+    size = 16 if qtype == 28 else 4
+    body = bytearray(question)
+    count = draw(st.integers(1, 4))
+    for _ in range(count):
+        owner, rtype, rclass, length = b"\xc0\x0c", qtype, 1, size
+        odd = draw(st.integers(0, 19))
+        if odd == 0:
+            owner = draw(st.sampled_from([b"\xc0\x0d", b"\xc0\x0b", b"\x80\x0c", b"\x00",
+                                          _wire(codec.decode_name(question, 0)[0]),
+                                          bytes((0xC0, min(255, 12 + len(body))))]))
+        elif odd == 1:
+            rtype = draw(st.sampled_from([1, 28, 5, 46, 0]))
+        elif odd == 2:
+            rclass = draw(st.sampled_from([0, 3, 254, 255, 0x8001]))
+        elif odd == 3:
+            length = draw(st.integers(0, 20))
+        ttl = draw(st.sampled_from([0, 1, 300, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF]))
+        rdata = bytes(draw(st.lists(st.integers(0, 255), min_size=length, max_size=length)))
+        body += owner + _RR.pack(rtype, rclass, ttl, len(rdata)) + rdata
+    flags = 0x8180
+    if draw(st.integers(0, 4)) == 0:
+        flags = draw(st.sampled_from([0x8580, 0x8380, 0x8280, 0x0180, 0x8183, 0x8181, 0x8182,
+                                      0x8185, 0x818F, 0x8190, 0x81B0, 0x8980, 0x0000, 0xFFFF]))
+    qd = draw(st.sampled_from([0, 2, 257])) if draw(st.integers(0, 9)) == 0 else 1
+    ancount = count
+    if draw(st.integers(0, 5)) == 0:
+        ancount = draw(st.sampled_from([0, count - 1, count + 1, count + 256]))
+    nscount = arcount = 0
+    if draw(st.booleans()):  # sections after the answers, which the decoder never reads here
+        soa = b"\x04ns01\xc0\x0c\x04host\xc0\x0c" + struct.pack("!IIIII", 1, 2, 3, 4, 30)
+        body += b"\xc0\x0c" + _RR.pack(6, 1, 120, len(soa)) + soa
+        nscount = 1
+        if draw(st.booleans()):
+            body += b"\x00" + _RR.pack(41, 1232, 0, 0)
+            arcount = 1
+        if draw(st.booleans()):
+            body += bytes(draw(st.lists(st.integers(0, 255), max_size=6)))
+    data = bytearray(_HEADER.pack(qid, flags, qd, ancount, nscount, arcount) + body)
+    if draw(st.integers(0, 3)) == 0:
+        for _ in range(draw(st.integers(1, 3))):
+            data[draw(st.integers(2, len(data) - 1))] = draw(st.integers(0, 255))
+    if draw(st.integers(0, 5)) == 0:
+        data = data[: draw(st.integers(12, len(data)))]
+    return bytes(data)
+
+
+@pytest.mark.parametrize("reply", [_address_reply, _reply], ids=["addresses", "any"])
+@pytest.mark.parametrize("caps", [False, True], ids=["plain", "0x20"])
+def test_pure_fast_path_decides_as_the_reference(reply: Any, caps: bool) -> None:
+    """The pure twin's fast path only ever declines: with and without it, a
+    pure engine decides every reply alike (the answer, the error, pending or
+    not, the counters).  And it does take the common ones."""
+    pair, taken = _pure_pair(case_randomization=caps)
+
+    @settings(max_examples=int(os.environ.get("FAST_EXAMPLES", "300")), deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(name=st.sampled_from(_NAMES), rtype=st.sampled_from(["A", "AAAA"]), data=st.data())
+    def check(name: str, rtype: str, data: st.DataObject) -> None:
+        _run_pair(pair, name, rtype, data, reply, same_id=True)
+
+    try:
+        check()
+    finally:
+        pair.close()
+    print(f"the fast path took {taken[0]} replies")
+    if reply is _address_reply:
+        assert taken[0] >= 30  # exercised, not only declined

@@ -22,13 +22,16 @@ import collections
 import contextlib
 import heapq
 import os
+import socket
 import struct
 import time
 from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import _errors
-from .._records import Answer
+from .._nameservers import nameserver_text
+from .._records import AAAA, A, Answer
+from ._build import new_address, new_answer
 from ._core import _DEBUG, EngineCore, log
 from ._query import _QTYPES, Query, qtype_of
 from ._sink_py import Sink, is_hostname, start_items
@@ -60,6 +63,17 @@ _LETTER_BITS = bytes(0x20 if 97 <= c <= 122 else 0 for c in range(256))
 #: (one ``getrandom`` system call per attempt was ~0.7 µs a name)
 _POOL = 8192
 _QTAILS: dict[int, bytes] = {}  # the question's (type, class IN), per type
+#: an answer record as the fast path reads it (:meth:`Core._fast_answer`): its
+#: first six bytes (the owner, a pointer to the question, type, class), TTL, RDLENGTH
+_FAST_RR = struct.Struct("!6sIH")
+#: per type asked: those six bytes, the RDLENGTH, the record class, the text of its rdata
+_FAST: dict[int, tuple[bytes, int, type[A] | type[AAAA], Callable[[bytes], str]]] = {
+    1: (b"\xc0\x0c\x00\x01\x00\x01", 4, A, socket.inet_ntoa),
+    28: (b"\xc0\x0c\x00\x1c\x00\x01", 16, AAAA,
+         lambda packed: socket.inet_ntop(socket.AF_INET6, packed)),
+}
+#: "ip:port" of the servers answers came from (a few per process)
+_TEXTS: dict[tuple[str, int], str] = {}
 
 
 class Core(EngineCore):
@@ -409,6 +423,7 @@ class Core(EngineCore):
     def _read_batch(self, s: _Socket, datagrams: list[bytes], pending: dict[int, Query],
                     stats: Stats, addr: tuple[str, int]) -> bool:
         """Handle one burst of datagrams of ``s``; True when ``s`` was closed."""
+        fast = self._fast_answers
         for data in datagrams:
             q = None
             try:
@@ -430,7 +445,9 @@ class Core(EngineCore):
                     q = None
                     continue
                 question = q.question
-                got = data[12 : 12 + len(question)]
+                size = len(question)
+                got = data[12 : 12 + size]
+                answer = None
                 if got != question:
                     if data[4] == 0 and data[5] == 0:  # no question: FORMERR and the like
                         self._bare(q, data)
@@ -444,9 +461,12 @@ class Core(EngineCore):
                     if q.caps:  # only the 0x20 case differs
                         self._case_mismatch(q, data)
                         continue
-                response = parse_response(data, question, q.wanted)
-                if not response.flags & FLAG_QR:
-                    raise ParseError("QR bit not set")
+                elif fast:
+                    answer = self._fast_answer(q, data, 12 + size)
+                if answer is None:  # the reference path decides
+                    response = parse_response(data, question, q.wanted)
+                    if not response.flags & FLAG_QR:
+                        raise ParseError("QR bit not set")
                 del pending[q.qid]
                 q.qid = -1
                 del self._live[q.serial]
@@ -455,7 +475,10 @@ class Core(EngineCore):
                     self._rtt[s.server].sample(self._time() - q.sent_at)
                     if self._unsampled:
                         self._retime_unsampled()
-                self._on_response(q, response, data, tcp=False)
+                if answer is None:
+                    self._on_response(q, response, data, tcp=False)
+                else:
+                    self._finish(q, answer)
                 if not pending and s.retired:
                     self._close_socket(s)
                     return True
@@ -471,6 +494,59 @@ class Core(EngineCore):
             except Exception as exc:
                 self._bug(q, exc, "a reply")
         return False
+
+    def _fast_answer(self, q: Query, data: bytes, pos: int) -> Answer | None:
+        """The :class:`~aioresolve.Answer` the reference path would end ``q``
+        with, for the common reply; None to let the reference decide.
+
+        ``data`` holds exactly the question sent (checked byte for byte: so
+        with 0x20 the letter case too), whose section ends at ``pos``.  Taken
+        here, as ``_hot_c``'s ``_fast_answer`` takes it: QR set, TC clear,
+        RCODE 0, one question, to an A or AAAA query whose name no CNAME has
+        changed, and whose answer section is only records of that type, class
+        IN, owned by the question's name through a pointer to it (``0xC00C``),
+        each of the exact length, all inside the datagram.  ``parse_response``
+        does not read past those records for such a reply, and
+        ``Engine._answer`` would take each of them: so this builds the same
+        Answer (the same records, TTL, flags, server) without the decoder's
+        ``RR`` tuples, its ``Response``, its name memo and three method calls.
+        Anything else (an error RCODE, NODATA, NXDOMAIN, a CNAME, another
+        owner, type or class, a wrong length, a short datagram) is declined,
+        never rejected: ``tests/test_hot.py`` checks that an engine with this
+        path decides every hostile reply as one without it.  (Pure bare stream:
+        107.7k -> 91.1k instructions a name under callgrind, 2026-12-02 18:55 UTC.)
+        """
+        if data[2] & 0x82 != 0x80 or data[3] & 0x0F or data[4] or data[5] != 1:
+            return None  # not QR, or TC, or an RCODE; or not one question
+        count = (data[6] << 8) | data[7]
+        fast = _FAST.get(q.qtype)
+        if fast is None or not count or q.seen is not None:
+            return None
+        head, size, cls, text = fast
+        limit = len(data)
+        ttl = q.ttl
+        records = []
+        for _ in range(count):
+            end = pos + 12 + size
+            if end > limit:
+                return None
+            first, record_ttl, length = _FAST_RR.unpack_from(data, pos)
+            if first != head or length != size:
+                return None
+            if record_ttl >= 0x80000000:  # RFC 2181 section 8: read as 0
+                record_ttl = 0
+            if record_ttl < ttl:
+                ttl = record_ttl
+            records.append(new_address(cls, record_ttl, text(data[end - size : end])))
+            pos = end
+        q.ttl = ttl
+        server = q.server
+        assert server is not None  # (sent)
+        server_text = _TEXTS.get(server)
+        if server_text is None:
+            server_text = _TEXTS[server] = nameserver_text(*server)
+        return new_answer(q.name, q.rtype, tuple(records), q.wanted, ttl, server_text, (),
+                          (data[2] << 8) | data[3], "udp", ())
 
     def _expire(self) -> None:
         self._timer = None
