@@ -256,13 +256,14 @@ def _recase(got: bytes, sent_py: bytes, sent_c: bytes) -> bytes:
 
 
 def _run_pair(pair: _Pair, name: str, rtype: str, data: st.DataObject,
-              reply: Any = _reply, same_id: bool = False) -> None:
+              reply: Any = _reply) -> None:
     asked = pair.ask(name, rtype)
     (q_py, sent_py), (q_c, sent_c) = asked
-    if same_id:  # the second query takes the first's ID (a pointer into the header reads the same)
-        del q_c.sock.pending[q_c.qid]
-        q_c.qid = q_py.qid
-        q_c.sock.pending[q_c.qid] = q_c
+    # the second query takes the first's ID: a hostile pointer into the header
+    # then reads the same bytes in both replies
+    del q_c.sock.pending[q_c.qid]
+    q_c.qid = q_py.qid
+    q_c.sock.pending[q_c.qid] = q_c
     assert sent_py[2:] == sent_c[2:] or pair.engines[0].case_randomization
     reply_py = data.draw(reply(q_py.qid, q_py.question))
     # the compiled engine gets the same reply with its own ID and question
@@ -439,7 +440,7 @@ def test_pure_fast_path_decides_as_the_reference(reply: Any, caps: bool) -> None
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(name=st.sampled_from(_NAMES), rtype=st.sampled_from(["A", "AAAA"]), data=st.data())
     def check(name: str, rtype: str, data: st.DataObject) -> None:
-        _run_pair(pair, name, rtype, data, reply, same_id=True)
+        _run_pair(pair, name, rtype, data, reply)
 
     try:
         check()
@@ -448,3 +449,38 @@ def test_pure_fast_path_decides_as_the_reference(reply: Any, caps: bool) -> None
     print(f"the fast path took {taken[0]} replies")
     if reply is _address_reply:
         assert taken[0] >= 30  # exercised, not only declined
+
+
+_LABELS = st.text(alphabet="ab-_.\\0é", min_size=0, max_size=6) | st.sampled_from(
+    ["h1", "ab", "abc", "q" * 63, "q" * 64, "a\\.b", "a\\065", "", "."])
+
+
+@settings(max_examples=int(os.environ.get("FAST_EXAMPLES", "300")), deadline=None)
+@given(first=_LABELS, suffix=st.sampled_from(["bulk.test", "test", "b.", "", ".", "x..y",
+                                              "a\\.b.test", "é.test", ("c" * 63 + ".") * 3
+                                              + "d" * 57, ("c" * 63 + ".") * 3 + "d" * 58]),
+       rtype=st.sampled_from(["A", "AAAA"]))
+def test_pure_question_is_encode_names(first: str, suffix: str, rtype: str) -> None:
+    """The pure twin's question, built from a known suffix's wire form after a
+    plain first label (``Core._prepare``), is ``encode_name``'s, or both refuse."""
+    loop = asyncio.new_event_loop()
+    engine = _engine_class(_hot_py.Core)(loop, [("127.0.0.1", 9)], sockets=1)
+    try:
+        # the first name makes the suffix known (a 255-byte name with "d" * 58 and "ab")
+        for name in ("s." + suffix, first + "." + suffix, first + "." + suffix):
+            q = _hot_py.Query(name, rtype, 1 if rtype == "A" else 28, lambda q: None, None, 1,
+                              1.0, 1.0)
+            try:
+                expected = codec.encode_name(q.wanted) + struct.pack("!HH", q.qtype, 1)
+            except (ValueError, UnicodeError):
+                expected = None
+            try:
+                engine._prepare(q)
+            except Exception as exc:
+                assert expected is None, exc
+                assert type(exc).__name__ == "IllegalName"
+            else:
+                assert q.qsec == q.question == expected
+    finally:
+        engine.close()
+        loop.close()

@@ -63,6 +63,12 @@ _LETTER_BITS = bytes(0x20 if 97 <= c <= 122 else 0 for c in range(256))
 #: (one ``getrandom`` system call per attempt was ~0.7 µs a name)
 _POOL = 8192
 _QTAILS: dict[int, bytes] = {}  # the question's (type, class IN), per type
+#: the wire form (with the root's zero) of name suffixes after a first label,
+#: by their text (see :meth:`Core._prepare`); emptied when it holds too many
+_SUFFIXES: dict[str, bytes] = {}
+_MAX_SUFFIXES = 4096
+_LENGTH = [bytes((n,)) for n in range(64)]
+_MAX_WIRE = 255  # bytes of a name's wire form, at most (RFC 1035 section 2.3.4)
 #: an answer record as the fast path reads it (:meth:`Core._fast_answer`): its
 #: first six bytes (the owner, a pointer to the question, type, class), TTL, RDLENGTH
 _FAST_RR = struct.Struct("!6sIH")
@@ -162,14 +168,39 @@ class Core(EngineCore):
         return start_items(self._submit, sink, source, room, budget)
 
     def _prepare(self, q: Query) -> None:
-        """Build the query for ``q.wanted`` (raises IllegalName)."""
-        try:
-            name = encode_name(q.wanted)
-        except (ValueError, UnicodeError) as exc:
-            raise _errors.IllegalName(
-                f"cannot encode {q.wanted!r}: {exc}", host=q.name, rtype=q.rtype,
-                backend=self.backend,
-            ) from None
+        """Build the query for ``q.wanted`` (raises IllegalName).
+
+        A name is mostly a first label before a suffix that many names share
+        (``h123`` + ``bulk.test``): the wire form of each suffix that
+        :func:`~aioresolve._dns.codec.encode_name` has encoded is kept, and a
+        name whose first label is plain (1-63 ASCII characters, no escape) is
+        that label's length byte, its bytes and the suffix's wire form: what
+        ``encode_name`` gives for it, without splitting and re-joining every
+        label.  Anything else goes through ``encode_name``.  (Pure bare
+        stream: 91.1k -> 87.3k instructions a name under callgrind, 2026-12-02
+        19:10 UTC; ``tests/test_hot.py`` compares it with ``encode_name``.)
+        """
+        wanted = q.wanted
+        dot = wanted.find(".")
+        suffix = _SUFFIXES.get(wanted[dot + 1 :]) if 0 < dot < 64 else None
+        label = wanted[:dot]
+        if (suffix is not None and label.isascii() and "\\" not in label
+                and dot + len(suffix) < _MAX_WIRE):
+            name = _LENGTH[dot] + label.encode() + suffix
+        else:
+            try:
+                name = encode_name(wanted)
+            except (ValueError, UnicodeError) as exc:
+                raise _errors.IllegalName(
+                    f"cannot encode {wanted!r}: {exc}", host=q.name, rtype=q.rtype,
+                    backend=self.backend,
+                ) from None
+            if 0 < dot < 64 and "\\" not in wanted and not wanted.endswith("."):
+                # its labels are those of the text split at the dots: the
+                # suffix's wire form follows the first label's
+                if len(_SUFFIXES) >= _MAX_SUFFIXES:
+                    _SUFFIXES.clear()
+                _SUFFIXES[wanted[dot + 1 :]] = name[dot + 1 :]
         tail = _QTAILS.get(q.qtype)
         if tail is None:
             tail = _QTAILS[q.qtype] = _QTAIL.pack(q.qtype, CLASS_IN)
