@@ -323,3 +323,21 @@ def test_live_shaped_batches_equal_reference(fmt: str) -> None:
             == reference_written(raw, reference, fmt=fmt))
     counted = collections.Counter(r.status for r in reference._results(raw))
     assert run.counts == {**dict.fromkeys(Status, 0), **counted}
+
+
+@settings(max_examples=300, deadline=None)
+@given(plain=st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E,
+                                   exclude_characters='"\\'), max_size=40),
+       special=st.sampled_from(['"', "\\", "\x00", "\x1f", "\n", "\x7f", "~", " "]),
+       data=st.data())
+def test_names_with_one_special_byte_anywhere(plain: str, special: str, data: Any) -> None:
+    """The compiled writer tests names eight bytes at a time: a byte that needs
+    JSON's escape at any position of any word, or of the tail, still sends the
+    line to the reference (same bytes)."""
+    at = data.draw(st.integers(0, len(plain)))
+    name = plain[:at] + special + plain[at:]
+    results = [Result(0, name, name, "A", Status.NOERROR, (A(60, "192.0.2.1"),), name, 60,
+                      attempts=1, elapsed=0.001, server="127.0.0.1:53")]
+    raw = [raw_of(r) for r in results]
+    assert (raw_written(raw, make_run(), batch=1, keep=None, fmt="jsonl")
+            == reference_written(raw, make_run(), keep=None, fmt="jsonl"))
