@@ -29,13 +29,13 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from ._backends.base import Backend
-from ._cache_values import is_negative, negative_ttl_of
-from ._coalesce import RUNNING, Flight, SingleFlight
+from ._cache_values import RUNNING, is_negative, negative_ttl_of
 from ._errors import ResolverClosed
 from ._records import Answer
 from ._runtime import running_loop
 
 if TYPE_CHECKING:
+    from ._coalesce import Flight, SingleFlight
     from .cache import CacheConfig, LookupCache
 
 __all__ = ["MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "BegunQuery", "CacheState", "Entry",

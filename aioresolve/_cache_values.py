@@ -1,5 +1,6 @@
-"""What the lookup cache hands out: copies, aged answers, and which failures
-are negative answers (RFC 2308).
+"""What the lookup cache hands out: copies, aged answers, which failures
+are negative answers (RFC 2308), and the marker of a running lookup
+(:data:`RUNNING`).
 
 Pure functions, used by :class:`aioresolve.cache.LookupCache` (which
 re-exports :func:`negative_ttl_of` and :func:`is_negative`); the entries it
@@ -18,8 +19,22 @@ from ._errors import NoData, NXDomain, ResolveError
 from ._records import Answer
 
 __all__ = [
-    "age_answer", "copy_error", "copy_result", "is_negative", "negative_ttl_of",
+    "RUNNING", "age_answer", "copy_error", "copy_result", "is_negative", "negative_ttl_of",
 ]
+
+
+class _Running:
+    """Marks a lookup that runs with no follower yet (so no follower list)."""
+
+    __slots__ = ()
+
+
+#: The value of :attr:`SingleFlight.flights <aioresolve._coalesce.SingleFlight>`
+#: for a lookup with no follower yet, which the miss path
+#: (:mod:`aioresolve._begun`, both twins) claims and ends inline.  Defined
+#: here so that the miss path, whose name check the CLI's bulk run loads,
+#: does not load single-flight.
+RUNNING = _Running()
 
 # EAI_NODATA is a glibc extension (not in POSIX, absent on macOS).
 _NEGATIVE_EAI = {socket.EAI_NONAME} | (

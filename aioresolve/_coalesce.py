@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Protocol, TypeVar
 
+from ._cache_values import RUNNING, _Running
 from ._runtime import Waiter, new_waiter
 
 __all__ = ["RUNNING", "Flight", "SingleFlight"]
@@ -51,7 +52,6 @@ class Flight(Protocol):
     def left(self, key: Hashable) -> None: ...
 
 
-
 class _Lead:
     """What a follower's waiter receives when it is to lead the lookup."""
 
@@ -61,16 +61,12 @@ class _Lead:
 _LEAD = _Lead()
 
 
-class _Running:
-    """Marks a lookup that runs with no follower yet (so no :class:`_Flight`)."""
-
-    __slots__ = ()
-
-
-_RUNNING = _Running()
 #: The value of :attr:`SingleFlight.flights` for a lookup with no follower yet:
 #: the cache claims and ends such lookups in that dict directly (its hot path).
-RUNNING = _RUNNING
+#: Defined in :mod:`aioresolve._cache_values`, which both twins of the miss
+#: path import: the miss path must not import this module (the CLI's bulk run
+#: loads its name check, not single-flight).
+_RUNNING = RUNNING
 
 
 class _Flight:

@@ -97,10 +97,8 @@ def test_bulk_cli_over_wire_loads_no_facade() -> None:
         "assert run.strategy == 'wire-stream', run.strategy\n"
         "asyncio.run(run.aclose())"
     )
-    # (aioresolve._coalesce is loaded: the one name check, _begun.plain_name,
-    # lives in the compiled miss path, which imports single-flight's types)
     facade = {"aioresolve._resolver", "aioresolve._lookup", "aioresolve.cache",
-              "aioresolve._bridge", "aioresolve._default"}
+              "aioresolve._coalesce", "aioresolve._bridge", "aioresolve._default"}
     assert facade.isdisjoint(loaded), sorted(facade & set(loaded))
 
 
