@@ -60,6 +60,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -480,7 +481,10 @@ def main(argv: list[str] | None = None) -> int:
                     "aiodns", f"aiodns, {conc} tasks", server, names_file, n, conc, False)))
             if "blastdns" in only:
                 plan.append(("blastdns", lambda: in_process(
-                    "blastdns", "blastdns (Rust core)", server, names_file, n, conc, False)))
+                    "blastdns", "blastdns (Rust core)", server, names_file, n, conc, False)
+                    if importlib.util.find_spec("blastdns") else Row(
+                    "blastdns (Rust core)",
+                    skipped="blastdns not installed (pip install -e '.[bench]')")))
             if "dnspython" in only and args.slow_names:
                 plan.append(("dnspython", lambda: in_process(
                     "dnspython", "dnspython, 100 tasks", server, slow_file, args.slow_names,
