@@ -14,6 +14,9 @@ adds the C extensions, built with Cython where a C compiler is present:
 - ``aioresolve.bulk._lines_c`` (``_lines_c.pyx``): the CLI's JSONL lines
   written in C straight from the stream's results (the twin of
   ``bulk/_lines_py.py``);
+- ``aioresolve.bulk._results_c`` (``_results_c.pyx``): a stream batch made
+  ``resolve_many``'s Result objects, their slots filled in C (the twin of
+  ``bulk/_results_py.py``);
 - ``aioresolve._begun_c``: :mod:`aioresolve._begun`, the lookup cache's miss
   path, compiled by Cython from a copy of its source (pure-Python mode) with
   the C types of ``aioresolve/_begun.pxd`` (``aioresolve._miss`` picks it).
@@ -116,6 +119,7 @@ def _extensions() -> list[Extension]:
         Extension("aioresolve._dns._codec_c", [_codec_copy()]),
         Extension("aioresolve._dns._hot_c", ["aioresolve/_dns/_hot_c.pyx"]),
         Extension("aioresolve.bulk._lines_c", ["aioresolve/bulk/_lines_c.pyx"]),
+        Extension("aioresolve.bulk._results_c", ["aioresolve/bulk/_results_c.pyx"]),
     ]
     compiled = list(cythonize(
         extensions, language_level=3, build_dir=str(Path("build") / "cython"), quiet=True,

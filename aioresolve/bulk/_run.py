@@ -24,21 +24,13 @@ from types import TracebackType
 from typing import Any, cast
 
 from .. import _errors
-from .._dns.stream import Cancelled, QueryFunc, Stream, StreamResult, Submitter, TaskEngine
-from .._records import Answer
+from .._dns.stream import QueryFunc, Stream, StreamResult, Submitter, TaskEngine
 from ._input import _input_text, _is_file, input_name, iter_inputs
-from ._result import (
-    _STATUS_OF_TYPE,
-    Result,
-    Status,
-    answer_result,
-    error_result,
-    make_result,
-)
+from ._result import Result, Status
+from ._results import results_of
 
 __all__ = ["BulkRun", "QueryFunc"]
 
-_CANCELLED_TEXT = "the run was stopped before this lookup finished"
 #: Results made and handed out in one piece at most: a stream batch can hold
 #: up to ``window`` results; in chunks, bulk's own work (~1 us a result on
 #: the shared 2-core box) and the consumer's (the CLI's writer: ~3 us) hold
@@ -320,59 +312,9 @@ class BulkRun:
         return raw[start:] if start else raw
 
     def _results(self, raw: list[StreamResult]) -> list[Result]:
-        """The bulk results of a batch: answers built inline (the common case,
-        no call per result beyond :func:`make_result`), the rest by :meth:`_result`."""
-        per = len(self.rtypes)
-        out: list[Result] = []
-        append = out.append
-        noerror = Status.NOERROR
-        status_of = _STATUS_OF_TYPE.get  # the classes met so far (see error_result)
-        res: Any  # an Answer or an exception: the checks below are on its exact class
-        for r in raw:
-            index, text, res, attempts, server, rtype, qname, elapsed = r
-            if qname is not None:
-                klass = type(res)
-                if klass is Answer:
-                    if per > 1:
-                        index //= per
-                    append(make_result(index, text, qname, rtype, noerror, res.records,
-                                       res.canonical_name, res.ttl, None, attempts, elapsed,
-                                       res.server or server, res.aliases, None,
-                                       res.flags, res.protocol, res.alias_ttls, None))
-                    continue
-                status = status_of(klass)
-                if status is not None and klass is not Cancelled:  # a lookup that failed
-                    if per > 1:
-                        index //= per
-                    try:  # error_result, inlined: a ResolveError's own attributes
-                        append(make_result(
-                            index, text, qname, rtype, status, (), None, res.negative_ttl,
-                            str(res) or klass.__name__, attempts, elapsed, res.server or server,
-                            (), res.soa, res.flags, res.protocol, (), res.soa_owner))
-                        continue
-                    except AttributeError:  # not a ResolveError after all: _result below
-                        index = r.index
-            append(self._result(r, per))
-        return out
-
-    def _result(self, r: StreamResult, per: int) -> Result:
-        index = r.index // per if per > 1 else r.index
-        res = r.result
-        try:
-            if isinstance(res, Answer):
-                return answer_result(index, r.name, cast(str, r.qname), r.rtype, res,
-                                     attempts=r.attempts, elapsed=r.elapsed, server=r.server)
-            if isinstance(res, Cancelled):
-                return Result(index, r.name, None, r.rtype, Status.CANCELLED,
-                              error=_CANCELLED_TEXT)
-            if r.qname is None:  # never asked: not a name
-                return Result(index, r.name, None, r.rtype, Status.ILLEGAL_INPUT,
-                              error=str(res) or type(res).__name__)
-            return error_result(index, r.name, r.qname, r.rtype, res, attempts=r.attempts,
-                                elapsed=r.elapsed, server=r.server)
-        except Exception as exc:  # a bug must cost one result, not the run
-            return error_result(index, r.name, r.qname, r.rtype, exc, attempts=r.attempts,
-                                elapsed=r.elapsed, server=r.server)
+        """The bulk results of a stream batch (:func:`~aioresolve.bulk._results.results_of`,
+        compiled where built)."""
+        return results_of(raw, len(self.rtypes))
 
     # -- stopping ----------------------------------------------------------------
 
