@@ -341,3 +341,24 @@ def test_names_with_one_special_byte_anywhere(plain: str, special: str, data: An
     raw = [raw_of(r) for r in results]
     assert (raw_written(raw, make_run(), batch=1, keep=None, fmt="jsonl")
             == reference_written(raw, make_run(), keep=None, fmt="jsonl"))
+
+
+def test_compiled_reads_answers_from_their_slots() -> None:
+    """On CPython the compiled twin reads an answer's and its records'
+    fields at their slots (checked at its import), and writes the same line
+    as the reference for A and AAAA records, with and without a server."""
+    if _lines_c is None:
+        pytest.skip(f"the compiled lines are not built here ({_MISSING})")
+    assert _lines_c.SLOT_READS
+    records = (A(7, "192.0.2.1"), AAAA(9, "2001:db8::1"), A(11, "192.0.2.2"))
+    raw = [StreamResult(i, "h.test", Answer("h.test", "A", records[:k], "c.test", 7,
+                                            server=server), 2, "127.0.0.2:53", "A", "h.test", 0.5)
+           for i, (k, server) in enumerate([(1, None), (2, "127.0.0.1:53"), (3, ""), (1, "x")])]
+    counts = dict.fromkeys(Status, 0)
+
+    def reference(r: StreamResult) -> bytes:
+        raise AssertionError(r)
+
+    data, written = _lines_c.jsonl_batch(raw, 1, counts, 0, reference)
+    assert written == len(raw) and counts[Status.NOERROR] == len(raw)
+    assert data == reference_written(raw, make_run())

@@ -6,6 +6,7 @@ from ._result import Status
 ONLY_ALL: int
 ONLY_OK: int
 ONLY_FAILED: int
+SLOT_READS: bool
 
 def jsonl_batch(raw: Sequence[StreamResult], per: int, counts: dict[Status, int], only: int,
                 slow: Callable[[StreamResult], bytes | None]) -> tuple[bytes, int]: ...
