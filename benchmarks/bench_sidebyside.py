@@ -29,7 +29,7 @@ What it does, all on loopback:
    - **dnspython** (``--slow-names`` names, 100 tasks; scaled, it is slow);
    - **aioresolve**, each twice, compiled and pure (``AIORESOLVE_NO_EXTENSIONS=1``):
      the CLI (``aioresolve bulk FILE -o OUT``, JSONL), :func:`aioresolve.resolve_many`
-     in process, and the bare stream (:class:`aioresolve.Stream`).  The
+     in process, and the bare stream (:func:`aioresolve.stream`, ``batches=True``).  The
      ``resolve_many`` child also measures the event loop's timer lag (a 10 ms
      timer; p99 of how late it ran) during its run.
 
@@ -182,8 +182,9 @@ async def child(args: argparse.Namespace) -> dict[str, Any]:
     elif kind == "stream":
         from aioresolve.bulk import stream
 
-        async for _ in stream(names, nameservers=[server], concurrency=conc):
-            answered += 1
+        # in lists, as resolve_many's row takes its results (run.batches())
+        async for batch in stream(names, nameservers=[server], concurrency=conc, batches=True):
+            answered += len(batch)
     elif kind == "aiodns":
         import aiodns
 
@@ -475,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
                         "resolve_many", "resolve_many", server, names_file, n, conc, pure)))
                 if "stream" in only:
                     plan.append(("stream", lambda pure=pure: in_process(
-                        "stream", "bare Stream", server, names_file, n, conc, pure)))
+                        "stream", "bare stream", server, names_file, n, conc, pure)))
             if "aiodns" in only:
                 plan.append(("aiodns", lambda: in_process(
                     "aiodns", f"aiodns, {conc} tasks", server, names_file, n, conc, False)))

@@ -10,8 +10,8 @@ other backends.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Sequence
+from typing import Any, Literal, overload
 
 from .. import _config
 from .._dns.stream import Stream, StreamResult
@@ -21,7 +21,8 @@ from ._input import input_name
 __all__ = ["stream"]
 
 
-async def stream(
+@overload
+def stream(
     names: Iterable[Any] | AsyncIterable[Any],
     rtype: str = "A",
     *,
@@ -34,8 +35,59 @@ async def stream(
     lifetime: float | None = None,
     ordered: bool = False,
     window: int | None = None,
-) -> AsyncIterator[StreamResult]:
-    """Resolve every name of ``names``; yield one :class:`StreamResult` each.
+    batches: Literal[False] = False,
+) -> AsyncGenerator[StreamResult, None]: ...
+@overload
+def stream(
+    names: Iterable[Any] | AsyncIterable[Any],
+    rtype: str = "A",
+    *,
+    nameservers: Sequence[str] | None = None,
+    backend: Any = None,
+    concurrency: int = 256,
+    qps: float | None = None,
+    timeout: float | None = None,
+    attempts: int | None = None,
+    lifetime: float | None = None,
+    ordered: bool = False,
+    window: int | None = None,
+    batches: Literal[True],
+) -> AsyncGenerator[list[StreamResult], None]: ...
+
+@overload
+def stream(
+    names: Iterable[Any] | AsyncIterable[Any],
+    rtype: str = "A",
+    *,
+    nameservers: Sequence[str] | None = None,
+    backend: Any = None,
+    concurrency: int = 256,
+    qps: float | None = None,
+    timeout: float | None = None,
+    attempts: int | None = None,
+    lifetime: float | None = None,
+    ordered: bool = False,
+    window: int | None = None,
+    batches: bool,
+) -> AsyncGenerator[StreamResult, None] | AsyncGenerator[list[StreamResult], None]: ...
+
+def stream(
+    names: Iterable[Any] | AsyncIterable[Any],
+    rtype: str = "A",
+    *,
+    nameservers: Sequence[str] | None = None,
+    backend: Any = None,
+    concurrency: int = 256,
+    qps: float | None = None,
+    timeout: float | None = None,
+    attempts: int | None = None,
+    lifetime: float | None = None,
+    ordered: bool = False,
+    window: int | None = None,
+    batches: bool = False,
+) -> AsyncGenerator[StreamResult, None] | AsyncGenerator[list[StreamResult], None]:
+    """Resolve every name of ``names``; yield one :class:`StreamResult` each
+    (or lists of them, ``batches=True``).
 
     :param names: names (text, IDNA-encoded here; for PTR an IP address stands
         for its reverse name) or ``(name, rtype)`` pairs, from a list, any
@@ -54,6 +106,13 @@ async def stream(
     :param lifetime: seconds per name, all attempts (default attempts x timeout + timeout).
     :param ordered: yield in input order (``window`` bounds what waits).
     :param window: names read but not yet yielded, at most.
+    :param batches: yield lists of results (each never empty: the results
+        that finished while the consumer was busy) instead of one result at
+        a time; the leanest way to consume a big stream (no generator
+        resumption per name).
+
+    :raises TypeError: at the call, for both ``backend`` and ``nameservers``;
+        on the first iteration, for a backend without a stream engine.
 
     Every input yields exactly one result, failures included (``result`` is
     then the exception; :class:`~aioresolve.IllegalName` for what cannot be
@@ -61,6 +120,45 @@ async def stream(
     task cancels the names in flight.  An error raised by the input is raised
     after the results of the names read before it.
     """
+    if backend is not None and nameservers is not None:
+        raise TypeError("give either backend= or nameservers=, not both")
+    options: dict[str, Any] = dict(rtype=rtype, nameservers=nameservers, backend=backend,
+                                   concurrency=concurrency, qps=qps, timeout=timeout,
+                                   attempts=attempts, lifetime=lifetime, ordered=ordered,
+                                   window=window)
+    if batches:
+        return _batches(names, **options)
+    return _items(names, **options)
+
+
+async def _items(names: Iterable[Any] | AsyncIterable[Any], **options: Any
+                 ) -> AsyncGenerator[StreamResult, None]:
+    # Closed explicitly: leaving this generator (break, aclose(), a
+    # cancellation) must stop the stream now, not when the inner one is
+    # garbage-collected.
+    inner = _batches(names, **options)
+    try:
+        async for batch in inner:
+            for item in batch:
+                yield item
+    finally:
+        await inner.aclose()
+
+
+async def _batches(
+    names: Iterable[Any] | AsyncIterable[Any],
+    rtype: str = "A",
+    *,
+    nameservers: Sequence[str] | None = None,
+    backend: Any = None,
+    concurrency: int = 256,
+    qps: float | None = None,
+    timeout: float | None = None,
+    attempts: int | None = None,
+    lifetime: float | None = None,
+    ordered: bool = False,
+    window: int | None = None,
+) -> AsyncGenerator[list[StreamResult], None]:
     own = None
     if backend is None:
         from .._backends.wire import WireBackend
@@ -73,8 +171,6 @@ async def stream(
             options["attempts"] = attempts
         own = backend = WireBackend(nameservers=servers or None, max_in_flight=concurrency,
                                     **options)
-    elif nameservers is not None:
-        raise TypeError("give either backend= or nameservers=, not both")
     engine = backend.stream_engine()
     if engine is None:
         raise TypeError(f"{type(backend).__name__} has no stream engine; use resolve_many")
@@ -83,8 +179,7 @@ async def stream(
                  window=window, prepare=input_name)
     try:
         async for batch in run.batches():
-            for item in batch:
-                yield item
+            yield batch
     finally:
         await run.aclose()
         if own is not None:
