@@ -260,6 +260,10 @@ def _name(value: Any) -> str:
 def _svcb_params(rdata: Any) -> dict[str, str]:
     import dns.rdtypes.svcbbase
 
+    # dnspython before 2.9 reads an empty value of a key that must have one
+    # (ech, alpn, mandatory ...) from the wire, then refuses to write it;
+    # 2.9 refuses to read it (FormError), and so does this, on every version.
+    never = getattr(getattr(dns.rdtypes.svcbbase, "Emptiness", None), "NEVER", None)
     params: dict[str, str] = {}
     for key, value in rdata.params.items():
         key_text = dns.rdtypes.svcbbase.ParamKey.to_text(key).lower().replace("_", "-")
@@ -267,6 +271,9 @@ def _svcb_params(rdata: Any) -> dict[str, str]:
         text = "" if value is None else value.to_text()
         if len(text) >= 2 and text[0] == text[-1] == '"':
             text = text[1:-1]
+        if not text and value is not None and never is not None and (
+                type(value).emptiness() == never):
+            raise ValueError(f"SVCB key {key_text} cannot be empty")
         params[key_text] = text
     return params
 

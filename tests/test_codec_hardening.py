@@ -153,6 +153,32 @@ def test_https_no_default_alpn_builds(impl: types.ModuleType) -> None:
         60, 1, ".", {"alpn": "h2", "no-default-alpn": ""})
 
 
+def _svcb_answer(rdata: bytes) -> bytes:
+    """A response to svc.test/HTTPS with one answer of these raw rdata bytes."""
+    question = dns.name.from_text("svc.test.").to_wire() + struct.pack("!HH", 65, 1)
+    answer = (b"\xc0\x0c" + struct.pack("!HHIH", 65, 1, 60, len(rdata)) + rdata)
+    return struct.pack("!HHHHHH", 0x1234, 0x8180, 1, 1, 0, 0) + question + answer
+
+
+@pytest.mark.parametrize("params", [
+    b"\x00\x01\x00\x03\x02h1\x00\x05\x00\x00",  # ech, empty (the fuzzer's find, dnspython 2.8)
+    b"\x00\x01\x00\x00",  # alpn, empty
+    b"\x00\x00\x00\x00",  # mandatory, empty
+])
+def test_svcb_key_that_needs_a_value_without_one_is_a_parse_error(
+        impl: types.ModuleType, params: bytes) -> None:
+    """RFC 9460: these keys have values; an empty one is malformed, whichever
+    dnspython reads it (2.9 refuses it, 2.8 read it and could not write it)."""
+    data = _svcb_answer(b"\x00\x01\x00" + params)
+    (rr,) = impl.parse_response(data).answers
+    with pytest.raises(impl.ParseError, match="cannot be empty"):
+        impl.rdata_record(data, rr)
+    # and a key whose value may be empty still builds
+    data = _svcb_answer(b"\x00\x01\x00" + b"\x00\x01\x00\x03\x02h1\x00\x02\x00\x00")
+    (rr,) = impl.parse_response(data).answers
+    assert impl.rdata_record(data, rr).params == {"alpn": "h1", "no-default-alpn": ""}
+
+
 def test_any_exception_from_record_building_is_a_parse_error(
         impl: types.ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     if impl is not codec:
