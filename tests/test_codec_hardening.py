@@ -160,18 +160,23 @@ def _svcb_answer(rdata: bytes) -> bytes:
     return struct.pack("!HHHHHH", 0x1234, 0x8180, 1, 1, 0, 0) + question + answer
 
 
-@pytest.mark.parametrize("params", [
-    b"\x00\x01\x00\x03\x02h1\x00\x05\x00\x00",  # ech, empty (the fuzzer's find, dnspython 2.8)
-    b"\x00\x01\x00\x00",  # alpn, empty
-    b"\x00\x00\x00\x00",  # mandatory, empty
+@pytest.mark.parametrize("params, problem", [
+    # ech, empty (the fuzzer's find, dnspython 2.8)
+    (b"\x00\x01\x00\x03\x02h1\x00\x05\x00\x00", "cannot be empty"),
+    (b"\x00\x01\x00\x00", "cannot be empty"),  # alpn, empty
+    (b"\x00\x00\x00\x00", "cannot be empty"),  # mandatory, empty
+    (b"\x00\x03\x00\x02\x00\x35\x00\x03\x00\x02\x00\x36", "increasing order"),  # port twice
+    (b"\x00\x03\x00\x02\x00\x35\x00\x01\x00\x03\x02h1", "increasing order"),  # port, then alpn
 ])
-def test_svcb_key_that_needs_a_value_without_one_is_a_parse_error(
-        impl: types.ModuleType, params: bytes) -> None:
-    """RFC 9460: these keys have values; an empty one is malformed, whichever
-    dnspython reads it (2.9 refuses it, 2.8 read it and could not write it)."""
+def test_malformed_svcb_params_are_parse_errors(
+        impl: types.ModuleType, params: bytes, problem: str) -> None:
+    """RFC 9460: these keys have values, and keys strictly increase; a
+    record that breaks either is malformed, whichever dnspython reads it (2.9
+    refuses both; 2.8 read an empty value and then could not write it, and
+    let a repeated key through)."""
     data = _svcb_answer(b"\x00\x01\x00" + params)
     (rr,) = impl.parse_response(data).answers
-    with pytest.raises(impl.ParseError, match="cannot be empty"):
+    with pytest.raises(impl.ParseError, match=problem):
         impl.rdata_record(data, rr)
     # and a key whose value may be empty still builds
     data = _svcb_answer(b"\x00\x01\x00" + b"\x00\x01\x00\x03\x02h1\x00\x02\x00\x00")

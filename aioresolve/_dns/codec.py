@@ -595,6 +595,28 @@ def authority_records(data: bytes, response: Response) -> list[RR]:
     return records
 
 
+def _svcb_keys_increase(data: bytes, pos: int, end: int) -> None:
+    """RFC 9460 2.2: an SVCB rdata's keys strictly increase.  dnspython 2.9
+    checks it; 2.8 (what Python 3.10 gets) let a repeated key through, the
+    last value winning: checked here so every version refuses it."""
+    pos += 2  # SvcPriority
+    while pos < end:  # TargetName (a pointer ends it)
+        length = data[pos]
+        if length >= 0xC0:
+            pos += 2
+            break
+        pos += 1 + length
+        if not length:
+            break
+    prior = -1
+    while pos + 4 <= end:
+        key = data[pos] << 8 | data[pos + 1]
+        if key <= prior:
+            raise ParseError(f"SVCB keys not in strictly increasing order ({key} after {prior})")
+        prior = key
+        pos += 4 + (data[pos + 2] << 8 | data[pos + 3])
+
+
 def rdata_record(data: bytes, rr: RR) -> Record:
     """The typed record of ``rr`` (an answer of ``data``).
 
@@ -612,6 +634,8 @@ def rdata_record(data: bytes, rr: RR) -> Record:
         import dns.rdataclass
         import dns.rdatatype
 
+        if rr.rtype == 64 or rr.rtype == 65:  # SVCB, HTTPS
+            _svcb_keys_increase(data, rr.offset, rr.offset + rr.length)
         rdata = dns.rdata.from_wire(
             dns.rdataclass.RdataClass.make(rr.rclass),
             dns.rdatatype.RdataType.make(rr.rtype),
