@@ -127,6 +127,19 @@ async def test_https_record_with_a_key_without_value(servers: list[HostileServer
     assert bulk["https.test"].status is Status.NOERROR
 
 
+async def test_https_record_with_an_empty_ech_is_malformed(servers: list[HostileServer]
+                                                           ) -> None:
+    """``ech`` sent without a value (RFC 9460: it has one) makes the reply
+    malformed on every dnspython version: FORMERR once every attempt got it,
+    the same from the engine and from bulk."""
+    rdata = b"\x00\x01\x00" + b"\x00\x01\x00\x03\x02h2" + b"\x00\x05\x00\x00"
+    servers.append(srv := await serve(lambda s, q: [h.reply(q, [h.rr(65, rdata)])]))
+    result, _ = await _query(srv, "https.test", "HTTPS", timeout=0.2, attempts=2)
+    assert isinstance(result, _errors.FormErr), result
+    bulk = await _bulk(srv, ["https.test"], rtype="HTTPS")
+    assert bulk["https.test"].status is Status.FORMERR
+
+
 async def test_pointer_bomb_through_tcp_ends(servers: list[HostileServer]) -> None:
     """A 60 KB answer made of a compression-pointer chain, reached through TC=1:
     the lookup ends (rejected as FORMERR or answered), nothing hangs."""
