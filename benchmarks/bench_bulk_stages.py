@@ -3,7 +3,7 @@
 One command, from the repository root::
 
     python -m benchmarks.bench_bulk_stages [--names 100000] [--concurrency 500]
-        [--stages stream,many,many+jsonl,many+lines,many+csv,cli-jsonl,cli-csv]
+        [--stages stream,stream+batches,many,many+jsonl,many+lines,many+csv,cli-jsonl,cli-csv]
         [--offline-repeat 5]
     python -m benchmarks.bench_bulk_stages --instructions [--stages stream,many]
         [--twins pure,compiled]
@@ -18,7 +18,8 @@ NODATA) and then:
    of it the garbage collector's (``gc.callbacks``), names/s, and the event
    loop's timer lag p99 (a 10 ms timer):
 
-   - ``stream``: the bare :func:`aioresolve.bulk.stream`;
+   - ``stream``: the bare :func:`aioresolve.bulk.stream`, one result at a time;
+   - ``stream+batches``: the same, ``batches=True`` (a list at a time);
    - ``many``: :func:`aioresolve.resolve_many`, ``async for batch in
      run.batches()``, counting only;
    - ``many+jsonl`` / ``many+csv``: the same, each batch through the CLI's
@@ -79,8 +80,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 NX_EVERY = 100
 NODATA_EVERY = 50
-STAGES = ("stream", "many", "many+jsonl", "many+lines", "many+jsonl+gc", "many+csv", "cli-jsonl",
-          "cli-csv", "calls")
+STAGES = ("stream", "stream+batches", "many", "many+jsonl", "many+lines", "many+jsonl+gc",
+          "many+csv", "cli-jsonl", "cli-csv", "calls")
 
 
 # -- children ----------------------------------------------------------------------------
@@ -106,14 +107,19 @@ async def live_child(stage: str, server: str, path: str, concurrency: int) -> di
     probe = LagProbe(asyncio.get_running_loop())
     wall, cpu = time.perf_counter(), time.process_time()
     retries = None
-    if stage == "stream":
+    if stage in ("stream", "stream+batches"):
         from aioresolve._backends.wire import WireBackend
         from aioresolve.bulk import stream
 
         # the backend stream() would make itself, here so that its retries can be read
         backend = WireBackend(nameservers=[server], max_in_flight=concurrency)
-        async for _ in stream(names, backend=backend, concurrency=concurrency):
-            answered += 1
+        if stage == "stream":
+            async for _ in stream(names, backend=backend, concurrency=concurrency):
+                answered += 1
+        else:
+            async for batch in stream(names, backend=backend, concurrency=concurrency,
+                                      batches=True):
+                answered += len(batch)
         retries = backend.stream_engine().stats.retries
         await backend.aclose()
     else:
@@ -330,7 +336,7 @@ def _instructions(server: str, work: Path, stages: list[str], twins: list[str],
                 data = json.loads(run.stdout.strip().splitlines()[-1])
                 if data["retries"]:  # callgrind's slowness timed attempts out: more work
                     retried.append(f"{data['retries']} retries at {count:,} names")
-            note = "; ".join(retried) or ("no retries" if stage == "stream" else "")
+            note = "; ".join(retried) or ("no retries" if stage.startswith("stream") else "")
             print(f"| {stage} | {twin} | {(totals[1] - totals[0]) / (large - small):,.0f} "
                   f"| {note} |", flush=True)
 
