@@ -278,6 +278,18 @@ def _svcb_params(rdata: Any) -> dict[str, str]:
     return params
 
 
+def _rdata_text(rdata: dns.rdata.Rdata) -> str:
+    """The presentation text of ``rdata``, or its RFC 3597 generic form
+    (``\\# 4 c0000201``) where dnspython cannot write it: 2.8 (what Python
+    3.10 gets) decodes a URI's target as strict UTF-8 (2.9 escapes it)."""
+    try:
+        text: str = rdata.to_text()
+    except (UnicodeError, ValueError):
+        wire = rdata.to_wire()
+        return f"\\# {len(wire)} {wire.hex()}" if wire else "\\# 0"
+    return text
+
+
 def record_from_rdata(rdata: dns.rdata.Rdata, ttl: int) -> Record:
     """Convert one dnspython rdata into the matching :class:`Record`.
 
@@ -292,7 +304,7 @@ def record_from_rdata(rdata: dns.rdata.Rdata, ttl: int) -> Record:
     if rdata.rdclass != dns.rdataclass.IN or isinstance(rdata, dns.rdata.GenericRdata):
         if rdata.rdclass != dns.rdataclass.IN:
             kind = f"{dns.rdataclass.to_text(rdata.rdclass)} {kind}"
-        return Unknown(ttl, kind, rdata.to_text())
+        return Unknown(ttl, kind, _rdata_text(rdata))
     r: Any = rdata
     if kind == "A":
         return A(ttl, r.address)
@@ -325,7 +337,7 @@ def record_from_rdata(rdata: dns.rdata.Rdata, ttl: int) -> Record:
         return TLSA(ttl, r.usage, r.selector, r.mtype, r.cert)
     if kind == "URI":
         return URI(ttl, r.priority, r.weight, r.target.decode("utf-8", "replace"))
-    return Unknown(ttl, kind, rdata.to_text())
+    return Unknown(ttl, kind, _rdata_text(rdata))
 
 
 def _abs(name: str) -> dns.name.Name:

@@ -153,11 +153,28 @@ def test_https_no_default_alpn_builds(impl: types.ModuleType) -> None:
         60, 1, ".", {"alpn": "h2", "no-default-alpn": ""})
 
 
-def _svcb_answer(rdata: bytes) -> bytes:
-    """A response to svc.test/HTTPS with one answer of these raw rdata bytes."""
-    question = dns.name.from_text("svc.test.").to_wire() + struct.pack("!HH", 65, 1)
-    answer = (b"\xc0\x0c" + struct.pack("!HHIH", 65, 1, 60, len(rdata)) + rdata)
+def _svcb_answer(rdata: bytes, rtype: int = 65, rclass: int = 1) -> bytes:
+    """A response to svc.test (HTTPS unless told) with one answer of these
+    raw rdata bytes."""
+    question = dns.name.from_text("svc.test.").to_wire() + struct.pack("!HH", rtype, rclass)
+    answer = (b"\xc0\x0c" + struct.pack("!HHIH", rtype, rclass, 60, len(rdata)) + rdata)
     return struct.pack("!HHHHHH", 0x1234, 0x8180, 1, 1, 0, 0) + question + answer
+
+
+@pytest.mark.parametrize("rclass", [1, 3])  # IN, CH
+def test_uri_target_that_is_not_utf8_builds_and_writes(impl: types.ModuleType, rclass: int
+                                                        ) -> None:
+    """A URI target of arbitrary bytes: a record whose text can be written on
+    every dnspython (2.8 decoded it as strict UTF-8 in to_text and raised)."""
+    data = _svcb_answer(b"\x00\x01\x00\x02\xc0\xafx", rtype=256, rclass=rclass)
+    (rr,) = impl.parse_response(data).answers
+    record = impl.rdata_record(data, rr)
+    text = _records.record_text(record)
+    if rclass == 1:
+        assert isinstance(record, _records.URI) and text.startswith("1 2 ")
+    else:
+        assert isinstance(record, _records.Unknown) and record.type_name == "CH URI"
+        assert text in ('1 2 "\\192\\175x"', "\\# 7 00010002c0af78")
 
 
 @pytest.mark.parametrize("params, problem", [
