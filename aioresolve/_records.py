@@ -257,6 +257,11 @@ def _name(value: Any) -> str:
     return text or "."
 
 
+class MalformedRdata(ValueError):
+    """Rdata that dnspython read but the RFCs call malformed (and that newer
+    dnspython versions refuse to read): :func:`record_from_rdata` raises it."""
+
+
 def _svcb_params(rdata: Any) -> dict[str, str]:
     import dns.rdtypes.svcbbase
 
@@ -273,7 +278,7 @@ def _svcb_params(rdata: Any) -> dict[str, str]:
             text = text[1:-1]
         if not text and value is not None and never is not None and (
                 type(value).emptiness() == never):
-            raise ValueError(f"SVCB key {key_text} cannot be empty")
+            raise MalformedRdata(f"SVCB key {key_text} cannot be empty")
         params[key_text] = text
     return params
 

@@ -76,7 +76,10 @@ def _check_record(data: bytes, rr: codec.RR) -> None:
                                             rr.offset, rr.length)
             except Exception:  # dnspython refuses it: a ParseError is right
                 return
-            record = _records.record_from_rdata(rdata, rr.ttl)  # raises: a finding
+            try:
+                record = _records.record_from_rdata(rdata, rr.ttl)  # raises: a finding
+            except _records.MalformedRdata:  # refused on purpose (newer dnspython refuse it too)
+                return
         else:
             return
     text = _records.record_text(record)
