@@ -301,6 +301,8 @@ def record_from_rdata(rdata: dns.rdata.Rdata, ttl: int) -> Record:
     Only class IN rdata get a typed record: another class (CH, HS, ANY,
     NONE) or rdata dnspython keeps generic give :class:`Unknown` with the
     rdata's text, so a CH ``A`` never looks like an IPv4 address.
+
+    :raises MalformedRdata: an SVCB/HTTPS key that must have a value has none.
     """
     import dns.rdata
     import dns.rdataclass
