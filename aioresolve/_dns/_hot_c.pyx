@@ -35,6 +35,8 @@ from cpython.tuple cimport PyTuple_SET_ITEM
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcmp, memcpy, strlen
 
+from .._slots cimport slot_alloc, slot_offset, slot_put
+
 import collections
 import contextlib
 import time
@@ -67,12 +69,6 @@ cdef extern from "Python.h":
 
 cdef extern from "Python.h":
     ctypedef struct PyObject
-    ctypedef struct PyMemberDef:
-        int type
-        Py_ssize_t offset
-        int flags
-    ctypedef struct PyMemberDescrObject:
-        PyMemberDef *d_member
     object PyType_GenericAlloc(type cls, Py_ssize_t nitems)
     void Py_INCREF(object o)
 
@@ -128,32 +124,12 @@ cdef Py_ssize_t _ANSWER[10]
 cdef bint _direct = False
 
 
-cdef Py_ssize_t _slot(cls, str name) except -2:
-    descr = getattr(cls, name, None)
-    if type(descr).__name__ != "member_descriptor":
-        return -1
-    member = (<PyMemberDescrObject *>descr).d_member
-    if member.type != 16 or member.flags:  # T_OBJECT_EX, writable
-        return -1
-    return member.offset
-
-
-cdef inline object _alloc(type cls):
-    # what object.__new__ does for a class defined in Python (tp_alloc)
-    return PyType_GenericAlloc(cls, 0)
-
-
-cdef inline void _put(object obj, Py_ssize_t offset, object value) noexcept:
-    Py_INCREF(value)
-    (<PyObject **>((<char *><PyObject *>obj) + offset))[0] = <PyObject *>value
-
-
 cdef object _record(cls, Py_ssize_t ttl_at, Py_ssize_t value_at, object ttl, object value):
     if not _direct:
         return cls(ttl, value)
-    obj = _alloc(cls)
-    _put(obj, ttl_at, ttl)
-    _put(obj, value_at, value)
+    obj = slot_alloc(cls)
+    slot_put(obj, ttl_at, ttl)
+    slot_put(obj, value_at, value)
     return obj
 
 
@@ -161,9 +137,9 @@ cdef object _answer(tuple values):
     cdef Py_ssize_t i
     if not _direct:
         return Answer(*values)
-    obj = _alloc(Answer)
+    obj = slot_alloc(Answer)
     for i in range(10):
-        _put(obj, _ANSWER[i], values[i])
+        slot_put(obj, _ANSWER[i], values[i])
     return obj
 
 
@@ -171,15 +147,15 @@ def _setup_direct():
     global _direct, _A_TTL, _A_ADDRESS, _AAAA_TTL, _AAAA_ADDRESS
     import dataclasses
     names = [f.name for f in dataclasses.fields(Answer)]
-    offsets = [_slot(Answer, name) for name in names]
+    offsets = [slot_offset(Answer, name) for name in names]
     plain = all(cls.__new__ is object.__new__ and not hasattr(cls, "__post_init__")
                 for cls in (A, AAAA, Answer))
     if (len(names) != 10 or min(offsets) < 0 or not plain
             or [f.name for f in dataclasses.fields(A)] != ["ttl", "address"]
             or [f.name for f in dataclasses.fields(AAAA)] != ["ttl", "address"]):
         return
-    _A_TTL, _A_ADDRESS = _slot(A, "ttl"), _slot(A, "address")
-    _AAAA_TTL, _AAAA_ADDRESS = _slot(AAAA, "ttl"), _slot(AAAA, "address")
+    _A_TTL, _A_ADDRESS = slot_offset(A, "ttl"), slot_offset(A, "address")
+    _AAAA_TTL, _AAAA_ADDRESS = slot_offset(AAAA, "ttl"), slot_offset(AAAA, "address")
     if min(_A_TTL, _A_ADDRESS, _AAAA_TTL, _AAAA_ADDRESS) < 0:
         return
     for i in range(10):

@@ -26,6 +26,8 @@ from libc.math cimport fabs, floor
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy, strlen
 
+from .._slots cimport slot_get, slot_offset
+
 from .._dns.stream import Cancelled
 from .._errors import ResolveError
 from .._records import AAAA, A, Answer
@@ -67,33 +69,15 @@ cdef dict _status_text = _STATUS_TEXT
 # of the CLI's ~24k instructions a name, callgrind, 2026-12-03).  Checked
 # at import (each field an object slot); else, or for a slot never set, getattr.
 
-cdef extern from "structmember.h":  # PyMemberDef (Python.h declares it only from 3.12)
-    ctypedef struct PyMemberDef:
-        int type
-        Py_ssize_t offset
-        int flags
-    ctypedef struct PyMemberDescrObject:
-        PyMemberDef *d_member
-
 cdef Py_ssize_t _ANS_SERVER, _ANS_RECORDS, _ANS_CANONICAL, _ANS_TTL
 cdef Py_ssize_t _A_ADDRESS, _A_TTL, _AAAA_ADDRESS, _AAAA_TTL
 cdef bint _slots = False
 
 
-cdef Py_ssize_t _slot(cls, str name) except -2:
-    descr = getattr(cls, name, None)
-    if type(descr).__name__ != "member_descriptor":
-        return -1
-    member = (<PyMemberDescrObject *>descr).d_member
-    if member.type != 16 or member.flags:  # T_OBJECT_EX, writable
-        return -1
-    return member.offset
-
-
 cdef inline object _field(object obj, Py_ssize_t offset, str name):
     cdef PyObject* p
     if _slots:
-        p = (<PyObject **>((<char *><PyObject *>obj) + offset))[0]
+        p = slot_get(obj, offset)
         if p != NULL:
             return <object>p
     return getattr(obj, name)
@@ -102,9 +86,9 @@ cdef inline object _field(object obj, Py_ssize_t offset, str name):
 def _setup_slots():
     global _slots, _ANS_SERVER, _ANS_RECORDS, _ANS_CANONICAL, _ANS_TTL
     global _A_ADDRESS, _A_TTL, _AAAA_ADDRESS, _AAAA_TTL
-    offsets = [_slot(Answer, "server"), _slot(Answer, "records"),
-               _slot(Answer, "canonical_name"), _slot(Answer, "ttl"), _slot(A, "address"),
-               _slot(A, "ttl"), _slot(AAAA, "address"), _slot(AAAA, "ttl")]
+    offsets = [slot_offset(Answer, "server"), slot_offset(Answer, "records"),
+               slot_offset(Answer, "canonical_name"), slot_offset(Answer, "ttl"), slot_offset(A, "address"),
+               slot_offset(A, "ttl"), slot_offset(AAAA, "address"), slot_offset(AAAA, "ttl")]
     if min(offsets) < 0:
         return
     (_ANS_SERVER, _ANS_RECORDS, _ANS_CANONICAL, _ANS_TTL, _A_ADDRESS, _A_TTL, _AAAA_ADDRESS,

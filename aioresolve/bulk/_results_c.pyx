@@ -23,28 +23,16 @@ reference's.
 """
 
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
-from cpython.ref cimport Py_INCREF, PyObject
-from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
+from cpython.ref cimport PyObject
+from cpython.tuple cimport PyTuple_Check, PyTuple_GET_ITEM, PyTuple_GET_SIZE
+
+from .._slots cimport slot_alloc, slot_get, slot_offset, slot_put
 
 import dataclasses
 
 from .._records import Answer
 from ._result import Result, Status
 from ._results_py import other_result
-
-
-cdef extern from "structmember.h":  # PyMemberDef (Python.h declares it only from 3.12)
-    ctypedef struct PyMemberDef:
-        const char *name
-        int type
-        Py_ssize_t offset
-        int flags
-    ctypedef struct PyMemberDescrObject:
-        PyMemberDef *d_member
-
-cdef extern from "Python.h":
-    object PyType_GenericAlloc(type cls, Py_ssize_t nitems)
-    bint PyTuple_Check(object)
 
 
 cdef object _Answer = Answer
@@ -59,57 +47,38 @@ cdef Py_ssize_t _R[18]
 cdef bint _direct = False
 
 
-cdef Py_ssize_t _slot(cls, str name) except -2:
-    descr = getattr(cls, name, None)
-    if type(descr).__name__ != "member_descriptor":
-        return -1
-    member = (<PyMemberDescrObject *>descr).d_member
-    if member.type != 16 or member.flags:  # T_OBJECT_EX, writable
-        return -1
-    return member.offset
-
-
-cdef inline PyObject* _get(object obj, Py_ssize_t offset) noexcept:
-    return (<PyObject **>((<char *><PyObject *>obj) + offset))[0]
-
-
-cdef inline void _put(object obj, Py_ssize_t offset, object value) noexcept:
-    Py_INCREF(value)
-    (<PyObject **>((<char *><PyObject *>obj) + offset))[0] = <PyObject *>value
-
-
 cdef object _answer_result(object index, object text, object qname, object rtype,
                            object res, object attempts, object elapsed, object server):
     cdef PyObject* p
     cdef PyObject* fields[8]
     cdef Py_ssize_t i
     for i in range(8):
-        p = _get(res, _A[i])
+        p = slot_get(res, _A[i])
         if p == NULL:  # a field never set: the reference says what that gives
             return None
         fields[i] = p
     answer_server = <object>fields[3]
     if answer_server is not None and answer_server:
         server = answer_server
-    obj = PyType_GenericAlloc(_Result, 0)
-    _put(obj, _R[0], index)
-    _put(obj, _R[1], text)
-    _put(obj, _R[2], qname)
-    _put(obj, _R[3], rtype)
-    _put(obj, _R[4], _NOERROR)
-    _put(obj, _R[5], <object>fields[0])
-    _put(obj, _R[6], <object>fields[1])
-    _put(obj, _R[7], <object>fields[2])
-    _put(obj, _R[8], None)
-    _put(obj, _R[9], attempts)
-    _put(obj, _R[10], elapsed)
-    _put(obj, _R[11], server)
-    _put(obj, _R[12], <object>fields[4])
-    _put(obj, _R[13], None)
-    _put(obj, _R[14], <object>fields[5])
-    _put(obj, _R[15], <object>fields[6])
-    _put(obj, _R[16], <object>fields[7])
-    _put(obj, _R[17], None)
+    obj = slot_alloc(_Result)
+    slot_put(obj, _R[0], index)
+    slot_put(obj, _R[1], text)
+    slot_put(obj, _R[2], qname)
+    slot_put(obj, _R[3], rtype)
+    slot_put(obj, _R[4], _NOERROR)
+    slot_put(obj, _R[5], <object>fields[0])
+    slot_put(obj, _R[6], <object>fields[1])
+    slot_put(obj, _R[7], <object>fields[2])
+    slot_put(obj, _R[8], None)
+    slot_put(obj, _R[9], attempts)
+    slot_put(obj, _R[10], elapsed)
+    slot_put(obj, _R[11], server)
+    slot_put(obj, _R[12], <object>fields[4])
+    slot_put(obj, _R[13], None)
+    slot_put(obj, _R[14], <object>fields[5])
+    slot_put(obj, _R[15], <object>fields[6])
+    slot_put(obj, _R[16], <object>fields[7])
+    slot_put(obj, _R[17], None)
     return obj
 
 
@@ -146,10 +115,10 @@ def _setup_direct():
     if (len(fields) != 18 or Result.__new__ is not object.__new__
             or hasattr(Result, "__post_init__") or Answer.__new__ is not object.__new__):
         return
-    offsets = [_slot(Result, name) for name in fields]
+    offsets = [slot_offset(Result, name) for name in fields]
     wanted = ["records", "canonical_name", "ttl", "server", "aliases", "flags", "protocol",
               "alias_ttls"]
-    read = [_slot(Answer, name) for name in wanted]
+    read = [slot_offset(Answer, name) for name in wanted]
     if min(offsets) < 0 or min(read) < 0:
         return
     for i in range(18):
