@@ -302,3 +302,44 @@ async def test_begin_query_takes_the_common_case_only(twin: ModuleType) -> None:
     assert isinstance(hit, Answer) and cache.info().hits == 1
     cache.closed = True
     assert twin.begin_query(cache, "b.test", "A") is None
+
+
+@pytest.mark.parametrize("twin", TWINS)
+@pytest.mark.parametrize("marked", ["cvar", "thread"])
+@pytest.mark.parametrize("library", ["trio", "curio", "asyncio"])
+async def test_begin_query_leaves_a_marked_library_to_the_general_path(
+        twin: ModuleType, marked: str, library: str) -> None:
+    """begin_query takes running_loop()'s common answer inline (nothing marked
+    for sniffio, a running loop); any library marked for sniffio, in the
+    context or the thread, is the general path's to decide (running_loop())."""
+    import sniffio
+
+    cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
+    backend = _Held()
+    cache._begin_backend = backend
+    if marked == "cvar":
+        token = sniffio.current_async_library_cvar.set(library)
+        try:
+            assert twin.begin_query(cache, "a.test", "A") is None
+        finally:
+            sniffio.current_async_library_cvar.reset(token)
+    else:
+        sniffio.thread_local.name = library
+        try:
+            assert twin.begin_query(cache, "a.test", "A") is None
+        finally:
+            sniffio.thread_local.name = None
+    assert backend.begun == {}
+    future = twin.begin_query(cache, "a.test", "A")  # unmarked again: the common case
+    assert isinstance(future, asyncio.Future) and list(backend.begun) == ["a.test"]
+    backend.answer("a.test", _answer("a.test"))
+    await future
+
+
+def test_begin_query_outside_a_loop_is_the_general_paths() -> None:
+    for twin in (_begun, _compiled_module()):
+        if twin is None:
+            continue
+        cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
+        cache._begin_backend = _Held()
+        assert twin.begin_query(cache, "a.test", "A") is None
