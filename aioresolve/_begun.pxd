@@ -22,7 +22,7 @@ cdef class CacheState:
 @cython.locals(label=Py_ssize_t, longest=Py_ssize_t, ch=Py_UCS4, last=Py_UCS4)
 cpdef bint plain_name(str name)
 
-cpdef object begin_query(CacheState cache, object name, object kind)
+cpdef object begin_query(CacheState cache, object name, object rtype)
 
 @cython.locals(flights=dict)
 cpdef object run_query(CacheState cache, object key, object backend, object name,

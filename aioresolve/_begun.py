@@ -41,12 +41,19 @@ if TYPE_CHECKING:
     from ._coalesce import Flight, SingleFlight
     from .cache import CacheConfig, LookupCache
 
-__all__ = ["MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "BegunQuery", "CacheState", "Entry",
-           "begin_query", "plain_name", "run_query"]
+__all__ = ["MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "PLAIN_RTYPES", "BegunQuery", "CacheState",
+           "Entry", "begin_query", "plain_name", "run_query"]
 
 #: sniffio's context variable's ``get``, bound once (compiled: no attribute
 #: lookup nor bound method made per lookup, ~300 instructions).
 _library_cvar_get = current_async_library_cvar.get
+
+#: Record types :func:`~aioresolve._names.check_rtype` returns as they are
+#: given (``tests/test_miss_twins.py`` checks it): a ``str`` in this set
+#: needs no call, here and in :meth:`Resolver.query <aioresolve.Resolver.query>`.
+PLAIN_RTYPES = frozenset((
+    "A", "AAAA", "CNAME", "NS", "PTR", "MX", "SOA", "SRV", "TXT", "CAA", "NAPTR", "SVCB",
+    "HTTPS", "TLSA", "URI", "DS", "DNSKEY", "SSHFP"))
 
 #: RFC 1035 2.3.4: at most 255 octets on the wire, i.e. 253 characters of text
 #: without the trailing dot (:data:`aioresolve._names.MAX_NAME_LENGTH`).
@@ -151,16 +158,17 @@ def plain_name(name: str) -> bool:
 
 
 def begin_query(
-    cache: LookupCache, name: object, kind: str,
+    cache: LookupCache, name: object, rtype: object,
 ) -> Answer | Awaitable[Answer] | None:
     """:meth:`Resolver.query <aioresolve.Resolver.query>` without a timeout,
-    its common case in one call: a name :func:`plain_name` accepts, asyncio,
-    a cache whose :attr:`~CacheState._begin_backend` is set, not closed.
-    What :func:`run_query` returns, or ``None`` where the case does not apply
-    (the resolver then takes its general path, which checks and raises).
-    ``kind``: a record type as :func:`~aioresolve._names.check_rtype` returns it."""
+    its common case in one call: a record type of :data:`PLAIN_RTYPES`, a
+    name :func:`plain_name` accepts, asyncio, a cache whose
+    :attr:`~CacheState._begin_backend` is set, not closed.  What
+    :func:`run_query` returns, or ``None`` where the case does not apply (the
+    resolver then takes its general path, which checks and raises)."""
     backend = cache._begin_backend
-    if backend is None or cache.closed or type(name) is not str or not plain_name(name):
+    if (backend is None or cache.closed or type(rtype) is not str
+            or rtype not in PLAIN_RTYPES or type(name) is not str or not plain_name(name)):
         return None
     # running_loop()'s common answer, inline (compiled: no Python frame, ~1k
     # instructions a lookup): no library marked for sniffio (trio marks its
@@ -171,7 +179,7 @@ def begin_query(
     loop = _get_running_loop()
     if loop is None:
         return None
-    return run_query(cache, ("query", name, kind), backend, name, kind, loop)
+    return run_query(cache, ("query", name, rtype), backend, name, rtype, loop)
 
 
 def run_query(

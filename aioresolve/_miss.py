@@ -2,8 +2,9 @@
 
 :mod:`aioresolve._begun` (:func:`~aioresolve._begun.run_query`,
 :class:`~aioresolve._begun.BegunQuery`, :class:`~aioresolve._begun.CacheState`,
-:func:`~aioresolve._begun.begin_query`, and the name check
-:func:`~aioresolve._begun.plain_name`) is the reference; ``setup.py``
+:func:`~aioresolve._begun.begin_query`, the name check
+:func:`~aioresolve._begun.plain_name` and the record types it takes,
+:data:`~aioresolve._begun.PLAIN_RTYPES`) is the reference; ``setup.py``
 compiles a copy of that same source with Cython as ``aioresolve._begun_c``,
 with the C types of ``aioresolve/_begun.pxd`` (the pattern of
 :mod:`aioresolve._dns._speedups`' codec twin).  The cache, the resolver and
@@ -31,7 +32,8 @@ from typing import TYPE_CHECKING
 from ._twins import built_from
 
 __all__ = [
-    "COMPILED", "MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "BegunQuery", "CacheState", "Entry",
+    "COMPILED", "MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "PLAIN_RTYPES", "BegunQuery",
+    "CacheState", "Entry",
     "begin_query", "plain_name", "run_query",
 ]
 
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
     from ._begun import (
         MAX_LABEL_LENGTH,
         MAX_NAME_LENGTH,
+        PLAIN_RTYPES,
         BegunQuery,
         CacheState,
         Entry,
@@ -70,6 +73,7 @@ else:
         from ._begun import (
             MAX_LABEL_LENGTH,
             MAX_NAME_LENGTH,
+            PLAIN_RTYPES,
             BegunQuery,
             CacheState,
             Entry,
@@ -79,6 +83,7 @@ else:
         )
     else:
         MAX_LABEL_LENGTH, MAX_NAME_LENGTH = _module.MAX_LABEL_LENGTH, _module.MAX_NAME_LENGTH
+        PLAIN_RTYPES = _module.PLAIN_RTYPES
         BegunQuery, CacheState, Entry, run_query = (
             _module.BegunQuery, _module.CacheState, _module.Entry, _module.run_query)
         begin_query, plain_name = _module.begin_query, _module.plain_name

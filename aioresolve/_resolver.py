@@ -25,7 +25,7 @@ from . import _config
 from ._backends.base import AddrInfo, Backend, HostEntry, SockAddr
 from ._errors import ResolverClosed, Timeout
 from ._lookup import ANY_PROTOCOL, LookupRunner, given, reverse_name, timeout_error, untimed
-from ._miss import begin_query, run_query
+from ._miss import PLAIN_RTYPES, begin_query, run_query
 from ._names import check_rtype, to_alabel
 from ._prepare import (
     encode_hostname,
@@ -59,13 +59,6 @@ from ._runtime import running_loop
 from .cache import CacheConfig, CacheInfo, LookupCache
 
 __all__ = ["Resolver"]
-
-#: Record types :func:`~aioresolve._names.check_rtype` returns as they are
-#: given (a ``str`` in this set needs no call: one Python frame fewer per query).
-_PLAIN_RTYPES = frozenset(
-    t for t in ("A", "AAAA", "CNAME", "NS", "PTR", "MX", "SOA", "SRV", "TXT", "CAA",
-                "NAPTR", "SVCB", "HTTPS", "TLSA", "URI", "DS", "DNSKEY", "SSHFP")
-    if check_rtype(t) == t)
 
 
 class Resolver(LookupRunner):
@@ -391,16 +384,17 @@ class Resolver(LookupRunner):
             make record queries of that type (the system backend answers
             only A and AAAA, through getaddrinfo, without TTLs).
         """
-        # check_rtype, but for its commonest answers, inline.
-        kind = (rtype if type(rtype) is str and rtype in _PLAIN_RTYPES
-                else check_rtype(rtype))
         if timeout is None and self.timeout is None:
-            # The commonest case (a plain name, asyncio, the cache on, a backend
-            # that begins queries) in one call of the compiled miss path: the
-            # name check, the loop and the cache's miss (see begin_query).
-            found = begin_query(self._lookups, name, kind)
+            # The commonest case (a plain name and record type, asyncio, the
+            # cache on, a backend that begins queries) in one call of the
+            # compiled miss path: the type and name checks, the loop and the
+            # cache's miss (see begin_query).
+            found = begin_query(self._lookups, name, rtype)
             if found is not None:
                 return found if isinstance(found, Answer) else await found
+        # check_rtype, but for its commonest answers, inline.
+        kind = (rtype if type(rtype) is str and rtype in PLAIN_RTYPES
+                else check_rtype(rtype))
         qname = to_alabel(name)  # not inlined: one copy of the name rules
         backend = self.backend
         if self._begins and not self._closed:

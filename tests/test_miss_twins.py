@@ -343,3 +343,28 @@ def test_begin_query_outside_a_loop_is_the_general_paths() -> None:
         cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
         cache._begin_backend = _Held()
         assert twin.begin_query(cache, "a.test", "A") is None
+
+
+def test_plain_rtypes_are_what_check_rtype_returns_as_given() -> None:
+    from aioresolve._names import check_rtype
+
+    for twin in (_begun, _compiled_module()):
+        if twin is not None:
+            assert twin.PLAIN_RTYPES == _begun.PLAIN_RTYPES
+    assert {t for t in _begun.PLAIN_RTYPES if check_rtype(t) == t} == _begun.PLAIN_RTYPES
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_begin_query_leaves_other_record_types_to_the_general_path(
+        twin: ModuleType) -> None:
+    cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
+    backend = _Held()
+    cache._begin_backend = backend
+    for rtype in ("mx", "a", 1, "TYPE1", "ANY", None, True, b"A", "NOSUCH"):
+        assert twin.begin_query(cache, "a.test", rtype) is None  # check_rtype's to answer
+    assert backend.begun == {}
+    future = twin.begin_query(cache, "a.test", "MX")
+    assert isinstance(future, asyncio.Future) and list(backend.begun) == ["a.test"]
+    backend.answer("a.test", _answer("a.test"))
+    await future
+    assert ("query", "a.test", "MX") in cache._entries
