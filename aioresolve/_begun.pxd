@@ -24,7 +24,7 @@ cpdef bint plain_name(str name)
 
 cpdef object begin_query(CacheState cache, object name, object rtype)
 
-@cython.locals(flights=dict)
+@cython.locals(flights=dict, size=Py_ssize_t)
 cpdef object run_query(CacheState cache, object key, object backend, object name,
                        object rtype, object loop)
 

@@ -188,16 +188,19 @@ def run_query(
 ) -> Answer | Awaitable[Answer]:
     """:meth:`LookupCache.run_query <aioresolve.cache.LookupCache.run_query>`
     (see there)."""
-    entry = cache._entries.get(key)  # (always empty without a cache)
+    # dict's own get (an OrderedDict's is dict's): compiled, one C call, not
+    # a method looked up on the OrderedDict.  (Always empty without a cache.)
+    entry = dict.get(cache._entries, key)
     if entry is not None:
         served = cache._serve(key, entry, backend.query_with_ttl, (name, rtype))
         if served is not None:
             return served[0]  # type: ignore[no-any-return]
     flights = cache._flights
-    if flights is not None:  # SingleFlight.claim, inline
-        if key in flights:
+    if flights is not None:  # SingleFlight.claim, inline: one hash of the key
+        size = len(flights)
+        flights.setdefault(key, RUNNING)
+        if len(flights) == size:  # running already: follow it
             return cache.run_timed(key, backend.query_with_ttl, name, rtype)
-        flights[key] = RUNNING
     elif cache._flight is not None and not cache._flight.claim(key):
         return cache.run_timed(key, backend.query_with_ttl, name, rtype)
     cache._misses += 1
