@@ -55,6 +55,9 @@ PLAIN_RTYPES = frozenset((
     "A", "AAAA", "CNAME", "NS", "PTR", "MX", "SOA", "SRV", "TXT", "CAA", "NAPTR", "SVCB",
     "HTTPS", "TLSA", "URI", "DS", "DNSKEY", "SSHFP"))
 
+#: Future's own set_result, bound once (BegunQuery does not override it).
+_future_set_result = asyncio.Future.set_result
+
 #: RFC 1035 2.3.4: at most 255 octets on the wire, i.e. 253 characters of text
 #: without the trailing dot (:data:`aioresolve._names.MAX_NAME_LENGTH`).
 MAX_NAME_LENGTH = 253
@@ -205,15 +208,24 @@ def run_query(
         return cache.run_timed(key, backend.query_with_ttl, name, rtype)
     cache._misses += 1
     future = BegunQuery(loop=loop)
-    future.cache = cache
-    future.key = key
-    future.backend = backend
+    if _AT_OFFSETS:  # compiled: the slots written in place (see _AT_OFFSETS)
+        _slot_set(future, _CACHE_AT, cache)  # type: ignore[name-defined]  # noqa: F821
+        _slot_set(future, _KEY_AT, key)  # type: ignore[name-defined]  # noqa: F821
+        _slot_set(future, _BACKEND_AT, backend)  # type: ignore[name-defined]  # noqa: F821
+    else:
+        future.cache = cache
+        future.key = key
+        future.backend = backend
     try:
-        future.handle = backend.begin_query(name, rtype, future, loop)
+        handle = backend.begin_query(name, rtype, future, loop)
     except BaseException as exc:  # refused before asking (IllegalName, closed)
         if cache._flight is not None:
             cache._flight.failed(key, exc)
         raise
+    if _AT_OFFSETS:
+        _slot_set(future, _HANDLE_AT, handle)  # type: ignore[name-defined]  # noqa: F821
+    else:
+        future.handle = handle
     return future
 
 
@@ -223,12 +235,18 @@ def _answered(self: BegunQuery, outcome: Answer | BaseException) -> None:
     bounds, no serve-stale) written out; anything else goes through the
     cache's one store (:meth:`~aioresolve.cache.LookupCache._store`).  A
     module function, so that ``_begun.pxd`` can type its locals."""
-    self.handle = None  # no cycle through the backend's query object
-    cache = self.cache
+    # handle = None: no cycle through the backend's query object.
+    if not _AT_OFFSETS or type(self) is not BegunQuery:
+        self.handle = None
+        cache = self.cache
+        key = self.key
+    else:  # compiled: the slots in place
+        _slot_set(self, _HANDLE_AT, None)  # type: ignore[name-defined]  # noqa: F821
+        cache = _slot_get(self, _CACHE_AT)  # type: ignore[name-defined]  # noqa: F821
+        key = _slot_get(self, _KEY_AT)  # type: ignore[name-defined]  # noqa: F821
     if isinstance(outcome, BaseException):
         self._failed(outcome)
         return
-    key = self.key
     flights = cache._flights
     if flights is not None:
         # SingleFlight.done, inline: one dict operation (one hash of the key).
@@ -244,7 +262,8 @@ def _answered(self: BegunQuery, outcome: Answer | BaseException) -> None:
         if ttl >= cache._ttl_low and ttl <= cache._ttl_high:
             expires = cache._clock() + ttl
             entries = cache._entries
-            if len(entries) >= cache._max_size and key not in entries:
+            # (dict's own get, as in run_query: an entry is never None)
+            if len(entries) >= cache._max_size and dict.get(entries, key) is None:
                 # The least recently used entry evicted, and its object reused
                 # (nothing holds an entry but the cache): no allocation for a
                 # full cache, ~600 instructions a lookup (callgrind).
@@ -269,7 +288,7 @@ def _answered(self: BegunQuery, outcome: Answer | BaseException) -> None:
         return
     # Not contextlib.suppress: a context manager costs two calls per lookup.
     try:  # noqa: SIM105
-        self.set_result(outcome)
+        _future_set_result(self, outcome)  # (Future's own: no method lookup)
     except asyncio.InvalidStateError:  # cancelled, and the backend called back anyway
         pass
 
@@ -318,3 +337,22 @@ class BegunQuery(asyncio.Future[Answer]):
             self.set_exception(closed)
         else:
             self.set_exception(error)
+
+
+#: Compiled, the miss path writes and reads :class:`BegunQuery`'s slots at
+#: their offsets in the object (``_begun.pxd``'s ``_slot_set`` and
+#: ``_slot_get``, what the slots' descriptors do, without their generic
+#: attribute lookup: ~900 instructions a lookup under callgrind), where each
+#: is a plain, writable object slot; pure Python, and anywhere else, as
+#: attributes.  (``_slot_offset``: -1 for anything but such a slot.)
+if __name__.endswith("._begun_c"):
+    _CACHE_AT = _slot_offset(BegunQuery, "cache")  # type: ignore[name-defined]  # noqa: F821
+    _KEY_AT = _slot_offset(BegunQuery, "key")  # type: ignore[name-defined]  # noqa: F821
+    _BACKEND_AT = _slot_offset(BegunQuery, "backend")  # type: ignore[name-defined]  # noqa: F821
+    _HANDLE_AT = _slot_offset(BegunQuery, "handle")  # type: ignore[name-defined]  # noqa: F821
+    _AT_OFFSETS = min(_CACHE_AT, _KEY_AT, _BACKEND_AT, _HANDLE_AT) >= 0
+else:
+    _CACHE_AT = _KEY_AT = _BACKEND_AT = _HANDLE_AT = -1
+    _AT_OFFSETS = False
+#: Whether the slots are used in place (the compiled twin; tests read it).
+SLOTS_IN_PLACE: bool = bool(_AT_OFFSETS)

@@ -368,3 +368,36 @@ async def test_begin_query_leaves_other_record_types_to_the_general_path(
     backend.answer("a.test", _answer("a.test"))
     await future
     assert ("query", "a.test", "MX") in cache._entries
+
+
+def test_the_compiled_twin_uses_the_slots_in_place() -> None:
+    assert _begun.SLOTS_IN_PLACE is False  # pure Python: attributes
+    compiled = _compiled_module()
+    if compiled is None:
+        pytest.skip("_begun_c not built")
+    assert compiled.SLOTS_IN_PLACE is True
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_the_slots_written_in_place_read_as_attributes(twin: ModuleType) -> None:
+    """What run_query writes (at the slots' offsets, compiled) is what the
+    attributes read; a subclass's callback takes the attributes' path."""
+    cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
+    backend = _Held()
+    future = _begin(twin, cache, backend, "a.test")
+    assert type(future) is twin.BegunQuery
+    assert future.cache is cache and future.key == ("query", "a.test", "A")
+    assert future.backend is backend and future.handle == ("handle", "a.test")
+    backend.answer("a.test", _answer("a.test"))
+    assert future.handle is None and (await future).name == "a.test"
+
+    class Sub(twin.BegunQuery):  # type: ignore[name-defined,misc]
+        __slots__ = ()
+
+    other = Sub(loop=asyncio.get_running_loop())
+    other.cache, other.key, other.backend, other.handle = cache, ("query", "b.test", "A"), \
+        backend, "h"
+    cache._flights[other.key] = _begun.RUNNING  # type: ignore[index]
+    other(_answer("b.test"))
+    assert other.handle is None and (await other).name == "b.test"
+    assert ("query", "b.test", "A") in cache._entries
