@@ -16,7 +16,7 @@ cdef class CacheState:
     cdef public object _ttl_low, _ttl_high
     cdef public bint closed, _provides_ttl, _plain_ttls
     cdef public Py_ssize_t _max_size, _misses, _evictions
-    cdef public object _begin_backend
+    cdef public object _begin_backend, _future_kw
 
 # The name check: a C loop over the characters.
 @cython.locals(label=Py_ssize_t, longest=Py_ssize_t, ch=Py_UCS4, last=Py_UCS4)
@@ -74,6 +74,8 @@ cdef extern from *:
     }
     """
     Py_ssize_t _slot_offset "__pyx_begun_slot_offset"(object cls, object name)
+    # A call with a dict of keywords as it is (Cython's f(**kw) copies it).
+    object _call_kw "PyObject_Call"(object f, object args, object kw)
     object _slot_get "__pyx_begun_slot_get"(object obj, Py_ssize_t offset)
     int _slot_set "__pyx_begun_slot_set"(object obj, Py_ssize_t offset, object value) except -1
 

@@ -146,6 +146,7 @@ class LookupCache(CacheState):
                           if config is not None else 0)
         #: Set by the resolver (see aioresolve._begun.begin_query).
         self._begin_backend: Backend | None = None
+        self._future_kw: dict[str, Any] | None = None  # (see CacheState)
         self._spawn = spawn
         self._refreshing: dict[Hashable, asyncio.Task[Any] | None] = {}
         self._hits = self._misses = self._negative_hits = self._stale_hits = 0
@@ -191,6 +192,7 @@ class LookupCache(CacheState):
             await asyncio.gather(*tasks, return_exceptions=True)
         self._refreshing.clear()
         self._entries.clear()
+        self._future_kw = None  # no reference to the last loop
 
     async def run_timed(
         self, key: Hashable, start: Callable[..., Awaitable[Timed[T]]], *args: Any

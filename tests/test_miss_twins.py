@@ -401,3 +401,26 @@ async def test_the_slots_written_in_place_read_as_attributes(twin: ModuleType) -
     other(_answer("b.test"))
     assert other.handle is None and (await other).name == "b.test"
     assert ("query", "b.test", "A") in cache._entries
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_each_future_is_of_its_own_loop(twin: ModuleType) -> None:
+    """The compiled twin makes BegunQuery with the keywords of the cache's last
+    loop: a lookup on another loop gets its own, and closing forgets it."""
+    cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
+    backend = _Held()
+    loops = []
+
+    async def one(name: str) -> None:
+        future = _begin(twin, cache, backend, name)
+        loops.append((future.get_loop(), asyncio.get_running_loop()))
+        backend.answer(name, _answer(name))
+        await future
+
+    for name in ("a.test", "b.test", "c.test"):
+        asyncio.run(one(name))
+    assert all(got is running for got, running in loops)
+    # (the cache's reference keeps the last loop alive: the next is another object)
+    assert loops[0][1] is not loops[1][1] and loops[1][1] is not loops[2][1]
+    asyncio.run(cache.aclose())
+    assert cache._future_kw is None
