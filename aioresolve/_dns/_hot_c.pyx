@@ -27,6 +27,10 @@ C ring buffers, and the common answer is decoded and matched in C:
 
 An engine whose class overrides ``_on_response`` (``_fast_answers`` false)
 gets every reply through it.
+
+One file over the usual size on purpose: ``Core`` is one extension type, and
+a Cython ``cdef class`` is written in one module (its methods call each
+other as C functions); it mirrors ``_hot_py.py`` method by method.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE

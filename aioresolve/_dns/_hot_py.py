@@ -13,6 +13,10 @@ which both twins share: so the compiled twin can never be less strict than
 this one on those.  A stream's batch path (the pure ``Sink`` and
 ``start_items``, which :meth:`Core.start_many` runs) is in
 :mod:`aioresolve._dns._sink_py`, re-exported here.
+
+Over the usual size on purpose: one class, ``Core``, that mirrors the
+compiled twin's extension type method by method, so that the two read side
+by side.
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ an attribute of another type, another record type, ...) has its partial
 line dropped and goes to ``slow``, the reference, in its place: this twin
 writes a line only where the pure one does or where both equal the
 reference (``tests/test_lines.py`` runs both against it).
+
+One file over the usual size on purpose: the three formats share one C
+buffer and its string and number writers, ``cdef inline`` functions that
+Cython compiles into the module that uses them.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
