@@ -122,21 +122,16 @@ def stream(
     """
     if backend is not None and nameservers is not None:
         raise TypeError("give either backend= or nameservers=, not both")
-    options: dict[str, Any] = dict(rtype=rtype, nameservers=nameservers, backend=backend,
-                                   concurrency=concurrency, qps=qps, timeout=timeout,
-                                   attempts=attempts, lifetime=lifetime, ordered=ordered,
-                                   window=window)
-    if batches:
-        return _batches(names, **options)
-    return _items(names, **options)
+    inner = _batches(names, rtype, nameservers, backend, concurrency, qps, timeout, attempts,
+                     lifetime, ordered, window)
+    return inner if batches else _items(inner)
 
 
-async def _items(names: Iterable[Any] | AsyncIterable[Any], **options: Any
+async def _items(inner: AsyncGenerator[list[StreamResult], None]
                  ) -> AsyncGenerator[StreamResult, None]:
     # Closed explicitly: leaving this generator (break, aclose(), a
     # cancellation) must stop the stream now, not when the inner one is
     # garbage-collected.
-    inner = _batches(names, **options)
     try:
         async for batch in inner:
             for item in batch:
@@ -146,19 +141,11 @@ async def _items(names: Iterable[Any] | AsyncIterable[Any], **options: Any
 
 
 async def _batches(
-    names: Iterable[Any] | AsyncIterable[Any],
-    rtype: str = "A",
-    *,
-    nameservers: Sequence[str] | None = None,
-    backend: Any = None,
-    concurrency: int = 256,
-    qps: float | None = None,
-    timeout: float | None = None,
-    attempts: int | None = None,
-    lifetime: float | None = None,
-    ordered: bool = False,
-    window: int | None = None,
+    names: Iterable[Any] | AsyncIterable[Any], rtype: str, nameservers: Sequence[str] | None,
+    backend: Any, concurrency: int, qps: float | None, timeout: float | None,
+    attempts: int | None, lifetime: float | None, ordered: bool, window: int | None,
 ) -> AsyncGenerator[list[StreamResult], None]:
+    """:func:`stream`'s lists, its arguments checked (the defaults are its own)."""
     own = None
     if backend is None:
         from .._backends.wire import WireBackend
