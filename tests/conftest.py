@@ -14,6 +14,10 @@ servers lazily:
   are also wrapped so that any lookup of a name that is neither numeric nor in
   /etc/hosts raises ``LookupRefused`` instead of reaching the real nameserver.
 
+One function-scoped fixture shared by several modules: ``servers``, the
+:class:`tests.hostile.HostileServer` instances a hostile-server test starts
+(``tests/test_hostile_*.py``), stopped after the test.
+
 Missing binaries skip the tests that need them, except under ``CI=true`` (CI
 installs them, so a missing one is a failure there, not a silent skip).
 """
@@ -21,11 +25,12 @@ installs them, so a missing one is a failure there, not a silent skip).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from tests._services_server import Knot, run_knot
+from tests.hostile import HostileServer
 from tests.rig import namespace as _namespace
 from tests.rig.servers import (
     DnsdistServer,
@@ -88,3 +93,12 @@ def svc_knot() -> Iterator[Knot]:
     """The services tests' zone (:data:`tests._services_server.ZONE`), with a query counter."""
     with run_knot() as server:
         yield server
+
+
+@pytest.fixture
+async def servers() -> AsyncIterator[list[HostileServer]]:
+    """Append each :class:`tests.hostile.HostileServer` the test starts: stopped after it."""
+    started: list[HostileServer] = []
+    yield started
+    for s in started:
+        await s.stop()

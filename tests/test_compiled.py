@@ -1,9 +1,9 @@
 """The compiled twins against the pure-Python reference (see aioresolve._dns._speedups).
 
 The codec's own tests run against the compiled decoder with
-``python -m pytest -p tests.compiled_codec tests/test_codec.py tests/test_codec_hardening.py``;
+``python -m pytest -p tests.compiled_codec tests/test_codec.py tests/test_codec_hardening_*.py``;
 the engine's and the hostile-server tests run on both paths as
-``python -m pytest tests/test_wire.py tests/test_hostile.py ...`` with and
+``python -m pytest tests/test_wire_*.py tests/test_hostile_*.py ...`` with and
 without ``AIORESOLVE_NO_EXTENSIONS=1``; ``tests/test_hot.py`` feeds the
 engine's two hot-path twins (``_hot_py``, ``_hot_c``) the same replies.  This
 module checks the selection itself and compares the I/O and codec twins on the

@@ -24,8 +24,8 @@ What the decoder guarantees, whatever the bytes:
   reached through a pointer is remembered for the rest of the message: a
   later pointer there costs one step, so each byte is walked at most once in
   place and once after a jump (a thousand owners pointing at one long chain
-  cost one walk of it; ``tests/test_codec_hardening.py`` asserts at most two
-  reads of the message per byte);
+  cost one walk of it; ``tests/test_codec_hardening_work.py`` asserts at most
+  two reads of the message per byte);
 - answer records of another class than the question's are skipped (as
   dnspython's resolver matches the rdclass), so a CH ``A`` is never an answer;
 - a TTL with its top bit set is read as 0 (RFC 2181 §8);

@@ -7,7 +7,7 @@ Run from the repository root::
 Any libFuzzer option may follow (``-runs=N``, ``-max_len=N``, a corpus
 directory ...).  Without a corpus directory, a fresh one is seeded at run time
 with normal and hostile messages (``tests/fuzz/messages.py``) and the rich
-answers of ``tests/test_codec_hardening.py``; nothing binary lives in the
+answers of ``tests/_codec_hardening_helpers.py``; nothing binary lives in the
 repository.  Crash inputs go to a temporary directory, printed at the start.
 
 Each input goes through what the engine and the output do with received
@@ -124,8 +124,8 @@ def seed_corpus() -> list[bytes]:
              messages.label_runs(600, run=20), messages.long_owners(1200),
              messages.pointer_chain(300, codec.MAX_POINTER_HOPS - 1)]
     try:
-        from tests.test_codec_hardening import RICH
-    except ImportError:  # pytest or hypothesis missing: the messages above do
+        from tests._codec_hardening_helpers import RICH
+    except ImportError:  # pytest missing: the messages above do
         RICH = []
     return seeds + [m for m in RICH if m not in seeds]
 
