@@ -2,16 +2,16 @@
 
 :func:`run_query` (what :meth:`aioresolve.cache.LookupCache.run_query` does)
 hands the leader of an uncached query (asyncio, a backend that
-:attr:`~aioresolve.Backend.begins_queries`) a :class:`BegunQuery`: the future
-its caller awaits, and the ``done`` callback the backend calls with the
-outcome.  The callback stores the answer (or the negative answer, by its SOA),
-hands it to coalesced followers and resolves the future, so that no coroutine
-of the cache's or the backend's stays alive while the query runs (with 500
-queries in flight every object alive per lookup is walked by the garbage
-collector's young passes).  :meth:`BegunQuery.cancel` (the caller was
-cancelled, or its deadline expired) cancels the backend's query and lets a
-follower lead, as :class:`~aioresolve._coalesce.SingleFlight` does for a
-leader that leaves.
+:attr:`~aioresolve.Backend.begins_queries`) a :class:`BegunQuery`: the ``done``
+callback the backend calls with the outcome, holding the plain
+:class:`asyncio.Future` its caller awaits (``await query``).  The callback
+stores the answer (or the negative answer, by its SOA), hands it to coalesced
+followers and resolves the future, so that no coroutine of the cache's or the
+backend's stays alive while the query runs (with 500 queries in flight every
+object alive per lookup is walked by the garbage collector's young passes).
+A caller whose ``await`` raised (cancelled, its deadline expired) calls
+:func:`abandon`, which cancels the backend's query and lets a follower lead,
+as :class:`~aioresolve._coalesce.SingleFlight` does for a leader that leaves.
 
 This module is the reference of a compiled twin: ``setup.py`` compiles it
 with Cython, as a whole, from a copy of this source (``_begun_c``, with the
@@ -26,7 +26,7 @@ import asyncio
 import collections
 import contextlib
 from asyncio import _get_running_loop
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Generator, Hashable
 from typing import TYPE_CHECKING, Any
 
 from sniffio import current_async_library_cvar
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .cache import CacheConfig, LookupCache
 
 __all__ = ["MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "PLAIN_RTYPES", "BegunQuery", "CacheState",
-           "Entry", "begin_query", "plain_name", "run_query"]
+           "Entry", "abandon", "begin_query", "plain_name", "run_query"]
 
 #: sniffio's context variable's ``get``, bound once (compiled: no attribute
 #: lookup nor bound method made per lookup, ~300 instructions).
@@ -55,8 +55,13 @@ PLAIN_RTYPES = frozenset((
     "A", "AAAA", "CNAME", "NS", "PTR", "MX", "SOA", "SRV", "TXT", "CAA", "NAPTR", "SVCB",
     "HTTPS", "TLSA", "URI", "DS", "DNSKEY", "SSHFP"))
 
-#: Future's own set_result, bound once (BegunQuery does not override it).
+#: What a begun query's caller awaits: exactly asyncio's (C) future, whose
+#: type a task's fast path tests for (see BegunQuery).
+_Future = asyncio.Future
+#: Future's own set_result, bound once.
 _future_set_result = asyncio.Future.set_result
+#: Whether this is the compiled twin (``_begun_c``): ``_call_kw`` exists there.
+_COMPILED = __name__.endswith("._begun_c")
 
 #: RFC 1035 2.3.4: at most 255 octets on the wire, i.e. 253 characters of text
 #: without the trailing dot (:data:`aioresolve._names.MAX_NAME_LENGTH`).
@@ -210,34 +215,32 @@ def run_query(
     elif cache._flight is not None and not cache._flight.claim(key):
         return cache.run_timed(key, backend.query_with_ttl, name, rtype)
     cache._misses += 1
-    if not _AT_OFFSETS:
-        future = BegunQuery(loop=loop)
-        future.cache = cache
-        future.key = key
-        future.backend = backend
-    else:  # compiled: the slots written in place (see _AT_OFFSETS)
-        # BegunQuery(loop=loop) with the cache's keywords of its last loop (a
+    query = BegunQuery.__new__(BegunQuery)  # (no __init__: its fields set here)
+    if _COMPILED:
+        # Future(loop=loop) with the cache's keywords of its last loop (a
         # dict never changed once made, so read once it is consistent): a
         # keyword call of a class makes a dict of its keywords each time
         # (~550 instructions a lookup with its init's parsing, callgrind).
         kw = cache._future_kw
         if kw is None or kw["loop"] is not loop:
             kw = cache._future_kw = {"loop": loop}
-        future = _call_kw(BegunQuery, (), kw)  # type: ignore[name-defined]  # noqa: F821
-        _slot_set(future, _CACHE_AT, cache)  # type: ignore[name-defined]  # noqa: F821
-        _slot_set(future, _KEY_AT, key)  # type: ignore[name-defined]  # noqa: F821
-        _slot_set(future, _BACKEND_AT, backend)  # type: ignore[name-defined]  # noqa: F821
+        future = _call_kw(_Future, (), kw)  # type: ignore[name-defined]  # noqa: F821
+    else:
+        future = _Future(loop=loop)
+    query.future = future
+    query.cache = cache
+    query.key = key
+    query.backend = backend
+    query.handle = None
     try:
-        handle = backend.begin_query(name, rtype, future, loop)
+        handle = backend.begin_query(name, rtype, query, loop)
     except BaseException as exc:  # refused before asking (IllegalName, closed)
         if cache._flight is not None:
             cache._flight.failed(key, exc)
         raise
-    if _AT_OFFSETS:
-        _slot_set(future, _HANDLE_AT, handle)  # type: ignore[name-defined]  # noqa: F821
-    else:
-        future.handle = handle
-    return future
+    if not future.done():  # (the backend may have called back already)
+        query.handle = handle
+    return query
 
 
 def _answered(self: BegunQuery, outcome: Answer | BaseException) -> None:
@@ -246,15 +249,11 @@ def _answered(self: BegunQuery, outcome: Answer | BaseException) -> None:
     bounds, no serve-stale) written out; anything else goes through the
     cache's one store (:meth:`~aioresolve.cache.LookupCache._store`).  A
     module function, so that ``_begun.pxd`` can type its locals."""
-    # handle = None: no cycle through the backend's query object.
-    if not _AT_OFFSETS or type(self) is not BegunQuery:
-        self.handle = None
-        cache = self.cache
-        key = self.key
-    else:  # compiled: the slots in place
-        _slot_set(self, _HANDLE_AT, None)  # type: ignore[name-defined]  # noqa: F821
-        cache = _slot_get(self, _CACHE_AT)  # type: ignore[name-defined]  # noqa: F821
-        key = _slot_get(self, _KEY_AT)  # type: ignore[name-defined]  # noqa: F821
+    # handle = None: the query has ended (and no cycle through the backend's
+    # query object).
+    self.handle = None
+    cache = self.cache
+    key = self.key
     if isinstance(outcome, BaseException):
         self._failed(outcome)
         return
@@ -293,77 +292,87 @@ def _answered(self: BegunQuery, outcome: Answer | BaseException) -> None:
             cache._store(key, outcome, ttl)
     elif cache.config is not None:
         cache._store(key, outcome, outcome.ttl if cache._provides_ttl else None)
+    future = self.future
     if cache.closed and cache.closed_error is not None:
         with contextlib.suppress(asyncio.InvalidStateError):
-            self.set_exception(cache.closed_error())  # answered after the owner closed
+            future.set_exception(cache.closed_error())  # answered after the owner closed
         return
     # Not contextlib.suppress: a context manager costs two calls per lookup.
     try:  # noqa: SIM105
-        _future_set_result(self, outcome)  # (Future's own: no method lookup)
+        _future_set_result(future, outcome)  # (Future's own: no method lookup)
     except asyncio.InvalidStateError:  # cancelled, and the backend called back anyway
         pass
 
 
-class BegunQuery(asyncio.Future[Answer]):
-    """The leader's end of a query begun by :func:`run_query`: the
-    future its caller awaits, and the callback the backend calls with the
-    outcome.  One object per lookup in flight, instead of the cache's and the
-    backend's coroutines.  :meth:`cancel` (the caller was cancelled, or its
-    deadline expired) cancels the backend's query and lets a follower lead."""
+class BegunQuery:
+    """The leader's end of a query begun by :func:`run_query`: the callback
+    the backend calls with the outcome, and the plain :class:`asyncio.Future`
+    (:attr:`future`) its caller awaits (``await query`` awaits that future).
+    One object per lookup in flight, instead of the cache's and the backend's
+    coroutines.
 
-    __slots__ = ("backend", "cache", "handle", "key")
+    Why not a subclass of ``Future`` (as it was): a task awaiting anything but
+    a future of exactly that type leaves its C fast path (it looks up
+    ``_asyncio_future_blocking``, calls ``get_loop()`` and a bound
+    ``add_done_callback`` with a keyword, and ``result()`` by name on waking):
+    ~2.2k instructions a lookup, callgrind.  So a cancelled caller's task
+    cancels the plain future, and the caller, on the ``CancelledError`` at
+    its ``await`` (any exception there), calls :func:`abandon`, which
+    :meth:`cancels <cancel>` the backend's query and lets a follower lead: on the
+    task's next step, before anyone awaiting the task sees it end."""
 
+    __slots__ = ("backend", "cache", "future", "handle", "key")
+
+    #: What the caller awaits: resolved (or failed) by the backend's callback.
+    future: asyncio.Future[Answer]
     cache: LookupCache
     key: Hashable
     backend: Backend
+    #: The backend's handle of the query while it runs; ``None`` once ended.
     handle: object
 
-    __call__ = _answered  # the backend's callback
+    def __call__(self, outcome: Answer | BaseException) -> None:
+        """The backend's callback (see :func:`_answered`)."""
+        _answered(self, outcome)
+
+    def __await__(self) -> Generator[Any, None, Answer]:
+        return self.future.__await__()
 
     def cancel(self, msg: Any = None) -> bool:
-        if not self.done():
-            handle = self.handle
-            if handle is not None:
-                self.handle = None
-                self.backend.cancel_query(handle)
+        """Cancel the backend's query if it still runs, let a follower lead,
+        and cancel :attr:`future` (what ``Future.cancel`` returns)."""
+        handle = self.handle
+        if handle is not None:
+            self.handle = None
+            self.backend.cancel_query(handle)
             flight = self.cache._flight
             if flight is not None:
                 flight.left(self.key)
-        return super().cancel(msg)
+        return self.future.cancel(msg)
 
     def _failed(self, error: BaseException) -> None:
         """The query failed: cache a negative answer (by its SOA), hand the
         error to the followers, resolve."""
-        cache, key = self.cache, self.key
+        cache, key, future = self.cache, self.key, self.future
         if cache.config is not None and is_negative(error):
             cache._store_error(key, error, negative_ttl_of(error))
         if cache._flight is not None:
             cache._flight.failed(key, error)
-        if self.done():
+        if future.done():
             return
         if cache.closed and cache.closed_error is not None and not isinstance(
                 error, ResolverClosed):
             closed = cache.closed_error()
             closed.__cause__ = error
-            self.set_exception(closed)
+            future.set_exception(closed)
         else:
-            self.set_exception(error)
+            future.set_exception(error)
 
 
-#: Compiled, the miss path writes and reads :class:`BegunQuery`'s slots at
-#: their offsets in the object (``_begun.pxd``'s ``_slot_set`` and
-#: ``_slot_get``, what the slots' descriptors do, without their generic
-#: attribute lookup: ~900 instructions a lookup under callgrind), where each
-#: is a plain, writable object slot; pure Python, and anywhere else, as
-#: attributes.  (``_slot_offset``: -1 for anything but such a slot.)
-if __name__.endswith("._begun_c"):
-    _CACHE_AT = _slot_offset(BegunQuery, "cache")  # type: ignore[name-defined]  # noqa: F821
-    _KEY_AT = _slot_offset(BegunQuery, "key")  # type: ignore[name-defined]  # noqa: F821
-    _BACKEND_AT = _slot_offset(BegunQuery, "backend")  # type: ignore[name-defined]  # noqa: F821
-    _HANDLE_AT = _slot_offset(BegunQuery, "handle")  # type: ignore[name-defined]  # noqa: F821
-    _AT_OFFSETS = min(_CACHE_AT, _KEY_AT, _BACKEND_AT, _HANDLE_AT) >= 0
-else:
-    _CACHE_AT = _KEY_AT = _BACKEND_AT = _HANDLE_AT = -1
-    _AT_OFFSETS = False
-#: Whether the slots are used in place (the compiled twin; tests read it).
-SLOTS_IN_PLACE: bool = bool(_AT_OFFSETS)
+def abandon(found: object) -> None:
+    """What a caller of :func:`run_query` calls when its ``await`` of what it
+    returned raised (its task was cancelled, its deadline fired, the query
+    failed): for a :class:`BegunQuery`, :meth:`BegunQuery.cancel` (nothing
+    when the query has ended); for anything else, nothing."""
+    if type(found) is BegunQuery:
+        found.cancel()

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._backends.base import Backend, Timed
 from ._bridge import AsyncioBridge
 from ._errors import IllegalName, ResolverClosed, Timeout
+from ._miss import abandon
 from ._records import Answer
 from ._runtime import Deadlines, Expiry, ThreadLimiter, current_library, running_loop
 from .cache import LookupCache
@@ -211,7 +212,13 @@ class LookupRunner:
     ) -> Answer:
         """A record query through :meth:`LookupCache.run_query` (asyncio)."""
         found = self._lookups.run_query(key, backend, key[1], key[2], loop)
-        return found if isinstance(found, Answer) else await found
+        if isinstance(found, Answer):
+            return found
+        try:
+            return await found
+        except BaseException:
+            abandon(found)  # cancelled: the backend's query too
+            raise
 
     async def _lookup_asyncio(
         self,
@@ -230,22 +237,29 @@ class LookupRunner:
         deadlines = deadline = None
         if timeout is not None:
             deadlines, deadline = self._start_deadline(timeout, loop)
+        found: object = None
         try:
             if not self._cache_active:
                 result = await plain(*key[1:])
             elif begun:
                 found = self._lookups.run_query(key, backend, key[1], key[2], loop)
-                result = found if isinstance(found, Answer) else await found  # type: ignore[assignment]
+                result = (found if isinstance(found, Answer)  # type: ignore[assignment]
+                          else await found)
             else:
                 result = await self._lookups.run_timed(key, timed, *key[1:])
         except asyncio.CancelledError:
+            abandon(found)  # a begun query: the backend's query too
             if deadline is not None and deadline.fired and deadline.ours():
                 assert timeout is not None
                 raise timeout_error(what, timeout, backend.name) from None
             raise
         except Exception as exc:
+            abandon(found)
             if self._closed and not isinstance(exc, ResolverClosed):
                 raise ResolverClosed(backend=backend.name) from exc
+            raise
+        except BaseException:  # GeneratorExit, KeyboardInterrupt ...
+            abandon(found)
             raise
         finally:
             if deadlines is not None:

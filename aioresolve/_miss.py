@@ -2,7 +2,7 @@
 
 :mod:`aioresolve._begun` (:func:`~aioresolve._begun.run_query`,
 :class:`~aioresolve._begun.BegunQuery`, :class:`~aioresolve._begun.CacheState`,
-:func:`~aioresolve._begun.begin_query`, the name check
+:func:`~aioresolve._begun.begin_query`, :func:`~aioresolve._begun.abandon`, the name check
 :func:`~aioresolve._begun.plain_name` and the record types it takes,
 :data:`~aioresolve._begun.PLAIN_RTYPES`) is the reference; ``setup.py``
 compiles a copy of that same source with Cython as ``aioresolve._begun_c``,
@@ -34,7 +34,7 @@ from ._twins import built_from
 __all__ = [
     "COMPILED", "MAX_LABEL_LENGTH", "MAX_NAME_LENGTH", "PLAIN_RTYPES", "BegunQuery",
     "CacheState", "Entry",
-    "begin_query", "plain_name", "run_query",
+    "abandon", "begin_query", "plain_name", "run_query",
 ]
 
 
@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         BegunQuery,
         CacheState,
         Entry,
+        abandon,
         begin_query,
         plain_name,
         run_query,
@@ -77,6 +78,7 @@ else:
             BegunQuery,
             CacheState,
             Entry,
+            abandon,
             begin_query,
             plain_name,
             run_query,
@@ -86,7 +88,8 @@ else:
         PLAIN_RTYPES = _module.PLAIN_RTYPES
         BegunQuery, CacheState, Entry, run_query = (
             _module.BegunQuery, _module.CacheState, _module.Entry, _module.run_query)
-        begin_query, plain_name = _module.begin_query, _module.plain_name
+        abandon, begin_query, plain_name = (
+            _module.abandon, _module.begin_query, _module.plain_name)
 
 #: Whether the compiled twin (``aioresolve._begun_c``) is in use.
 COMPILED: bool = CacheState.__module__ == f"{__package__}._begun_c"

@@ -25,7 +25,7 @@ from . import _config
 from ._backends.base import AddrInfo, Backend, HostEntry, SockAddr
 from ._errors import ResolverClosed, Timeout
 from ._lookup import ANY_PROTOCOL, LookupRunner, given, reverse_name, timeout_error, untimed
-from ._miss import PLAIN_RTYPES, begin_query, run_query
+from ._miss import PLAIN_RTYPES, abandon, begin_query, run_query
 from ._names import check_rtype, to_alabel
 from ._prepare import (
     encode_hostname,
@@ -391,7 +391,13 @@ class Resolver(LookupRunner):
             # cache's miss (see begin_query).
             found = begin_query(self._lookups, name, rtype)
             if found is not None:
-                return found if isinstance(found, Answer) else await found
+                if isinstance(found, Answer):
+                    return found
+                try:
+                    return await found
+                except BaseException:
+                    abandon(found)  # cancelled: the backend's query too
+                    raise
         # check_rtype, but for its commonest answers, inline.
         kind = (rtype if type(rtype) is str and rtype in PLAIN_RTYPES
                 else check_rtype(rtype))
@@ -409,17 +415,26 @@ class Resolver(LookupRunner):
                 if timeout is None:
                     found = run_query(self._lookups, ("query", qname, kind), backend,
                                       qname, kind, loop)
-                    return found if isinstance(found, Answer) else await found
+                    if isinstance(found, Answer):
+                        return found
+                    try:
+                        return await found
+                    except BaseException:
+                        abandon(found)
+                        raise
                 # A deadline, held in this frame rather than _lookup_asyncio's:
                 # one coroutine frame per lookup in flight, not two (see the
                 # Overhead section of docs/services.md).
                 deadlines, deadline = self._start_deadline(timeout, loop)
+                found = None
                 try:
                     found = run_query(self._lookups, ("query", qname, kind), backend,
                                       qname, kind, loop)
                     answer = found if isinstance(found, Answer) else await found
-                except asyncio.CancelledError:
-                    if deadline.fired and deadline.ours():
+                except BaseException as exc:
+                    abandon(found)
+                    if (isinstance(exc, asyncio.CancelledError) and deadline.fired
+                            and deadline.ours()):
                         raise timeout_error(("query", (name, kind)), timeout,
                                             backend.name) from None
                     raise

@@ -296,8 +296,10 @@ class LookupCache(CacheState):
         Not a coroutine.  A hit is returned (or its cached error raised) at
         once; followers of a running lookup take :meth:`run_timed`; the
         leader of an uncached query gets a
-        :class:`~aioresolve._begun.BegunQuery` (see there), the future that
-        the backend's callback stores and resolves.  (The function
+        :class:`~aioresolve._begun.BegunQuery` (see there), the backend's
+        callback, which stores the outcome and resolves the future that
+        ``await`` on it waits for; a caller whose ``await`` raised calls
+        :func:`aioresolve._begun.abandon` with it.  (The function
         :func:`aioresolve._begun.run_query`, which the resolver calls itself,
         compiled where :mod:`aioresolve._miss` says so.)
         """

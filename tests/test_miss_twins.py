@@ -4,9 +4,10 @@
 
 Each twin drives a cache whose base is its own :class:`CacheState` (the
 cache's methods over that base), against a backend that answers when the
-test says so: a future subclassing ``asyncio.Future`` (a C type) in both,
-with the same ``set_result``/``cancel``/done-callback behaviour, the same
-entries stored, the same single-flight bookkeeping.
+test says so: a :class:`BegunQuery` (the backend's callback) whose future is
+exactly an ``asyncio.Future`` (the C type a task's fast path takes) in both,
+with the same result/``cancel``/done-callback behaviour, the same entries
+stored, the same single-flight bookkeeping.
 """
 
 from __future__ import annotations
@@ -105,8 +106,9 @@ def _begin(twin: ModuleType, cache: LookupCache, backend: _Held, name: str) -> A
 async def test_an_answer_is_stored_and_resolves_the_future(twin: ModuleType) -> None:
     cache = _cache_class(twin)(CacheConfig(max_size=2), backend_provides_ttl=True)
     backend = _Held()
-    future = _begin(twin, cache, backend, "a.test")
-    assert isinstance(future, asyncio.Future) and isinstance(future, twin.BegunQuery)
+    query = _begin(twin, cache, backend, "a.test")
+    assert type(query) is twin.BegunQuery and type(query.future) is asyncio.Future
+    future = query.future
     assert not future.done() and cache.info().in_flight == 1
     seen: list[Any] = []
     future.add_done_callback(seen.append)
@@ -148,7 +150,7 @@ async def test_a_full_cache_replaces_an_entry_without_evicting(twin: ModuleType)
     assert list(cache._entries) == [("query", n, "A") for n in ("c.test", "a.test")]
     info = cache.info()
     assert (info.size, info.evictions, info.misses) == (2, 2, 5)
-    assert first.result().ttl == 60 and third.result().ttl == 30
+    assert first.future.result().ttl == 60 and third.future.result().ttl == 30
 
 
 @pytest.mark.parametrize("twin", TWINS)
@@ -156,27 +158,62 @@ async def test_cancel_forgets_the_query_and_a_late_answer_is_harmless(
         twin: ModuleType) -> None:
     cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
     backend = _Held()
-    future = _begin(twin, cache, backend, "a.test")
-    assert future.cancel("gone")
-    assert future.cancelled() and backend.cancelled == [("handle", "a.test")]
+    query = _begin(twin, cache, backend, "a.test")
+    assert query.cancel("gone")
+    assert query.future.cancelled() and backend.cancelled == [("handle", "a.test")]
     assert cache.info().in_flight == 0
-    assert not future.cancel()  # once
+    assert not query.cancel()  # once
+    assert backend.cancelled == [("handle", "a.test")]
     with pytest.raises(asyncio.CancelledError, match="gone"):
-        future.result()
+        query.future.result()
     backend.answer("a.test", _answer("a.test"))  # the backend called back anyway
-    assert future.cancelled() and cache.info().size == 1
+    assert query.future.cancelled() and cache.info().size == 1
+
+
+@pytest.mark.parametrize("twin", TWINS)
+async def test_a_cancelled_caller_abandons_the_query(twin: ModuleType) -> None:
+    """The caller's task cancels the plain future it awaits; on the
+    CancelledError at its await the caller abandons the query: the backend's
+    query is cancelled, a follower leads; abandoning an ended query (or
+    anything else) does nothing."""
+    cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
+    backend = _Held()
+    query = _begin(twin, cache, backend, "a.test")
+
+    async def caller() -> Any:
+        try:
+            return await query
+        except BaseException:
+            twin.abandon(query)
+            raise
+
+    task = asyncio.ensure_future(caller())
+    await asyncio.sleep(0)
+    task.cancel()
+    assert backend.cancelled == []  # the future only: the caller abandons on its step
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert backend.cancelled == [("handle", "a.test")] and cache.info().in_flight == 0
+    twin.abandon(query)  # once
+    twin.abandon(None)
+    twin.abandon(_answer("a.test"))
+    assert backend.cancelled == [("handle", "a.test")]
+    done = _begin(twin, cache, backend, "b.test")
+    backend.answer("b.test", _answer("b.test"))
+    twin.abandon(done)  # answered: nothing to cancel
+    assert backend.cancelled == [("handle", "a.test")] and (await done).name == "b.test"
 
 
 @pytest.mark.parametrize("twin", TWINS)
 async def test_a_follower_shares_and_a_negative_answer_is_cached(twin: ModuleType) -> None:
     cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
     backend = _Held()
-    future = _begin(twin, cache, backend, "nx.test")
+    query = _begin(twin, cache, backend, "nx.test")
     follower = asyncio.ensure_future(_begin(twin, cache, backend, "nx.test"))
     await asyncio.sleep(0)
     backend.answer("nx.test", NXDomain("no such name", host="nx.test", negative_ttl=60))
     with pytest.raises(NXDomain):
-        future.result()
+        query.future.result()
     with pytest.raises(NXDomain):
         await follower
     info = cache.info()
@@ -199,11 +236,11 @@ async def test_after_close_the_owner_error_is_raised(twin: ModuleType) -> None:
     cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True,
                                closed_error=lambda: RuntimeError("closed"))
     backend = _Held()
-    future = _begin(twin, cache, backend, "a.test")
+    query = _begin(twin, cache, backend, "a.test")
     cache.closed = True
     backend.answer("a.test", _answer("a.test"))
     with pytest.raises(RuntimeError, match="closed"):
-        future.result()
+        query.future.result()
 
 
 def test_the_compiled_twin_is_picked_where_built() -> None:
@@ -293,7 +330,7 @@ async def test_begin_query_takes_the_common_case_only(twin: ModuleType) -> None:
         assert twin.begin_query(cache, other, "A") is None  # the general path checks these
     assert backend.begun == {}
     future = twin.begin_query(cache, "a.test", "A")
-    assert isinstance(future, asyncio.Future) and list(backend.begun) == ["a.test"]
+    assert type(future) is twin.BegunQuery and list(backend.begun) == ["a.test"]
     backend.answer("a.test", _answer("a.test"))
     assert (await future).name == "a.test"
     entry = cache._entries[("query", "a.test", "A")]
@@ -331,7 +368,7 @@ async def test_begin_query_leaves_a_marked_library_to_the_general_path(
             sniffio.thread_local.name = None
     assert backend.begun == {}
     future = twin.begin_query(cache, "a.test", "A")  # unmarked again: the common case
-    assert isinstance(future, asyncio.Future) and list(backend.begun) == ["a.test"]
+    assert type(future) is twin.BegunQuery and list(backend.begun) == ["a.test"]
     backend.answer("a.test", _answer("a.test"))
     await future
 
@@ -364,58 +401,49 @@ async def test_begin_query_leaves_other_record_types_to_the_general_path(
         assert twin.begin_query(cache, "a.test", rtype) is None  # check_rtype's to answer
     assert backend.begun == {}
     future = twin.begin_query(cache, "a.test", "MX")
-    assert isinstance(future, asyncio.Future) and list(backend.begun) == ["a.test"]
+    assert type(future) is twin.BegunQuery and list(backend.begun) == ["a.test"]
     backend.answer("a.test", _answer("a.test"))
     await future
     assert ("query", "a.test", "MX") in cache._entries
 
 
-def test_the_compiled_twin_uses_the_slots_in_place() -> None:
-    assert _begun.SLOTS_IN_PLACE is False  # pure Python: attributes
+@pytest.mark.parametrize("twin", TWINS)
+async def test_the_fields_run_query_sets(twin: ModuleType) -> None:
+    """What run_query sets is what the attributes read (compiled: C fields),
+    and the backend's callback ends the query (handle ``None``)."""
+    cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
+    backend = _Held()
+    query = _begin(twin, cache, backend, "a.test")
+    assert type(query) is twin.BegunQuery
+    assert query.cache is cache and query.key == ("query", "a.test", "A")
+    assert query.backend is backend and query.handle == ("handle", "a.test")
+    assert type(query.future) is asyncio.Future
+    backend.answer("a.test", _answer("a.test"))
+    assert query.handle is None and (await query).name == "a.test"
+
+
+def test_the_compiled_twin_has_c_fields() -> None:
     compiled = _compiled_module()
     if compiled is None:
         pytest.skip("_begun_c not built")
-    assert compiled.SLOTS_IN_PLACE is True
-
-
-@pytest.mark.parametrize("twin", TWINS)
-async def test_the_slots_written_in_place_read_as_attributes(twin: ModuleType) -> None:
-    """What run_query writes (at the slots' offsets, compiled) is what the
-    attributes read; a subclass's callback takes the attributes' path."""
-    cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
-    backend = _Held()
-    future = _begin(twin, cache, backend, "a.test")
-    assert type(future) is twin.BegunQuery
-    assert future.cache is cache and future.key == ("query", "a.test", "A")
-    assert future.backend is backend and future.handle == ("handle", "a.test")
-    backend.answer("a.test", _answer("a.test"))
-    assert future.handle is None and (await future).name == "a.test"
-
-    class Sub(twin.BegunQuery):  # type: ignore[name-defined,misc]
-        __slots__ = ()
-
-    other = Sub(loop=asyncio.get_running_loop())
-    other.cache, other.key, other.backend, other.handle = cache, ("query", "b.test", "A"), \
-        backend, "h"
-    cache._flights[other.key] = _begun.RUNNING  # type: ignore[index]
-    other(_answer("b.test"))
-    assert other.handle is None and (await other).name == "b.test"
-    assert ("query", "b.test", "A") in cache._entries
+    # An extension type's C fields (getset descriptors), not a Python class's slots.
+    assert type(vars(compiled.BegunQuery)["future"]).__name__ == "getset_descriptor"
 
 
 @pytest.mark.parametrize("twin", TWINS)
 def test_each_future_is_of_its_own_loop(twin: ModuleType) -> None:
-    """The compiled twin makes BegunQuery with the keywords of the cache's last
-    loop: a lookup on another loop gets its own, and closing forgets it."""
+    """The compiled twin makes a begun query's future with the keywords of the
+    cache's last loop: a lookup on another loop gets its own, and closing
+    forgets it."""
     cache = _cache_class(twin)(CacheConfig(), backend_provides_ttl=True)
     backend = _Held()
     loops = []
 
     async def one(name: str) -> None:
-        future = _begin(twin, cache, backend, name)
-        loops.append((future.get_loop(), asyncio.get_running_loop()))
+        query = _begin(twin, cache, backend, name)
+        loops.append((query.future.get_loop(), asyncio.get_running_loop()))
         backend.answer(name, _answer(name))
-        await future
+        await query
 
     for name in ("a.test", "b.test", "c.test"):
         asyncio.run(one(name))
