@@ -20,7 +20,9 @@ round by round, as a ratio to the system backend with fixed_ttl.
 Part 3 fires 10,000 identical ``getaddrinfo`` calls at once and reports the
 wall time and how many queries reached the server.
 
-Nothing leaves loopback: libc only sees "localhost", DNS goes to 127.0.0.1.
+Nothing leaves loopback: the process first moves into the rig's private
+mount namespace (``tests.rig.namespace``: its own resolv.conf and hosts file),
+libc only sees "localhost", DNS goes to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -239,4 +241,14 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    # The system backend (libc) runs only in the rig's private mount namespace,
+    # whose resolv.conf points at a loopback address and whose hosts file has
+    # localhost: nothing libc does here can reach this machine's nameserver.
+    # Entered first, while the process has one thread.
+    from tests.rig import namespace
+
+    try:
+        namespace.enter()
+    except OSError as exc:
+        sys.exit(f"bench_cache: needs the rig's private mount namespace (root, Linux): {exc}")
     asyncio.run(main())
