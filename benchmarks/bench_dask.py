@@ -59,6 +59,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests._dask_helpers import kill_checkpointed_worker  # noqa: E402
 from tests.rig import zone as z  # noqa: E402
 from tests.rig.servers import start_knot  # noqa: E402
 
@@ -187,7 +188,6 @@ def _crash(count: int, partition_names: int | None, concurrency: int) -> int:
     (which counts the queries it receives), without and with one worker
     SIGKILLed while its partition is ~40% done.  Prints the extra seconds and
     the names asked again (queries beyond one per name)."""
-    import signal
 
     from aioresolve import dask as ad
     from tests.rig.servers import start_dnsdist
@@ -217,19 +217,9 @@ def _crash(count: int, partition_names: int | None, concurrency: int) -> int:
                             back_at.append(time.monotonic())
                     if not kill or killed:
                         return
-                    for worker, keys in client.processing().items():
-                        for key in keys:
-                            number = int(str(key).split("-")[2])
-                            ckpt = run_dir / "parts" / f"part-{number:05d}.ckpt"
-                            try:
-                                inputs = json.loads(ckpt.read_text())["inputs"]
-                            except (OSError, ValueError):
-                                continue
-                            if inputs >= 0.4 * size:
-                                pid = client.run(os.getpid, workers=[worker])[worker]
-                                os.kill(pid, signal.SIGKILL)
-                                killed.append((number, inputs, time.monotonic()))
-                                return
+                    caught = kill_checkpointed_worker(client, run_dir, 0.4 * size)
+                    if caught is not None:
+                        killed.append((*caught, time.monotonic()))
 
                 summary = ad.resolve_files(client, path, run_dir, partition_names=size,
                                            nameservers=[dnsdist.address],

@@ -1,6 +1,8 @@
 """What the aioresolve.dask tests share (``tests/test_dask_*.py``): reading
-a run's JSONL output, a sortable form of a record, and the ``aioresolve
-bulk`` command in a process group of its own (and ending that group).
+a run's JSONL output, a sortable form of a record, the ``aioresolve
+bulk`` command in a process group of its own (and ending that group), and
+killing the worker that runs a checkpointed partition (also used by
+``benchmarks/bench_dask.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ROOT", "cli", "comparable", "read_jsonl", "stop_group", "typed"]
+__all__ = ["ROOT", "cli", "comparable", "kill_checkpointed_worker", "read_jsonl", "stop_group",
+           "typed"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,3 +52,23 @@ def stop_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+def kill_checkpointed_worker(client: Any, run_dir: Path,
+                             min_inputs: float) -> tuple[int, int] | None:
+    """SIGKILL the worker process running a partition of the run in
+    ``run_dir`` whose checkpoint holds at least ``min_inputs`` whole inputs:
+    that partition's number and inputs, or ``None`` when none is running so far."""
+    for worker, keys in client.processing().items():
+        for key in keys:
+            number = int(str(key).split("-")[2])
+            ckpt = run_dir / "parts" / f"part-{number:05d}.ckpt"
+            try:
+                inputs = json.loads(ckpt.read_text())["inputs"]
+            except (OSError, ValueError):
+                continue
+            if inputs >= min_inputs:
+                pid = client.run(os.getpid, workers=[worker])[worker]
+                os.kill(pid, signal.SIGKILL)
+                return number, inputs
+    return None

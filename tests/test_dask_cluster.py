@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +26,14 @@ import pytest
 
 from aioresolve._cli_inputs import input_texts
 from aioresolve.bulk import resolve_many
-from tests._dask_helpers import cli, comparable, read_jsonl, stop_group, typed
+from tests._dask_helpers import (
+    cli,
+    comparable,
+    kill_checkpointed_worker,
+    read_jsonl,
+    stop_group,
+    typed,
+)
 from tests.rig import zone as z
 from tests.rig.servers import DnsdistServer, KnotServer, unavailable
 
@@ -136,19 +141,9 @@ def test_worker_sigkill_mid_run(client: Any, knot: KnotServer, tmp_path: Path) -
         if killed:
             return
         # A running partition with whole records checkpointed: kill its worker.
-        for worker, keys in client.processing().items():
-            for key in keys:
-                number = int(str(key).split("-")[2])
-                ckpt = run_dir / "parts" / f"part-{number:05d}.ckpt"
-                try:
-                    inputs = json.loads(ckpt.read_text())["inputs"]
-                except (OSError, ValueError):
-                    continue
-                if inputs >= 100:
-                    pid = client.run(os.getpid, workers=[worker])[worker]
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(number)
-                    return
+        caught = kill_checkpointed_worker(client, run_dir, 100)
+        if caught is not None:
+            killed.append(caught[0])
 
     # qps paces the run (~5 s) so that the kill lands mid-partition.
     summary = ad.resolve_files(client, path, run_dir, output=tmp_path / "out.jsonl",

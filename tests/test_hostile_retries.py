@@ -3,14 +3,8 @@ once (FORMERR without a question, bare SERVFAIL/NOTIMP/REFUSED, oversize UDP,
 TCP retries that fail), and a server that goes away (a closed port, a
 restart, a restart in the middle of a bulk run).
 
-Every lookup ends, whatever the server sends (issue 11).  Each test points
-the wire backend, the engine itself or :func:`aioresolve.resolve_many` at a
-:class:`tests.hostile.HostileServer` on loopback that misbehaves in one way,
-and checks that the lookup ends with the documented status, the server saw
-the queries it should, and the engine's watchdog never had to step in
-(``stats.stranded == 0``: nothing was left hanging by the code under test).
-The helpers are in ``tests/_hostile_helpers.py``, the ``servers`` fixture in
-``tests/conftest.py``.
+Every lookup ends, whatever the server sends (issue 11): what each test
+here checks, and its helpers, are in ``tests/_hostile_helpers.py``.
 """
 
 from __future__ import annotations

@@ -2,14 +2,8 @@
 pending queries answerable, 0x20 case randomization and its fallback for
 servers that lose case, forged replies to the right port).
 
-Every lookup ends, whatever the server sends (issue 11).  Each test points
-the wire backend, the engine itself or :func:`aioresolve.resolve_many` at a
-:class:`tests.hostile.HostileServer` on loopback that misbehaves in one way,
-and checks that the lookup ends with the documented status, the server saw
-the queries it should, and the engine's watchdog never had to step in
-(``stats.stranded == 0``: nothing was left hanging by the code under test).
-The helpers are in ``tests/_hostile_helpers.py``, the ``servers`` fixture in
-``tests/conftest.py``.
+Every lookup ends, whatever the server sends (issue 11): what each test
+here checks, and its helpers, are in ``tests/_hostile_helpers.py``.
 """
 
 from __future__ import annotations
