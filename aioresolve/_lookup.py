@@ -247,19 +247,15 @@ class LookupRunner:
                           else await found)
             else:
                 result = await self._lookups.run_timed(key, timed, *key[1:])
-        except asyncio.CancelledError:
+        except BaseException as exc:
             abandon(found)  # a begun query: the backend's query too
-            if deadline is not None and deadline.fired and deadline.ours():
-                assert timeout is not None
-                raise timeout_error(what, timeout, backend.name) from None
-            raise
-        except Exception as exc:
-            abandon(found)
-            if self._closed and not isinstance(exc, ResolverClosed):
+            if isinstance(exc, asyncio.CancelledError):
+                if deadline is not None and deadline.fired and deadline.ours():
+                    assert timeout is not None
+                    raise timeout_error(what, timeout, backend.name) from None
+            elif (isinstance(exc, Exception) and self._closed
+                    and not isinstance(exc, ResolverClosed)):
                 raise ResolverClosed(backend=backend.name) from exc
-            raise
-        except BaseException:  # GeneratorExit, KeyboardInterrupt ...
-            abandon(found)
             raise
         finally:
             if deadlines is not None:
