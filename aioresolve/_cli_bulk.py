@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import os
 import signal
+import stat
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -40,6 +42,7 @@ from ._dns.stream import StreamResult
 from ._errors import ResolveError
 from ._progress import BulkProgress, summary_lines
 from .bulk import DEFAULT_RETRY_ON, BulkRun, Result, Status, tuned_gc
+from .bulk._input import NamesFile
 
 __all__ = ["bulk_command", "bulk_run_options", "prepare_bulk_args"]
 
@@ -182,6 +185,8 @@ def _open_runs(args: argparse.Namespace, source: Any, done: Done) -> _Runs:
     options = bulk_run_options(args)
     options["rtype"] = types[0] if len(types) == 1 else tuple(types)  # one result per type
     hosts: Any = input_texts(source, networks=True) if "PTR" in types else source
+    if hosts is source and _is_regular(source):
+        hosts = NamesFile(source)  # read in chunks, no Python frame per name
     try:
         run = resolve_many(hosts, skip=done.skipper(types) if done else None, **options)
     except (ResolveError, ValueError, TypeError) as exc:
@@ -253,6 +258,14 @@ async def _bulk(args: argparse.Namespace, done: Done, header: bool, total: int |
     return EXIT_OK
 
 
+def _is_regular(file: Any) -> bool:
+    """Whether ``file`` is a regular file (not a pipe, terminal or device)."""
+    try:
+        return stat.S_ISREG(os.fstat(file.fileno()).st_mode)
+    except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
+        return False
+
+
 def _shows_progress(args: argparse.Namespace) -> bool:
     """Whether the run shows a progress bar (``--progress``, or stderr is a terminal)."""
     return _isatty(sys.stderr) if args.progress is None else bool(args.progress)
@@ -303,6 +316,8 @@ async def _drive(runs: _Runs, writer: Writer, bar: BulkProgress, *,
         with bar:
             if writer.takes_raw:  # the lines straight from the stream's results
                 run, write_raw = runs.run, writer.write_raw
+                if writer.fmt == "jsonl" and len(run.rtypes) == 1:
+                    run._render = "jsonl"  # common answers come as their lines (compiled core)
                 await _pump(runs.raw_batches(), lambda raw: write_raw(raw, run), runs, bar)
             else:
                 await _pump(runs.batches(), writer.write_batch, runs, bar)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import io
 import ipaddress
+import itertools
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import cast
 
@@ -29,6 +30,7 @@ from .._names import to_alabel
 __all__ = [
     "MAX_NETWORK_ADDRESSES",
     "IllegalItem",
+    "NamesFile",
     "expand_networks",
     "input_name",
     "iter_inputs",
@@ -138,6 +140,49 @@ def _is_file(hosts: object) -> bool:
     return isinstance(hosts, io.IOBase) or (
         hasattr(hosts, "readline") and hasattr(hosts, "__iter__")
     )
+
+
+class NamesFile:
+    """The input texts of a regular text file opened with universal newlines
+    (``open()``'s default: every line read ends with ``"\\n"``), as reading
+    it line by line gives them (:func:`file_line`), read 64 KiB at a time.
+
+    Iterating gives a C iterator (``itertools.chain`` over each chunk's
+    names): no Python frame per name, where reading line by line resumed a
+    generator per line (the CLI, 100k names: ~2.6k of its ~22k instructions
+    a name, callgrind 2026-12-04).  The bulk command wraps the names file it
+    opened in one; a file of another kind (a pipe: a 64 KiB read would wait
+    for the whole chunk) or opened otherwise is read line by line.
+    """
+
+    __slots__ = ("file",)
+
+    #: Characters read at a time.
+    CHUNK = 1 << 16
+
+    def __init__(self, file: io.TextIOBase) -> None:
+        self.file = file
+
+    def __iter__(self) -> Iterator[str]:
+        return itertools.chain.from_iterable(self._chunks())
+
+    def _chunks(self) -> Iterator[Iterable[str]]:
+        read, size = self.file.read, self.CHUNK
+        rest = ""
+        while True:
+            data = read(size)
+            if not data:
+                break
+            lines = data.split("\n")
+            head = lines[0] = rest + lines[0]
+            rest = lines.pop()  # the partial last line ("" after a newline)
+            if "#" in data or "#" in head:  # a comment line, maybe
+                yield [text for text in map(str.strip, lines) if text and text[0] != "#"]
+            else:
+                yield filter(None, map(str.strip, lines))
+        text = rest.strip()
+        if text and text[0] != "#":
+            yield (text,)
 
 
 def file_line(line: str | bytes) -> str | None:

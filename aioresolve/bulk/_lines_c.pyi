@@ -8,7 +8,7 @@ ONLY_OK: int
 ONLY_FAILED: int
 SLOT_READS: bool
 
-def jsonl_batch(raw: Sequence[StreamResult], per: int, counts: dict[Status, int], only: int,
+def jsonl_batch(raw: Sequence[StreamResult | bytes], per: int, counts: dict[Status, int], only: int,
                 slow: Callable[[StreamResult], bytes | None]) -> tuple[bytes, int]: ...
 def text_batch(raw: Sequence[StreamResult], per: int, counts: dict[Status, int], only: int,
                multi_type: bool, escape: Callable[[str], str],

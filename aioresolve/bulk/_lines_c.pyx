@@ -15,21 +15,18 @@ line dropped and goes to ``slow``, the reference, in its place: this twin
 writes a line only where the pure one does or where both equal the
 reference (``tests/test_lines.py`` runs both against it).
 
-One file over the usual size on purpose: the three formats share one C
-buffer and its string and number writers, ``cdef inline`` functions that
-Cython compiles into the module that uses them.
+The string and number writers are those of ``aioresolve/_jsonl.pxd``
+(shared with the engine's core, which writes a common answer's line as it
+decodes it: such a result is already its line, ``bytes``, and is copied).
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.float cimport PyFloat_AS_DOUBLE
-from cpython.long cimport PyLong_AsLongLong
-from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.ref cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
-from libc.math cimport fabs, floor
-from libc.stdint cimport uint64_t
-from libc.string cimport memcpy, strlen
 
+from .._jsonl cimport Buf, buf_grow, put, put_int, put_ms, put_str
 from .._slots cimport slot_get, slot_offset
 
 from .._dns.stream import Cancelled
@@ -47,10 +44,7 @@ cdef extern from "Python.h":
     bint PyFloat_CheckExact(object)
     bint PyTuple_CheckExact(object)
     bint PyBytes_CheckExact(object)
-    char* PyOS_double_to_string(double, char, int, int, int*) except NULL
     object PyUnicode_DecodeASCII(const char*, Py_ssize_t, const char*)
-    object PyErr_Occurred()
-    void PyErr_Clear()
 
 
 ONLY_ALL, ONLY_OK, ONLY_FAILED = 0, 1, 2  # as in _lines_py
@@ -115,190 +109,39 @@ _setup_slots()
 SLOT_READS = _slots
 
 
-cdef struct Buf:
-    char* data
-    Py_ssize_t size
-    Py_ssize_t room
-
-
-cdef int _grow(Buf* b, Py_ssize_t need) except -1:
-    cdef Py_ssize_t room = b.room * 2
-    cdef char* data
-    if room < b.size + need:
-        room = b.size + need + 4096
-    data = <char*>PyMem_Realloc(b.data, room)
-    if data == NULL:
-        raise MemoryError()
-    b.data, b.room = data, room
-    return 0
-
-
-cdef inline int _put(Buf* b, const char* text, Py_ssize_t n) except -1:
-    if b.size + n > b.room:
-        _grow(b, n)
-    memcpy(b.data + b.size, text, n)
-    b.size += n
-    return 0
-
-
-cdef inline bint _plain8(uint64_t w) noexcept:
-    """No byte of these eight ASCII bytes needs a JSON escape (< 0x20, ``"``,
-    ``\\``): a byte below 0x20, or equal to one of the two once XORed to
-    zero, sets its high bit when 0x20 or 1 is subtracted from every byte at
-    once (a borrow into the next byte needs such a byte first, and no ASCII
-    byte has the high bit of its own)."""
-    cdef uint64_t ones = 0x0101010101010101ULL
-    cdef uint64_t quote = w ^ (ones * 0x22)
-    cdef uint64_t backslash = w ^ (ones * 0x5C)
-    return (((w - ones * 0x20) | (quote - ones) | (backslash - ones))
-            & 0x8080808080808080ULL) == 0
-
-
-cdef int _put_str(Buf* b, object s) except -1:
-    """Copy ``s``: 1, or 0 when JSON would not write it as it is (then
-    the line goes to the reference).  Checked eight bytes at a time
-    (``_plain8``), then copied at once: this function's own instructions
-    per line went 1,177 -> 804 under callgrind (the CLI's JSONL of the
-    bench mix, 2026-12-02), against a test and a store per byte."""
-    cdef Py_ssize_t i = 0, n
-    cdef const unsigned char* src
-    cdef unsigned char c
-    cdef uint64_t w
-    if not PyUnicode_CheckExact(s) or not PyUnicode_IS_ASCII(s):
-        return 0
-    n = PyUnicode_GET_LENGTH(s)
-    src = <const unsigned char*>PyUnicode_DATA(s)
-    while i + 8 <= n:
-        memcpy(&w, src + i, 8)
-        if not _plain8(w):
-            return 0
-        i += 8
-    while i < n:
-        c = src[i]
-        if c < 0x20 or c == 0x22 or c == 0x5c:
-            return 0
-        i += 1
-    if b.size + n > b.room:
-        _grow(b, n)
-    memcpy(b.data + b.size, src, n)
-    b.size += n
-    return 1
-
-
-cdef int _put_int(Buf* b, object value) except -1:
-    """Write the decimal of an exact ``int``: 1, or 0 (another type, too big)."""
-    cdef long long v
-    cdef unsigned long long u
-    cdef char digits[24]
-    cdef int pos = 24
-    if not PyLong_CheckExact(value):
-        return 0
-    v = PyLong_AsLongLong(value)
-    if v == -1 and PyErr_Occurred() is not None:
-        PyErr_Clear()  # OverflowError: the reference writes it
-        return 0
-    if v < 0:
-        u = <unsigned long long>(-(v + 1)) + 1
-    else:
-        u = <unsigned long long>v
-    while True:
-        pos -= 1
-        digits[pos] = <char>(48 + u % 10)
-        u //= 10
-        if u == 0:
-            break
-    if v < 0:
-        pos -= 1
-        digits[pos] = b'-'
-    _put(b, digits + pos, 24 - pos)
-    return 1
-
-
-cdef int _put_ms(Buf* b, double ms, bint strip) except -1:
-    """``%.3f`` of ``ms`` (0 <= ms < 1e9), less its trailing zeros (one
-    kept) when ``strip``.
-
-    The thousandths by integer arithmetic where the rounding is unambiguous:
-    m = ms * 1000 is within half an ulp (< 6.2e-5 below 1e12) of the exact
-    product, so a fraction more than 1e-4 away from .5 rounds as the exact
-    value does (what %.3f does); a near tie takes CPython's dtoa.
-    (callgrind: PyOS_double_to_string is ~680 instructions a call, this ~40;
-    the CLI 24,786 -> 24,304 instructions per name.)"""
-    cdef double m = ms * 1000.0
-    cdef double frac = m - floor(m)
-    cdef long long k
-    cdef char digits[24]
-    cdef char decimals[3]
-    cdef int pos = 24, d, nd = 3
-    cdef char* text
-    cdef Py_ssize_t n
-    if fabs(frac - 0.5) > 1e-4:
-        k = <long long>floor(m + 0.5)
-        d = <int>(k % 1000)
-        k //= 1000
-        decimals[0] = <char>(48 + d // 100)
-        decimals[1] = <char>(48 + (d // 10) % 10)
-        decimals[2] = <char>(48 + d % 10)
-        if strip:
-            while nd > 1 and decimals[nd - 1] == b'0':  # "2.500" -> "2.5", "2.000" -> "2.0"
-                nd -= 1
-        while True:
-            pos -= 1
-            digits[pos] = <char>(48 + k % 10)
-            k //= 10
-            if k == 0:
-                break
-        _put(b, digits + pos, 24 - pos)
-        _put(b, b'.', 1)
-        _put(b, decimals, nd)
-        return 1
-    text = PyOS_double_to_string(ms, b'f', 3, 0, NULL)
-    try:
-        n = strlen(text)
-        if strip:
-            while text[n - 1] == b'0':
-                n -= 1
-            if text[n - 1] == b'.':
-                n += 1  # "2." -> "2.0" (the zero is still there)
-        _put(b, text, n)
-    finally:
-        PyMem_Free(text)
-    return 1
-
-
 cdef int _put_elapsed(Buf* b, object elapsed) except -1:
     """``repr(round(elapsed * 1000, 3))``, as :func:`_lines_py.elapsed_text`."""
     cdef double ms
     if PyFloat_CheckExact(elapsed):
         ms = PyFloat_AS_DOUBLE(elapsed) * 1000
         if 0.0 <= ms < 1e9:
-            return _put_ms(b, ms, True)
-    return _put_str(b, repr(round(elapsed * 1000, 3)))
+            return put_ms(b, ms, True)
+    return put_str(b, repr(round(elapsed * 1000, 3)))
 
 
 cdef int _put_server(Buf* b, object where) except -1:
     if where is None:
-        _put(b, b'null}\n', 6)
+        put(b, b'null}\n', 6)
         return 1
-    _put(b, b'"', 1)
-    if not _put_str(b, where):
+    put(b, b'"', 1)
+    if not put_str(b, where):
         return 0
-    _put(b, b'"}\n', 3)
+    put(b, b'"}\n', 3)
     return 1
 
 
 cdef int _head(Buf* b, object index, object text, object qname, object rtype) except -1:
-    _put(b, b'{"index":', 9)
-    if not _put_int(b, index):
+    put(b, b'{"index":', 9)
+    if not put_int(b, index):
         return 0
-    _put(b, b',"input":"', 10)
-    if not _put_str(b, text):
+    put(b, b',"input":"', 10)
+    if not put_str(b, text):
         return 0
-    _put(b, b'","name":"', 10)
-    if not _put_str(b, qname):
+    put(b, b'","name":"', 10)
+    if not put_str(b, qname):
         return 0
-    _put(b, b'","type":"', 10)
-    if not _put_str(b, rtype):
+    put(b, b'","type":"', 10)
+    if not put_str(b, rtype):
         return 0
     return 1
 
@@ -318,48 +161,48 @@ cdef int _answer(Buf* b, object index, object text, object qname, object rtype, 
         return 0
     if not _head(b, index, text, qname, rtype):
         return 0
-    _put(b, b'","status":"NOERROR","addresses":[', 34)
+    put(b, b'","status":"NOERROR","addresses":[', 34)
     for i in range(count):
         record = <object>PyTuple_GET_ITEM(records, i)
         kind = type(record)
         if kind is not _A and kind is not _AAAA:
             return 0
         if i:
-            _put(b, b',"', 2)
+            put(b, b',"', 2)
         else:
-            _put(b, b'"', 1)
-        if not _put_str(b, _field(record, _A_ADDRESS if kind is _A else _AAAA_ADDRESS,
+            put(b, b'"', 1)
+        if not put_str(b, _field(record, _A_ADDRESS if kind is _A else _AAAA_ADDRESS,
                                   "address")):
             return 0
-        _put(b, b'"', 1)
-    _put(b, b'],"records":[', 13)
+        put(b, b'"', 1)
+    put(b, b'],"records":[', 13)
     for i in range(count):
         record = <object>PyTuple_GET_ITEM(records, i)
         if i:
-            _put(b, b',', 1)
+            put(b, b',', 1)
         four = type(record) is _A
         if four:
-            _put(b, b'{"type":"A","ttl":', 18)
+            put(b, b'{"type":"A","ttl":', 18)
         else:
-            _put(b, b'{"type":"AAAA","ttl":', 21)
-        if not _put_int(b, _field(record, _A_TTL if four else _AAAA_TTL, "ttl")):
+            put(b, b'{"type":"AAAA","ttl":', 21)
+        if not put_int(b, _field(record, _A_TTL if four else _AAAA_TTL, "ttl")):
             return 0
-        _put(b, b',"address":"', 12)
-        _put_str(b, _field(record, _A_ADDRESS if four else _AAAA_ADDRESS, "address"))  # checked above
-        _put(b, b'"}', 2)
-    _put(b, b'],"ttl":', 8)
-    if not _put_int(b, ttl):
+        put(b, b',"address":"', 12)
+        put_str(b, _field(record, _A_ADDRESS if four else _AAAA_ADDRESS, "address"))  # checked above
+        put(b, b'"}', 2)
+    put(b, b'],"ttl":', 8)
+    if not put_int(b, ttl):
         return 0
-    _put(b, b',"canonical_name":"', 19)
-    if not _put_str(b, canonical):
+    put(b, b',"canonical_name":"', 19)
+    if not put_str(b, canonical):
         return 0
-    _put(b, b'","error":null,"attempts":', 26)
-    if not _put_int(b, attempts):
+    put(b, b'","error":null,"attempts":', 26)
+    if not put_int(b, attempts):
         return 0
-    _put(b, b',"elapsed_ms":', 14)
+    put(b, b',"elapsed_ms":', 14)
     if not _put_elapsed(b, elapsed):
         return 0
-    _put(b, b',"server":', 10)
+    put(b, b',"server":', 10)
     return _put_server(b, where)
 
 
@@ -368,24 +211,24 @@ cdef int _error(Buf* b, object index, object text, object qname, object rtype, o
                 object where) except -1:
     if not _head(b, index, text, qname, rtype):
         return 0
-    _put(b, b'","status":"', 12)
-    if not _put_str(b, _status_text[status]):
+    put(b, b'","status":"', 12)
+    if not put_str(b, _status_text[status]):
         return 0
-    _put(b, b'","addresses":[],"records":[],"ttl":', 36)
+    put(b, b'","addresses":[],"records":[],"ttl":', 36)
     if ttl is None:
-        _put(b, b'null', 4)
-    elif not _put_int(b, ttl):
+        put(b, b'null', 4)
+    elif not put_int(b, ttl):
         return 0
-    _put(b, b',"canonical_name":null,"error":"', 32)
-    if not _put_str(b, message):
+    put(b, b',"canonical_name":null,"error":"', 32)
+    if not put_str(b, message):
         return 0
-    _put(b, b'","attempts":', 13)
-    if not _put_int(b, attempts):
+    put(b, b'","attempts":', 13)
+    if not put_int(b, attempts):
         return 0
-    _put(b, b',"elapsed_ms":', 14)
+    put(b, b',"elapsed_ms":', 14)
     if not _put_elapsed(b, elapsed):
         return 0
-    _put(b, b',"server":', 10)
+    put(b, b',"server":', 10)
     return _put_server(b, where)
 
 
@@ -403,6 +246,12 @@ def jsonl_batch(raw, Py_ssize_t per, dict counts, int only, slow):
     b.size, b.room = 0, 16384
     try:
         for r in raw:
+            if PyBytes_CheckExact(r):  # a NOERROR line the core wrote (Sink.jsonl)
+                ok += 1
+                if only != 2:  # not ONLY_FAILED
+                    put(&b, PyBytes_AS_STRING(r), PyBytes_GET_SIZE(r))
+                    written += 1
+                continue
             mark = b.size
             done = 0
             if isinstance(r, tuple) and PyTuple_GET_SIZE(r) == 8:  # a StreamResult
@@ -446,7 +295,7 @@ def jsonl_batch(raw, Py_ssize_t per, dict counts, int only, slow):
             if data is not None:
                 if not PyBytes_CheckExact(data):
                     raise TypeError("slow() must return bytes or None")
-                _put(&b, PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+                put(&b, PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
                 written += 1
         if ok:
             counts[_NOERROR] += ok
@@ -469,7 +318,7 @@ cdef int _put_plain(Buf* b, object s, bint csv) except -1:
         return 0
     n = PyUnicode_GET_LENGTH(s)
     if b.size + n > b.room:
-        _grow(b, n)
+        buf_grow(b, n)
     src = <const unsigned char*>PyUnicode_DATA(s)
     dst = b.data + b.size
     for i in range(n):
@@ -501,7 +350,7 @@ cdef int _put_addresses(Buf* b, object records, bint csv) except -1:
         if kind is not _A and kind is not _AAAA:
             return 0
         if i:
-            _put(b, b' ', 1)
+            put(b, b' ', 1)
         if not _put_plain(b, record.address, csv):
             return 0
     return 1
@@ -573,22 +422,22 @@ def text_batch(raw, Py_ssize_t per, dict counts, int only, bint multi_type, esca
             done = 0
             if kind == 1 and _put_plain(&b, out[1], False):
                 if multi_type:
-                    _put(&b, b'\t', 1)
+                    put(&b, b'\t', 1)
                     done = _put_plain(&b, out[5], False)
                 else:
                     done = 1
                 status = out[8]
                 if done:
-                    _put(&b, b'\t', 1)
+                    put(&b, b'\t', 1)
                     done = _put_plain(&b, _status_text[status], False)
                 if done:
-                    _put(&b, b'\t', 1)
+                    put(&b, b'\t', 1)
                     if status is _NOERROR:
                         done = _put_addresses(&b, out[2].records, False)
                     else:
                         done = _put_plain(&b, out[9], False)
                 if done:
-                    _put(&b, b'\n', 1)
+                    put(&b, b'\n', 1)
                     counts[status] += 1
                     written += 1
                     continue
@@ -606,7 +455,7 @@ def text_batch(raw, Py_ssize_t per, dict counts, int only, bint multi_type, esca
 cdef int _put_csv_int(Buf* b, object value) except -1:
     if value is None:
         return 1
-    return _put_int(b, value)
+    return put_int(b, value)
 
 
 def csv_batch(raw, Py_ssize_t per, dict counts, int only, slow):
@@ -630,36 +479,36 @@ def csv_batch(raw, Py_ssize_t per, dict counts, int only, slow):
             done = 0
             if kind == 1:
                 status, elapsed, where = out[8], out[7], out[4]
-                done = (_put_int(&b, out[0]) and _put(&b, b',', 1) == 0
-                        and _put_plain(&b, out[1], True) and _put(&b, b',', 1) == 0
-                        and _put_plain(&b, out[6], True) and _put(&b, b',', 1) == 0
-                        and _put_plain(&b, out[5], True) and _put(&b, b',', 1) == 0
+                done = (put_int(&b, out[0]) and put(&b, b',', 1) == 0
+                        and _put_plain(&b, out[1], True) and put(&b, b',', 1) == 0
+                        and _put_plain(&b, out[6], True) and put(&b, b',', 1) == 0
+                        and _put_plain(&b, out[5], True) and put(&b, b',', 1) == 0
                         and _put_plain(&b, _status_text[status], True)
-                        and _put(&b, b',', 1) == 0)
+                        and put(&b, b',', 1) == 0)
                 if done:
                     if status is _NOERROR:
                         done = (_put_addresses(&b, out[2].records, True)
-                                and _put(&b, b',', 1) == 0 and _put_csv_int(&b, out[10])
-                                and _put(&b, b',', 1) == 0
+                                and put(&b, b',', 1) == 0 and _put_csv_int(&b, out[10])
+                                and put(&b, b',', 1) == 0
                                 and _put_plain(&b, out[2].canonical_name, True)
-                                and _put(&b, b',,', 2) == 0)
+                                and put(&b, b',,', 2) == 0)
                     else:
-                        done = (_put(&b, b',', 1) == 0 and _put_csv_int(&b, out[10])
-                                and _put(&b, b',,', 2) == 0
-                                and _put_plain(&b, out[9], True) and _put(&b, b',', 1) == 0)
+                        done = (put(&b, b',', 1) == 0 and _put_csv_int(&b, out[10])
+                                and put(&b, b',,', 2) == 0
+                                and _put_plain(&b, out[9], True) and put(&b, b',', 1) == 0)
                 if done:
-                    done = _put_int(&b, out[3]) and _put(&b, b',', 1) == 0
+                    done = put_int(&b, out[3]) and put(&b, b',', 1) == 0
                 if done and PyFloat_CheckExact(elapsed):
                     ms = PyFloat_AS_DOUBLE(elapsed) * 1000
-                    done = 0.0 <= ms < 1e9 and _put_ms(&b, ms, False)
+                    done = 0.0 <= ms < 1e9 and put_ms(&b, ms, False)
                 else:
                     done = 0
                 if done:
-                    _put(&b, b',', 1)
+                    put(&b, b',', 1)
                     if where is not None:
                         done = _put_plain(&b, where, True)
                 if done:
-                    _put(&b, b'\n', 1)
+                    put(&b, b'\n', 1)
                     counts[status] += 1
                     written += 1
                     continue

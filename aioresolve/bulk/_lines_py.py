@@ -75,11 +75,13 @@ def elapsed_text(elapsed: float) -> str:
     return repr(round(ms, 3))
 
 
-def jsonl_batch(raw: Sequence[StreamResult], per: int, counts: dict[Status, int], only: int,
+def jsonl_batch(raw: Sequence[StreamResult | bytes], per: int, counts: dict[Status, int], only: int,
                 slow: Callable[[StreamResult], bytes | None]) -> tuple[bytes, int]:
     """The JSONL bytes of ``raw`` (in order) and how many lines they hold.
 
-    :param raw: stream results, as ``BulkRun._raw_batches`` hands them out.
+    :param raw: stream results, as ``BulkRun._raw_batches`` hands them out,
+        among them a NOERROR result's finished line (``bytes``) where the
+        compiled core wrote it (``Stream(render="jsonl")``): copied as it is.
     :param per: record types asked per input (an index is divided by it).
     :param counts: results per status, incremented here for every result
         this function writes or filters (``slow`` counts its own).
@@ -102,6 +104,16 @@ def jsonl_batch(raw: Sequence[StreamResult], per: int, counts: dict[Status, int]
     written = 0
     res: Any
     for r in raw:
+        if isinstance(r, bytes):  # a NOERROR line the compiled core wrote (its Sink.jsonl)
+            counts[noerror] += 1
+            if only != ONLY_FAILED:
+                if lines:
+                    written += _take(lines, quotes, items, statuses, expected, counts, slow,
+                                     out)
+                    lines, quotes, items, statuses, expected = [], [], [], [], 0
+                out.append(r)
+                written += 1
+            continue
         index, text, res, attempts, server, rtype, qname, elapsed = r
         if qname is None or type(attempts) is not int or type(index) is not int:
             line = None  # (numbers are written unquoted: of the engine's type only)
