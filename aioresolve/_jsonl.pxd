@@ -140,9 +140,8 @@ cdef inline int put_ms(Buf* b, double ms, bint strip) except -1:
     cdef double m = ms * 1000.0
     cdef double frac = m - floor(m)
     cdef long long k
-    cdef char digits[24]
     cdef char decimals[3]
-    cdef int pos = 24, d, nd = 3
+    cdef int d, nd = 3
     cdef char* text
     cdef Py_ssize_t n
     if fabs(frac - 0.5) > 1e-4:
@@ -155,13 +154,7 @@ cdef inline int put_ms(Buf* b, double ms, bint strip) except -1:
         if strip:
             while nd > 1 and decimals[nd - 1] == b'0':  # "2.500" -> "2.5", "2.000" -> "2.0"
                 nd -= 1
-        while True:
-            pos -= 1
-            digits[pos] = <char>(48 + k % 10)
-            k //= 10
-            if k == 0:
-                break
-        put(b, digits + pos, 24 - pos)
+        put_ll(b, k)
         put(b, b'.', 1)
         put(b, decimals, nd)
         return 1

@@ -26,7 +26,18 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.ref cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 
-from .._jsonl cimport Buf, buf_grow, put, put_int, put_ms, put_str
+from .._jsonl cimport (
+    Buf,
+    PyUnicode_CheckExact,
+    PyUnicode_DATA,
+    PyUnicode_GET_LENGTH,
+    PyUnicode_IS_ASCII,
+    buf_grow,
+    put,
+    put_int,
+    put_ms,
+    put_str,
+)
 from .._slots cimport slot_get, slot_offset
 
 from .._dns.stream import Cancelled
@@ -36,11 +47,6 @@ from ._result import _STATUS_OF_TYPE, _STATUS_TEXT, Status
 
 
 cdef extern from "Python.h":
-    bint PyUnicode_CheckExact(object)
-    bint PyUnicode_IS_ASCII(object)
-    void* PyUnicode_DATA(object)
-    Py_ssize_t PyUnicode_GET_LENGTH(object)
-    bint PyLong_CheckExact(object)
     bint PyFloat_CheckExact(object)
     bint PyTuple_CheckExact(object)
     bint PyBytes_CheckExact(object)
