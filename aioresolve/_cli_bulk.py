@@ -316,7 +316,7 @@ async def _drive(runs: _Runs, writer: Writer, bar: BulkProgress, *,
         with bar:
             if writer.takes_raw:  # the lines straight from the stream's results
                 run, write_raw = runs.run, writer.write_raw
-                if writer.fmt == "jsonl" and len(run.rtypes) == 1:
+                if writer.fmt == "jsonl":
                     run._render = "jsonl"  # common answers come as their lines (compiled core)
                 await _pump(runs.raw_batches(), lambda raw: write_raw(raw, run), runs, bar)
             else:

@@ -116,6 +116,25 @@ async def test_an_ordered_stream_renders_nothing(knot: KnotServer) -> None:
             r.index for r in got if type(r) is StreamResult)
 
 
+@pytest.mark.parametrize("rtypes", [("A",), ("A", "AAAA")])
+async def test_a_bulk_run_renders_for_one_type_only(knot: KnotServer,
+                                                    rtypes: tuple[str, ...]) -> None:
+    # a line's "index" is the input's; with several types the writer divides
+    from aioresolve.bulk import resolve_many
+
+    names = [z.bulk_name(i) for i in range(40)]
+    run = resolve_many(names, rtype=rtypes[0] if len(rtypes) == 1 else rtypes,
+                       backend="wire", nameservers=[knot.address], concurrency=8)
+    run._render = "jsonl"
+    raw = [r async for batch in run._raw_batches() for r in batch]
+    assert len(raw) == len(names) * len(rtypes)
+    rendered = sum(type(r) is bytes for r in raw)
+    if len(rtypes) > 1 or not any(c.__module__.endswith("_hot_c") for c in _cores()):
+        assert rendered == 0
+    else:
+        assert rendered == len(names)
+
+
 def test_render_must_be_known() -> None:
     with pytest.raises(ValueError, match="render"):
         Stream(object(), [], render="csv")  # type: ignore[arg-type]

@@ -149,9 +149,10 @@ class BulkRun:
         self.counts: dict[Status, int] = dict.fromkeys(Status, 0)
         self.done = 0
         self.started_at: float | None = None
-        #: ``Stream(render=...)`` of the run's stream: the CLI's JSONL writer
-        #: sets ``"jsonl"`` before the run starts (then :meth:`_raw_batches`
-        #: may hand out lines, ``bytes``, among the stream's results).
+        #: ``Stream(render=...)`` of the run's stream, for one record type:
+        #: the CLI's JSONL writer sets ``"jsonl"`` before the run starts (then
+        #: :meth:`_raw_batches` may hand out lines, ``bytes``, among the
+        #: stream's results).
         self._render: str | None = None
 
     # -- iteration -------------------------------------------------------------
@@ -227,7 +228,8 @@ class BulkRun:
             engine, texts, rtype=self.rtypes[0], concurrency=self.concurrency,
             qps=self.qps, attempts=self.attempts, lifetime=self.timeout,
             ordered=self.ordered, window=self.window, prepare=input_name, skip=skip,
-            render=self._render,
+            # (a line's index is the input's: with several types, the writer's)
+            render=self._render if count == 1 else None,
         )
         self._batches = self._stream.batches()
         return self._stream
