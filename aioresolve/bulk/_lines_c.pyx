@@ -18,6 +18,8 @@ reference (``tests/test_lines.py`` runs both against it).
 The string and number writers are those of ``aioresolve/_jsonl.pxd``
 (shared with the engine's core, which writes a common answer's line as it
 decodes it: such a result is already its line, ``bytes``, and is copied).
+A little over the usual size: the three formats share this module's field
+readers (an answer's slots) and their C buffer.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
